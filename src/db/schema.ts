@@ -1,0 +1,175 @@
+/**
+ * The storage schema: the single source of truth for D1. `npm run db:generate` turns it into
+ * `migrations/` (drizzle-kit); docs/storage-schema.md explains every table and index.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const timestamps = {
+  /** ISO-8601 with milliseconds, UTC: sorts lexically in time order. */
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+};
+
+/** A customer organisation: one SCIM endpoint, one OIDC connection, one role catalog. */
+export const tenants = sqliteTable('tenants', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  scimEnabled: integer('scim_enabled', { mode: 'boolean' }).notNull().default(false),
+  /** JSON array of role names, lowest privilege last (`["owner","admin","editor","viewer"]`). */
+  roles: text('roles', { mode: 'json' }).$type<string[]>().notNull(),
+  defaultRole: text('default_role').notNull(),
+  sessionIdleSeconds: integer('session_idle_seconds').notNull().default(8 * 3600),
+  sessionAbsoluteSeconds: integer('session_absolute_seconds').notNull().default(24 * 3600),
+  ...timestamps,
+});
+
+/** SCIM bearer tokens, kept only as SHA-256 hashes; several may be live for rotation. */
+export const scimTokens = sqliteTable(
+  'scim_tokens',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    label: text('label').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: text('created_at').notNull(),
+    lastUsedAt: text('last_used_at'),
+    expiresAt: text('expires_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('scim_tokens_tenant').on(t.tenantId)],
+);
+
+/**
+ * SCIM users. Searchable single-valued attributes live in columns (indexed where SCIM looks them
+ * up); the whole stored resource lives in `data` (JSON) so every other attribute stays filterable.
+ * `seq` gives the stable, index-backed default order for paging.
+ */
+export const users = sqliteTable(
+  'users',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    userName: text('user_name').notNull(),
+    externalId: text('external_id'),
+    displayName: text('display_name'),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('users_tenant_username').on(t.tenantId, sql`lower(${t.userName})`),
+    index('users_tenant_external_id').on(t.tenantId, t.externalId),
+    index('users_tenant_display_name').on(t.tenantId, t.displayName),
+    index('users_tenant_seq').on(t.tenantId, t.seq),
+    index('users_tenant_updated').on(t.tenantId, t.updatedAt),
+  ],
+);
+
+/** One row per email of a user, so `emails[type eq "work"].value eq "x"` is an index lookup. */
+export const userEmails = sqliteTable(
+  'user_emails',
+  {
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** lower-cased: emails are caseExact=false (RFC 7643 §4.1.2). */
+    value: text('value').notNull(),
+    type: text('type'),
+    primary: integer('primary', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('user_emails_tenant_value').on(t.tenantId, t.value), index('user_emails_user').on(t.userId)],
+);
+
+/** SCIM groups; members live in `group_members`, never in `data`. */
+export const groups = sqliteTable(
+  'groups',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    displayName: text('display_name').notNull(),
+    externalId: text('external_id'),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('groups_tenant_display_name').on(t.tenantId, sql`lower(${t.displayName})`),
+    index('groups_tenant_external_id').on(t.tenantId, t.externalId),
+    index('groups_tenant_seq').on(t.tenantId, t.seq),
+    index('groups_tenant_updated').on(t.tenantId, t.updatedAt),
+  ],
+);
+
+/** Group membership: one row per (group, user), so a change costs the members changed. */
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    tenantId: text('tenant_id').notNull(),
+    groupId: text('group_id').notNull().references(() => groups.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user').on(t.userId)],
+);
+
+/** Group → role mapping of a tenant, matched case-insensitively on a group's displayName or externalId. */
+export const roleMappings = sqliteTable(
+  'role_mappings',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    groupName: text('group_name').notNull(),
+    role: text('role').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('role_mappings_tenant_group').on(t.tenantId, sql`lower(${t.groupName})`)],
+);
+
+/** The tenant's OpenID Provider connection; the client secret is AES-GCM encrypted. */
+export const oidcConnections = sqliteTable('oidc_connections', {
+  tenantId: text('tenant_id').primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  issuer: text('issuer').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecretEncrypted: text('client_secret_encrypted'),
+  /** `client_secret_basic`, `client_secret_post` or `none` (public client, PKCE only). */
+  tokenAuthMethod: text('token_auth_method').notNull(),
+  scopes: text('scopes').notNull(),
+  groupsClaim: text('groups_claim').notNull(),
+  /** Regular expression a group name must match to count (Okta's "groups claim filter"). */
+  groupsFilter: text('groups_filter').notNull(),
+  jit: integer('jit', { mode: 'boolean' }).notNull(),
+  ...timestamps,
+});
+
+/** Email domains that route `GET /auth/login?email=` to a tenant. */
+export const tenantDomains = sqliteTable(
+  'tenant_domains',
+  {
+    domain: text('domain').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    verifiedAt: text('verified_at'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('tenant_domains_tenant').on(t.tenantId)],
+);
+
+/** Every write and sign-in: who (token id, `cli`, `oidc`), what, when, outcome. Never a secret. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    outcome: text('outcome').notNull(),
+    status: integer('status'),
+    detail: text('detail'),
+  },
+  (t) => [index('audit_log_tenant_at').on(t.tenantId, t.at)],
+);

@@ -1,0 +1,12 @@
+import type { TenantObject } from './tenants/tenant-object.ts';
+
+/** The Worker's bindings and variables (wrangler.toml, `.dev.vars`, `wrangler secret put`). */
+export interface Env {
+  DB: D1Database;
+  SESSIONS: KVNamespace;
+  TENANT: DurableObjectNamespace<TenantObject>;
+  /** base64 of 32 random bytes: AES-GCM key for client secrets and the login-state cookie. */
+  SECRETS_KEY: string;
+  /** "true" only for `npm start` and tests: allows http:// loopback issuers and local cookies. */
+  LOCAL_DEV?: string;
+}

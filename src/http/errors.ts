@@ -1,0 +1,39 @@
+/** SCIM error types of RFC 7644 §3.12 (Table 9). */
+export type ScimType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
+
+/** A SCIM protocol failure, rendered once by `onError` as RFC 7644 §3.12 JSON. */
+export class ScimError extends Error {
+  readonly status: number;
+  readonly scimType: ScimType | undefined;
+  readonly headers: Record<string, string>;
+  constructor(status: number, scimType: ScimType | undefined, detail: string, headers: Record<string, string> = {}) {
+    super(detail);
+    this.name = 'ScimError';
+    this.status = status;
+    this.scimType = scimType;
+    this.headers = headers;
+  }
+}
+
+/** A sign-in failure: shown as a plain page with a reference id; `reason` is only logged. */
+export class OidcError extends Error {
+  readonly status: number;
+  /** What the person sees. */
+  readonly publicMessage: string;
+  constructor(status: number, publicMessage: string, reason: string) {
+    super(reason);
+    this.name = 'OidcError';
+    this.status = status;
+    this.publicMessage = publicMessage;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Context } from 'hono';
+import { OidcError, ScimError } from './errors.ts';
+
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** RFC 7644 §3.12 error body; `status` is a string there. */
+export function scimErrorResponse(status: number, scimType: string | undefined, detail: string, headers: Record<string, string> = {}): Response {
+  const body = { schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/scim+json; charset=utf-8', ...headers },
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** A plain sign-in error page carrying a reference id that matches the logged reason. */
+export function oidcErrorPage(status: number, message: string, reference: string): Response {
+  const html = `<!doctype html><meta charset="utf-8"><title>Sign-in failed</title>
+<body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>Sign-in failed</h1><p>${escapeHtml(message)}</p>
+<p style="color:#666">Reference: <code>${escapeHtml(reference)}</code></p></body>`;
+  return new Response(html, {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
+}
+
+/**
+ * The one place errors become responses: typed errors in their protocol's shape, anything else a
+ * generic 500 (SCIM-shaped under /scim) with the cause only in the log.
+ */
+export function renderError(err: Error, c: Context): Response {
+  if (err instanceof ScimError) return scimErrorResponse(err.status, err.scimType, err.message, err.headers);
+  const reference = crypto.randomUUID();
+  if (err instanceof OidcError) {
+    console.warn(`[oidc ${reference}] ${err.message}`);
+    return oidcErrorPage(err.status, err.publicMessage, reference);
+  }
+  console.error(`[error ${reference}]`, err);
+  if (new URL(c.req.url).pathname.startsWith('/scim/')) {
+    return scimErrorResponse(500, undefined, `internal error (reference ${reference})`);
+  }
+  return c.json({ error: 'internal_error', reference }, 500);
+}

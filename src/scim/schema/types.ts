@@ -1,0 +1,32 @@
+/**
+ * SCIM schema definitions as data (RFC 7643 §7): the same objects are served by `/Schemas` and
+ * drive validation, filtering, PATCH and `attributes`/`excludedAttributes` projection.
+ */
+export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+export type Returned = 'always' | 'never' | 'default' | 'request';
+export type Uniqueness = 'none' | 'server' | 'global';
+
+/** One attribute definition, exactly the shape RFC 7643 §7 serves under `/Schemas`. */
+export interface AttributeDefinition {
+  name: string;
+  type: AttributeType;
+  multiValued: boolean;
+  description: string;
+  required: boolean;
+  caseExact: boolean;
+  mutability: Mutability;
+  returned: Returned;
+  uniqueness: Uniqueness;
+  canonicalValues?: string[];
+  referenceTypes?: string[];
+  subAttributes?: AttributeDefinition[];
+}
+
+/** A schema (core resource schema or extension), as served under `/Schemas/{id}`. */
+export interface SchemaDefinition {
+  id: string;
+  name: string;
+  description: string;
+  attributes: AttributeDefinition[];
+}

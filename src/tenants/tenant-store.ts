@@ -1,0 +1,123 @@
+/**
+ * Tenant and SCIM-token storage, shared by the Worker and the tenant CLI. Operator writes (tenants,
+ * tokens) go straight to D1: they are not SCIM resource writes, so they need no tenant object.
+ */
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { now, type Database } from '../db/client.ts';
+import { auditLog, scimTokens, tenants } from '../db/schema.ts';
+import { DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
+import { generateScimToken, hashToken } from './tokens.ts';
+
+export type Tenant = typeof tenants.$inferSelect;
+export type ScimTokenRow = typeof scimTokens.$inferSelect;
+/** A token as listed to the operator: never the hash. */
+export type ScimTokenInfo = Omit<ScimTokenRow, 'tokenHash'>;
+
+/** Thrown for an operator mistake the CLI shows as-is (unknown tenant, slug taken, …). */
+export class TenantStoreError extends Error {
+  override name = 'TenantStoreError';
+}
+
+export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant | undefined> {
+  return db.select().from(tenants).where(eq(tenants.slug, slug)).get();
+}
+
+export async function requireTenant(db: Database, slug: string): Promise<Tenant> {
+  const tenant = await findTenantBySlug(db, slug);
+  if (!tenant) throw new TenantStoreError(`unknown tenant "${slug}" (see: npm run tenant -- list)`);
+  return tenant;
+}
+
+export async function listTenants(db: Database): Promise<Tenant[]> {
+  return db.select().from(tenants).orderBy(asc(tenants.slug)).all();
+}
+
+export async function createTenant(db: Database, slug: string, name: string): Promise<Tenant> {
+  if (await findTenantBySlug(db, slug)) throw new TenantStoreError(`tenant "${slug}" already exists`);
+  const at = now();
+  const tenant: Tenant = {
+    id: crypto.randomUUID(),
+    slug,
+    name,
+    scimEnabled: false,
+    roles: [...DEFAULT_ROLES],
+    defaultRole: DEFAULT_ROLE,
+    sessionIdleSeconds: 8 * 3600,
+    sessionAbsoluteSeconds: 24 * 3600,
+    createdAt: at,
+    updatedAt: at,
+  };
+  await db.batch([db.insert(tenants).values(tenant), operatorAudit(db, tenant.id, 'tenant.create', tenant.id)]);
+  return tenant;
+}
+
+/** Deletes the tenant and, by cascade, its tokens, users, groups, memberships and settings. */
+export async function deleteTenant(db: Database, slug: string): Promise<Tenant> {
+  const tenant = await requireTenant(db, slug);
+  await db.batch([db.delete(tenants).where(eq(tenants.id, tenant.id)), operatorAudit(db, tenant.id, 'tenant.delete', tenant.id)]);
+  return tenant;
+}
+
+export async function setScimEnabled(db: Database, slug: string, enabled: boolean): Promise<Tenant> {
+  const tenant = await requireTenant(db, slug);
+  await db.batch([
+    db.update(tenants).set({ scimEnabled: enabled, updatedAt: now() }).where(eq(tenants.id, tenant.id)),
+    operatorAudit(db, tenant.id, enabled ? 'scim.enable' : 'scim.disable', tenant.id),
+  ]);
+  return { ...tenant, scimEnabled: enabled };
+}
+
+/** Issues a token; the plaintext is returned once and only its hash is stored. */
+export async function createScimToken(
+  db: Database,
+  slug: string,
+  label: string,
+  expiresInSeconds: number | undefined,
+): Promise<{ info: ScimTokenInfo; token: string; tenant: Tenant }> {
+  const tenant = await requireTenant(db, slug);
+  const token = generateScimToken();
+  const createdAt = now();
+  const info: ScimTokenInfo = {
+    id: `tok_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`,
+    tenantId: tenant.id,
+    label,
+    createdAt,
+    lastUsedAt: null,
+    expiresAt: expiresInSeconds === undefined ? null : new Date(Date.parse(createdAt) + expiresInSeconds * 1000).toISOString(),
+    revokedAt: null,
+  };
+  await db.batch([
+    db.insert(scimTokens).values({ ...info, tokenHash: await hashToken(token) }),
+    operatorAudit(db, tenant.id, 'token.create', info.id),
+  ]);
+  return { info, token, tenant };
+}
+
+export async function listScimTokens(db: Database, slug: string): Promise<ScimTokenInfo[]> {
+  const tenant = await requireTenant(db, slug);
+  const rows = await db.select().from(scimTokens).where(eq(scimTokens.tenantId, tenant.id)).orderBy(asc(scimTokens.createdAt)).all();
+  return rows.map(({ tokenHash: _hash, ...info }) => info);
+}
+
+export async function revokeScimToken(db: Database, slug: string, tokenId: string): Promise<ScimTokenInfo> {
+  const tenant = await requireTenant(db, slug);
+  const revokedAt = now();
+  const [updated] = await db
+    .update(scimTokens)
+    .set({ revokedAt })
+    .where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id), isNull(scimTokens.revokedAt)))
+    .returning();
+  if (!updated) {
+    const existing = await db.select().from(scimTokens).where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id))).get();
+    if (!existing) throw new TenantStoreError(`tenant "${slug}" has no token "${tokenId}" (see: npm run tenant -- token list ${slug})`);
+    throw new TenantStoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`);
+  }
+  await operatorAudit(db, tenant.id, 'token.revoke', tokenId);
+  const { tokenHash: _hash, ...info } = updated;
+  return info;
+}
+
+/** An audit row for an operator (CLI) action. */
+function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string) {
+  return db.insert(auditLog).values({ tenantId, at: now(), actor: 'cli', action, resourceType: 'Tenant', resourceId, outcome: 'success', status: null, detail: null });
+}
