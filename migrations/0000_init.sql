@@ -131,6 +131,6 @@ CREATE TABLE `users` (
 CREATE UNIQUE INDEX `users_id_unique` ON `users` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `users_tenant_username` ON `users` (`tenant_id`,lower("user_name"));--> statement-breakpoint
 CREATE INDEX `users_tenant_external_id` ON `users` (`tenant_id`,`external_id`);--> statement-breakpoint
-CREATE INDEX `users_tenant_display_name` ON `users` (`tenant_id`,`display_name`);--> statement-breakpoint
+CREATE INDEX `users_tenant_display_name` ON `users` (`tenant_id`,lower("display_name"));--> statement-breakpoint
 CREATE INDEX `users_tenant_seq` ON `users` (`tenant_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `users_tenant_updated` ON `users` (`tenant_id`,`updated_at`);

@@ -63,7 +63,7 @@ export const users = sqliteTable(
   (t) => [
     uniqueIndex('users_tenant_username').on(t.tenantId, sql`lower(${t.userName})`),
     index('users_tenant_external_id').on(t.tenantId, t.externalId),
-    index('users_tenant_display_name').on(t.tenantId, t.displayName),
+    index('users_tenant_display_name').on(t.tenantId, sql`lower(${t.displayName})`),
     index('users_tenant_seq').on(t.tenantId, t.seq),
     index('users_tenant_updated').on(t.tenantId, t.updatedAt),
   ],
