@@ -30,3 +30,20 @@ export interface SchemaDefinition {
   description: string;
   attributes: AttributeDefinition[];
 }
+
+/** An extension a resource type allows (RFC 7643 §6 `schemaExtensions`). */
+export interface SchemaExtension {
+  schema: SchemaDefinition;
+  required: boolean;
+}
+
+/** A resource type (RFC 7643 §6) with its schemas as definitions, rendered under `/ResourceTypes`. */
+export interface ResourceTypeDefinition {
+  /** Name and id, e.g. `User`. */
+  name: string;
+  /** Relative endpoint, e.g. `/Users`. */
+  endpoint: string;
+  description: string;
+  schema: SchemaDefinition;
+  schemaExtensions: SchemaExtension[];
+}
