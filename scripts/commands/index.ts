@@ -1,0 +1,6 @@
+import type { Command } from '../lib/command.ts';
+import { tenantCommands } from './tenants.ts';
+import { tokenCommands } from './tokens.ts';
+
+/** Every CLI command, in the order `help` lists them. */
+export const commands: Command[] = [...tenantCommands, ...tokenCommands];

@@ -1,0 +1,90 @@
+/** `create`, `list`, `show`, `delete`, `scim enable|disable`: a tenant's life and its SCIM switch. */
+import { createTenant, deleteTenant, listScimTokens, listTenants, requireTenant, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { slugProblem } from '../../src/tenants/slug.ts';
+import { CliError, keyValues, positional, stringFlag, table, type CliContext, type Command } from '../lib/command.ts';
+
+/** The SCIM base URL an admin pastes into Okta or Entra for this tenant. */
+export function scimBaseUrl(ctx: CliContext, tenant: Pick<Tenant, 'slug'>): string {
+  return `${ctx.publicBaseUrl}/scim/v2/${tenant.slug}`;
+}
+
+function tenantJson(ctx: CliContext, tenant: Tenant) {
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    scimEnabled: tenant.scimEnabled,
+    scimBaseUrl: scimBaseUrl(ctx, tenant),
+    roles: tenant.roles,
+    defaultRole: tenant.defaultRole,
+    createdAt: tenant.createdAt,
+  };
+}
+
+function validSlug(slug: string): string {
+  const problem = slugProblem(slug);
+  if (problem) throw new CliError(problem);
+  return slug;
+}
+
+export const tenantCommands: Command[] = [
+  {
+    name: 'create',
+    usage: 'create <slug> [--name "Acme Inc"]',
+    summary: 'create a tenant (SCIM starts disabled)',
+    async run(ctx, args) {
+      const slug = validSlug(positional(args, 0, 'slug'));
+      const tenant = await createTenant(ctx.db, slug, stringFlag(args, 'name') ?? slug);
+      const json = tenantJson(ctx, tenant);
+      return {
+        json,
+        text: `${keyValues(json)}\n\nNext: npm run tenant -- scim enable ${slug}; npm run tenant -- token create ${slug} --label okta`,
+      };
+    },
+  },
+  {
+    name: 'list',
+    usage: 'list',
+    summary: 'list tenants',
+    async run(ctx) {
+      const tenants = (await listTenants(ctx.db)).map((t) => tenantJson(ctx, t));
+      return { json: { tenants }, text: table(tenants, ['slug', 'name', 'scimEnabled', 'createdAt']) };
+    },
+  },
+  {
+    name: 'show',
+    usage: 'show <slug>',
+    summary: 'show a tenant and its SCIM tokens',
+    async run(ctx, args) {
+      const tenant = await requireTenant(ctx.db, positional(args, 0, 'slug'));
+      const tokens = await listScimTokens(ctx.db, tenant.slug);
+      const json = { ...tenantJson(ctx, tenant), tokens };
+      return { json, text: `${keyValues(tenantJson(ctx, tenant))}\n\nSCIM tokens:\n${table(tokens, ['id', 'label', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt'])}` };
+    },
+  },
+  {
+    name: 'delete',
+    usage: 'delete <slug> --yes',
+    summary: 'delete a tenant and all its data',
+    async run(ctx, args) {
+      const slug = positional(args, 0, 'slug');
+      if (args.flags.yes !== true) throw new CliError(`deleting "${slug}" removes its users, groups and tokens for good: add --yes to confirm`);
+      const tenant = await deleteTenant(ctx.db, slug);
+      return { json: { deleted: tenant.slug, id: tenant.id }, text: `deleted tenant ${tenant.slug}` };
+    },
+  },
+  ...[true, false].map(
+    (enabled): Command => ({
+      name: enabled ? 'scim enable' : 'scim disable',
+      usage: `scim ${enabled ? 'enable' : 'disable'} <slug>`,
+      summary: enabled ? 'turn SCIM provisioning on' : 'turn SCIM provisioning off (SCIM answers 403)',
+      async run(ctx, args) {
+        const tenant = await setScimEnabled(ctx.db, positional(args, 0, 'slug'), enabled);
+        return {
+          json: { slug: tenant.slug, scimEnabled: tenant.scimEnabled, scimBaseUrl: scimBaseUrl(ctx, tenant) },
+          text: `SCIM ${enabled ? 'enabled' : 'disabled'} for ${tenant.slug}${enabled ? ` at ${scimBaseUrl(ctx, tenant)}` : ''}`,
+        };
+      },
+    }),
+  ),
+];

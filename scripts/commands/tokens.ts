@@ -1,0 +1,41 @@
+/** `token create|list|revoke`: SCIM bearer tokens, shown once and stored only as hashes. */
+import { createScimToken, listScimTokens, revokeScimToken } from '../../src/tenants/tenant-store.ts';
+import { parseDuration } from '../../src/tenants/tokens.ts';
+import { CliError, keyValues, positional, stringFlag, table, type Command } from '../lib/command.ts';
+import { scimBaseUrl } from './tenants.ts';
+
+export const tokenCommands: Command[] = [
+  {
+    name: 'token create',
+    usage: 'token create <slug> [--label okta] [--expires-in 365d]',
+    summary: 'issue a SCIM token (printed once)',
+    async run(ctx, args) {
+      const slug = positional(args, 0, 'slug');
+      const expiresIn = stringFlag(args, 'expires-in');
+      const seconds = expiresIn === undefined ? undefined : parseDuration(expiresIn);
+      if (expiresIn !== undefined && seconds === undefined) throw new CliError(`--expires-in "${expiresIn}" is not a duration like 90d, 12h, 30m or 3600s`);
+      const { info, token, tenant } = await createScimToken(ctx.db, slug, stringFlag(args, 'label') ?? 'default', seconds);
+      const json = { id: info.id, token, label: info.label, expiresAt: info.expiresAt, scimBaseUrl: scimBaseUrl(ctx, tenant), scimEnabled: tenant.scimEnabled };
+      const warning = tenant.scimEnabled ? '' : `\n\nSCIM is disabled for ${slug}: npm run tenant -- scim enable ${slug}`;
+      return { json, text: `${keyValues(json)}\n\nThe token is shown only this once: paste it into Okta/Entra now.${warning}` };
+    },
+  },
+  {
+    name: 'token list',
+    usage: 'token list <slug>',
+    summary: "list a tenant's SCIM tokens (never the secrets)",
+    async run(ctx, args) {
+      const tokens = await listScimTokens(ctx.db, positional(args, 0, 'slug'));
+      return { json: { tokens }, text: table(tokens, ['id', 'label', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt']) };
+    },
+  },
+  {
+    name: 'token revoke',
+    usage: 'token revoke <slug> <token-id>',
+    summary: 'revoke a SCIM token (effective on the next request)',
+    async run(ctx, args) {
+      const info = await revokeScimToken(ctx.db, positional(args, 0, 'slug'), positional(args, 1, 'token-id'));
+      return { json: info, text: `revoked ${info.id} (${info.label}) at ${info.revokedAt}` };
+    },
+  },
+];

@@ -1,0 +1,62 @@
+/** The tenant CLI's command contract: every command module exports a list of these. */
+import type { Database } from '../../src/db/client.ts';
+
+/** `positionals` in order; `--flag value` as a string, a bare `--flag` as true. */
+export interface ParsedArgs {
+  positionals: string[];
+  flags: Record<string, string | true>;
+}
+
+/** What a command runs against: local state (as `npm start` serves it) or, with --remote, the deployed D1. */
+export interface CliContext {
+  db: Database;
+  remote: boolean;
+  /** Origin the Worker is reached at, for the URLs an admin pastes into Okta. */
+  publicBaseUrl: string;
+  /** The Worker's SECRETS_KEY (base64, 32 bytes): `.dev.vars` locally, `EDGE_IDENTITY_SECRETS_KEY` with --remote. */
+  secretsKey(): Promise<string>;
+}
+
+/** One CLI command; `name` is its words (`token create`). */
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  run(ctx: CliContext, args: ParsedArgs): Promise<{ json: unknown; text: string }>;
+}
+
+/** An operator mistake: its message goes to stderr and the CLI exits 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+/** The flag's string value, or undefined; a bare `--flag` where a value is needed is a CliError. */
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags[name];
+  if (value === true) throw new CliError(`--${name} needs a value`);
+  return value;
+}
+
+/** The positional at `index`, or a CliError naming what is missing. */
+export function positional(args: ParsedArgs, index: number, what: string): string {
+  const value = args.positionals[index];
+  if (value === undefined) throw new CliError(`missing <${what}>`);
+  return value;
+}
+
+/** A plain-text table: a header row and aligned columns. */
+export function table(rows: Record<string, unknown>[], columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((row) => columns.map((c) => (row[c] === null || row[c] === undefined ? '-' : String(row[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns), ...cells.map(line)].join('\n');
+}
+
+/** `key: value` lines for one record. */
+export function keyValues(record: Record<string, unknown>): string {
+  const width = Math.max(...Object.keys(record).map((k) => k.length));
+  return Object.entries(record)
+    .map(([k, v]) => `${(k + ':').padEnd(width + 1)} ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n');
+}

@@ -1,0 +1,28 @@
+/**
+ * `npm start`: local defaults on a fresh clone — creates `.dev.vars` if missing, applies pending
+ * D1 migrations to the local state, then serves the Worker on 127.0.0.1:$PORT (default 8787).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { localStateDir } from './lib/database.ts';
+import { ensureDevVars, PROJECT_ROOT } from './lib/dev-vars.ts';
+
+const wrangler = join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler');
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+const port = process.env.PORT ?? '8787';
+
+ensureDevVars();
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', localStateDir()], {
+  cwd: PROJECT_ROOT,
+  env,
+  stdio: 'inherit',
+});
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', port, '--persist-to', localStateDir(), '--show-interactive-dev-session=false'], {
+  cwd: PROJECT_ROOT,
+  env,
+  stdio: 'inherit',
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => dev.kill(signal));
+dev.on('exit', (code) => process.exit(code ?? 0));
