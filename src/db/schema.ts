@@ -22,6 +22,9 @@ export const tenants = sqliteTable('tenants', {
   defaultRole: text('default_role').notNull(),
   sessionIdleSeconds: integer('session_idle_seconds').notNull().default(8 * 3600),
   sessionAbsoluteSeconds: integer('session_absolute_seconds').notNull().default(24 * 3600),
+  /** Kept by the tenant object in the same batch as each create/delete: unfiltered lists need no COUNT scan. */
+  userCount: integer('user_count').notNull().default(0),
+  groupCount: integer('group_count').notNull().default(0),
   ...timestamps,
 });
 

@@ -44,6 +44,8 @@ export async function createTenant(db: Database, slug: string, name: string): Pr
     defaultRole: DEFAULT_ROLE,
     sessionIdleSeconds: 8 * 3600,
     sessionAbsoluteSeconds: 24 * 3600,
+    userCount: 0,
+    groupCount: 0,
     createdAt: at,
     updatedAt: at,
   };
