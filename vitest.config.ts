@@ -1,26 +1,50 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `workers` runs in workerd with real D1/KV/DO (vitest-plugin); `node` holds the
+ * tests that must drive things from outside the runtime (the CLI, a browser, a served Worker).
+ */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
   return {
-    plugins: [
-      cloudflareTest({
-        main: './src/index.ts',
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            LOCAL_DEV: 'true',
-            SECRETS_KEY: 'dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTMyYnk=',
-          },
-        },
-      }),
-    ],
     test: {
-      setupFiles: ['./test/setup/apply-migrations.ts'],
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              main: './src/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  LOCAL_DEV: 'true',
+                  SECRETS_KEY: 'dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTMyYnk=',
+                },
+              },
+            }),
+          ],
+          test: {
+            name: 'workers',
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/node/**'],
+            setupFiles: ['./test/setup/apply-migrations.ts'],
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+          },
+        },
+        {
+          test: {
+            name: 'node',
+            include: ['test/node/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ],
     },
   };
 });
