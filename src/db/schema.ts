@@ -5,6 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
+/** A resource's normalized SCIM JSON as stored in `data` (see src/scim/resource/normalize.ts). */
+export type StoredData = { schemas: string[]; [attribute: string]: unknown };
+
 const timestamps = {
   /** ISO-8601 with milliseconds, UTC: sorts lexically in time order. */
   createdAt: text('created_at').notNull(),
@@ -59,7 +62,7 @@ export const users = sqliteTable(
     externalId: text('external_id'),
     displayName: text('display_name'),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
-    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    data: text('data', { mode: 'json' }).$type<StoredData>().notNull(),
     version: integer('version').notNull().default(1),
     ...timestamps,
   },
@@ -95,7 +98,7 @@ export const groups = sqliteTable(
     tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
     displayName: text('display_name').notNull(),
     externalId: text('external_id'),
-    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    data: text('data', { mode: 'json' }).$type<StoredData>().notNull(),
     version: integer('version').notNull().default(1),
     ...timestamps,
   },
