@@ -1,16 +1,21 @@
 /** The Worker: one Hono app for SCIM, sign-in and status, plus the tenant Durable Object class. */
 import { Hono } from 'hono';
+import pkg from '../package.json' with { type: 'json' };
 import type { Env } from './env.ts';
 import { renderError } from './http/render-error.ts';
-import pkg from '../package.json' with { type: 'json' };
+import { canonicalScimRequest } from './scim/canonical-path.ts';
+import { scimRoutes } from './scim/routes.ts';
 
 export { TenantObject } from './tenants/tenant-object.ts';
 
-const app = new Hono<{ Bindings: Env }>();
+const app = new Hono<{ Bindings: Env }>({ strict: false });
 
 app.get('/', (c) => c.json({ name: pkg.name, version: pkg.version, status: 'ok' }));
+app.route('/scim/v2', scimRoutes);
 
 app.onError(renderError);
 app.notFound((c) => c.json({ error: 'not_found', path: new URL(c.req.url).pathname }, 404));
 
-export default app;
+export default {
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(canonicalScimRequest(request), env, ctx),
+} satisfies ExportedHandler<Env>;

@@ -1,6 +1,32 @@
 import { DurableObject } from 'cloudflare:workers';
+import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
+import { auditInsert } from '../scim/audit.ts';
+import type { PatchRequest } from '../scim/patch/request.ts';
+import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
+import type { UserRow } from '../scim/users/user-rows.ts';
+import { createUser, deleteUser, patchUser, replaceUser, type WriteContext } from '../scim/users/user-writes.ts';
+import { consumeAttempt, sweepAttempts } from '../oidc/login-attempts.ts';
 import { WriteQueue } from './write-queue.ts';
+
+/** What every write request carries: the tenant (as authenticated) and who acts. */
+export interface TenantWriteRequest {
+  tenantId: string;
+  tenantRoles: string[];
+  /** `token:<id>` for SCIM, `oidc` for sign-in provisioning. */
+  actor: string;
+}
+
+/** The tenant object's RPC surface, with the plain-data types its methods return. */
+export type TenantWrites = Omit<TenantObject, keyof DurableObject<Env>>;
+
+/**
+ * The tenant's object (`idFromName(tenantId)`). RPC results are structured clones of plain data,
+ * so the stub is typed with the methods' own signatures.
+ */
+export function tenantObject(env: Env, tenantId: string): TenantWrites {
+  return env.TENANT.get(env.TENANT.idFromName(tenantId)) as unknown as TenantWrites;
+}
 
 /**
  * One instance per tenant (`idFromName(tenantId)`): the single writer of that tenant's users and
@@ -9,4 +35,52 @@ import { WriteQueue } from './write-queue.ts';
  */
 export class TenantObject extends DurableObject<Env> {
   protected readonly writes = new WriteQueue();
+
+  /** Runs a write in the queue; a refused write still leaves an audit row. */
+  protected write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
+    const ctx: WriteContext = { db: database(this.env.DB), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor };
+    return this.writes.run(async () => {
+      const outcome = await toOutcome(() => run(ctx));
+      if (!outcome.ok) {
+        await auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail });
+      }
+      return outcome;
+    });
+  }
+
+  /** POST /Users (RFC 7644 §3.3). */
+  createUser(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<UserRow>> {
+    return this.write(request, 'user.create', 'User', null, (ctx) => createUser(ctx, request.body));
+  }
+
+  /** PUT /Users/{id} (RFC 7644 §3.5.1). */
+  replaceUser(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<UserRow>> {
+    return this.write(request, 'user.replace', 'User', request.id, (ctx) => replaceUser(ctx, request.id, request.body, request.ifMatch));
+  }
+
+  /** PATCH /Users/{id} (RFC 7644 §3.5.2). */
+  patchUser(request: TenantWriteRequest & { id: string; patch: PatchRequest; ifMatch?: string }): Promise<WriteOutcome<UserRow>> {
+    return this.write(request, 'user.patch', 'User', request.id, (ctx) => patchUser(ctx, request.id, request.patch, request.ifMatch));
+  }
+
+  /** DELETE /Users/{id} (RFC 7644 §3.6). */
+  deleteUser(request: TenantWriteRequest & { id: string; ifMatch?: string }): Promise<WriteOutcome<null>> {
+    return this.write(request, 'user.delete', 'User', request.id, async (ctx) => {
+      await deleteUser(ctx, request.id, request.ifMatch);
+      return null;
+    });
+  }
+
+  /**
+   * Marks a sign-in attempt used: true the first time, false for a replayed callback. Kept here, not
+   * in KV, because single use needs a strongly consistent check (see src/oidc/login-state.ts).
+   */
+  consumeLoginAttempt(attemptId: string, expiresAtMs: number): Promise<boolean> {
+    return consumeAttempt(this.ctx.storage, attemptId, expiresAtMs);
+  }
+
+  /** Sweeps consumed sign-in attempts once they have expired. */
+  override async alarm(): Promise<void> {
+    await sweepAttempts(this.ctx.storage);
+  }
 }

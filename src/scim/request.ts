@@ -1,0 +1,66 @@
+/** Request hygiene for SCIM (RFC 7644 §3.1, §3.8): content types, body size, JSON parsing. */
+import type { Context } from 'hono';
+import { ScimError } from '../http/errors.ts';
+
+/** Bodies above this are refused with 413 before they are read (documented in the README). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const JSON_TYPES = /^application\/(scim\+)?json\s*(;.*)?$/i;
+
+/** The parsed JSON body of a POST/PUT/PATCH: 415 for a non-JSON type, 413 when too large, 400 when not JSON. */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type');
+  if (type && !JSON_TYPES.test(type.trim())) {
+    throw new ScimError(415, undefined, `Unsupported Content-Type "${type}": send application/scim+json or application/json.`);
+  }
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) throw new ScimError(400, 'invalidSyntax', 'The request has no body.');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder().decode(concat(chunks, size));
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ScimError(400, 'invalidSyntax', `The body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function tooLarge(): ScimError {
+  return new ScimError(413, undefined, `The request body exceeds ${MAX_BODY_BYTES} bytes (maxPayloadSize).`);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** A SCIM JSON response (`application/scim+json`, RFC 7644 §8.1). */
+export function scimJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/scim+json; charset=utf-8', ...headers },
+  });
+}
+
+/** 405 with `Allow` for a method the endpoint does not serve. */
+export function methodNotAllowed(allow: string): never {
+  throw new ScimError(405, undefined, `Method not allowed here; allowed: ${allow}.`, { allow });
+}

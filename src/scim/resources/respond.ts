@@ -1,0 +1,24 @@
+/** Shapes single-resource responses: body, `ETag`, and `Location` on 201 (RFC 7644 §3.3, §3.14). */
+import type { Context } from 'hono';
+import type { Projection } from '../resource/projection.ts';
+import { scimJson } from '../request.ts';
+import type { ListQuery } from './list-query.ts';
+import { etag } from './version.ts';
+
+/** The tenant's SCIM base URL as this request reached it: `https://host/scim/v2/{tenant}`. */
+export function scimBaseUrl(c: Context): string {
+  return `${new URL(c.req.url).origin}/scim/v2/${c.req.param('tenant')}`;
+}
+
+/** A resource response with its ETag; a 201 also carries `Location` = `meta.location`. */
+export function resourceResponse(resource: { meta: { location: string } }, version: number, status: 200 | 201 = 200): Response {
+  return scimJson(resource, status, { etag: etag(version), ...(status === 201 ? { location: resource.meta.location } : {}) });
+}
+
+/** The projection parameters of a list query or a single-resource GET's query string. */
+export function projectionOf(query: Pick<ListQuery, 'attributes' | 'excludedAttributes'>): Projection {
+  return {
+    ...(query.attributes ? { attributes: query.attributes } : {}),
+    ...(query.excludedAttributes ? { excludedAttributes: query.excludedAttributes } : {}),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Optimistic versioning (RFC 7644 §3.14): every update is `WHERE version = ?`, and the batch's
+ * guard statement aborts the whole D1 batch (a transaction) when that update matched no row, so
+ * two overlapping writers can never lose an update even if the tenant object's queue were bypassed.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { ScimError } from '../../http/errors.ts';
+
+/** `json()` of a non-JSON text raises an error, which rolls the batch back; it runs only when the previous statement changed nothing. */
+export function abortUnlessChanged(db: Database) {
+  return db.run(sql`SELECT json('version conflict') WHERE changes() = 0`);
+}
+
+/** Whether a D1 error came from `abortUnlessChanged`. */
+export function isVersionConflict(err: unknown): boolean {
+  return err instanceof Error && /malformed JSON/.test(err.message + String((err as { cause?: unknown }).cause ?? ''));
+}
+
+/** The weak ETag of a resource version: `W/"3"`. */
+export function etag(version: number): string {
+  return `W/"${version}"`;
+}
+
+/** Whether an `If-Match`/`If-None-Match` list names this version (weak comparison, RFC 7232 §2.3.2); `*` names any. */
+function etagListMatches(header: string, version: number): boolean {
+  const current = etag(version);
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === current || t === `"${version}"`;
+  });
+}
+
+/** Checks `If-Match` against the current version: 412 when it names another one. */
+export function checkIfMatch(ifMatch: string | undefined, version: number): void {
+  if (ifMatch !== undefined && !etagListMatches(ifMatch, version)) {
+    throw new ScimError(412, undefined, `Resource version is ${etag(version)}, not ${ifMatch}: fetch it again and retry.`);
+  }
+}
+
+/** Whether `If-None-Match` names the current version (then GET answers 304). */
+export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number): boolean {
+  return ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, version);
+}

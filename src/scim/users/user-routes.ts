@@ -1,0 +1,91 @@
+/**
+ * `/scim/v2/{tenant}/Users` (RFC 7644 §3): reads go to D1, writes to the tenant object. Routes
+ * only parse, call and shape.
+ */
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context } from 'hono';
+import { database, type Database } from '../../db/client.ts';
+import { users } from '../../db/schema.ts';
+import type { Env } from '../../env.ts';
+import { ScimError } from '../../http/errors.ts';
+import { parseWith, scimHook } from '../../http/validation.ts';
+import { tenantObject, type TenantWriteRequest } from '../../tenants/tenant-object.ts';
+import type { ScimVariables } from '../auth.ts';
+import { listResponse } from '../discovery.ts';
+import { patchRequestSchema } from '../patch/request.ts';
+import { projectResource, type Projection } from '../resource/projection.ts';
+import { toScimResource } from '../resource/render.ts';
+import { methodNotAllowed, readJsonBody, scimJson } from '../request.ts';
+import { listPage } from '../resources/list.ts';
+import { listQuerySchema, type ListQuery } from '../resources/list-query.ts';
+import { projectionOf, resourceResponse, scimBaseUrl } from '../resources/respond.ts';
+import { ifNoneMatchHits } from '../resources/version.ts';
+import { unwrap } from '../resources/write-outcome.ts';
+import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { findUserRow, groupsOfUsers, type UserRow } from './user-rows.ts';
+
+type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
+
+/** Users rendered as SCIM resources, with their `groups`, each projected. */
+async function renderUsers(db: Database, tenantId: string, rows: UserRow[], baseUrl: string, projection: Projection = {}) {
+  const groups = await groupsOfUsers(db, tenantId, rows.map((r) => r.id));
+  return rows.map((row) =>
+    projectResource(USER_RESOURCE_TYPE, toScimResource(USER_RESOURCE_TYPE, { ...row, extra: { groups: groups.get(row.id) ?? [] } }, baseUrl), projection),
+  );
+}
+
+function writeRequest(c: ScimContext): TenantWriteRequest {
+  const { tenant, tokenId } = c.get('caller');
+  return { tenantId: tenant.id, tenantRoles: tenant.roles, actor: `token:${tokenId}` };
+}
+
+async function respondWithUser(c: ScimContext, row: UserRow, status: 200 | 201 = 200): Promise<Response> {
+  const [resource] = await renderUsers(database(c.env.DB), row.tenantId, [row], scimBaseUrl(c));
+  return resourceResponse(resource as { meta: { location: string } }, row.version, status);
+}
+
+async function list(c: ScimContext, query: ListQuery): Promise<Response> {
+  const db = database(c.env.DB);
+  const tenantId = c.get('caller').tenant.id;
+  const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query);
+  const resources = await renderUsers(db, tenantId, page.rows, scimBaseUrl(c), projectionOf(query));
+  return scimJson(listResponse(resources, page.totalResults, query.startIndex));
+}
+
+const ifMatch = (c: ScimContext) => c.req.header('if-match');
+
+/** The Users endpoint, mounted at `/scim/v2/:tenant/Users`. */
+export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>()
+  .get('/', zValidator('query', listQuerySchema, scimHook('invalidValue')), (c) => list(c, c.req.valid('query')))
+  .post('/.search', async (c) => list(c, parseWith(listQuerySchema, await readJsonBody(c), 'invalidValue')))
+  .post('/', async (c) => {
+    const body = await readJsonBody(c);
+    const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).createUser({ ...writeRequest(c), body }));
+    return respondWithUser(c, row, 201);
+  })
+  .get('/:id', zValidator('query', listQuerySchema.pick({ attributes: true, excludedAttributes: true }), scimHook('invalidValue')), async (c) => {
+    const db = database(c.env.DB);
+    const tenantId = c.get('caller').tenant.id;
+    const row = await findUserRow(db, tenantId, c.req.param('id'));
+    if (!row) throw new ScimError(404, undefined, `User "${c.req.param('id')}" not found in this tenant.`);
+    if (ifNoneMatchHits(c.req.header('if-none-match'), row.version)) return new Response(null, { status: 304 });
+    const [resource] = await renderUsers(db, tenantId, [row], scimBaseUrl(c), projectionOf(c.req.valid('query')));
+    return resourceResponse(resource as { meta: { location: string } }, row.version);
+  })
+  .put('/:id', async (c) => {
+    const body = await readJsonBody(c);
+    const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).replaceUser({ ...writeRequest(c), id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
+    return respondWithUser(c, row);
+  })
+  .patch('/:id', async (c) => {
+    const patch = parseWith(patchRequestSchema, await readJsonBody(c), 'invalidSyntax');
+    const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).patchUser({ ...writeRequest(c), id: c.req.param('id'), patch, ifMatch: ifMatch(c) }));
+    return respondWithUser(c, row);
+  })
+  .delete('/:id', async (c) => {
+    unwrap(await tenantObject(c.env, c.get('caller').tenant.id).deleteUser({ ...writeRequest(c), id: c.req.param('id'), ifMatch: ifMatch(c) }));
+    return new Response(null, { status: 204 });
+  })
+  .all('/', () => methodNotAllowed('GET, POST'))
+  .all('/.search', () => methodNotAllowed('POST'))
+  .all('/:id', () => methodNotAllowed('GET, PUT, PATCH, DELETE'));

@@ -1,0 +1,68 @@
+/** Users as stored in D1, and the derived rows and columns kept beside the resource JSON. */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
+import type { JsonObject } from '../resource/json.ts';
+
+export type UserRow = typeof users.$inferSelect;
+
+/** A user's group as its read-only `groups` attribute shows it (RFC 7643 §4.1.2). */
+export interface UserGroupRef {
+  value: string;
+  display: string;
+  type: 'direct';
+}
+
+export async function findUserRow(db: Database, tenantId: string, id: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, id))).get();
+}
+
+/** Another user of the tenant holding `userName` (case-insensitive, RFC 7643 §4.1.1), if any. */
+export async function userNameHolder(db: Database, tenantId: string, userName: string, exceptId?: string): Promise<string | undefined> {
+  const row = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), sql`lower(${users.userName}) = ${userName.toLowerCase()}`))
+    .get();
+  return row && row.id !== exceptId ? row.id : undefined;
+}
+
+/** The indexed column copies of a normalized user resource. */
+export function userColumns(data: JsonObject) {
+  return {
+    userName: String(data.userName),
+    externalId: typeof data.externalId === 'string' ? data.externalId : null,
+    displayName: typeof data.displayName === 'string' ? data.displayName : null,
+    active: data.active !== false,
+  };
+}
+
+/** `user_emails` rows for a normalized user: values lower-cased (emails are caseExact=false). */
+export function emailRows(tenantId: string, userId: string, data: JsonObject): (typeof userEmails.$inferInsert)[] {
+  const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]) : [];
+  return emails
+    .filter((e) => typeof e.value === 'string')
+    .map((e) => ({
+      tenantId,
+      userId,
+      value: (e.value as string).toLowerCase(),
+      type: typeof e.type === 'string' ? e.type : null,
+      primary: e.primary === true,
+    }));
+}
+
+/** The `groups` attribute of each of `userIds`, in one query. */
+export async function groupsOfUsers(db: Database, tenantId: string, userIds: string[]): Promise<Map<string, UserGroupRef[]>> {
+  const result = new Map<string, UserGroupRef[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return result;
+  const rows = await db
+    .select({ userId: groupMembers.userId, groupId: groups.id, display: groups.displayName })
+    .from(groupMembers)
+    .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+    // One JSON parameter, not one per id: D1 allows at most 100 bound parameters a statement.
+    .where(and(eq(groupMembers.tenantId, tenantId), sql`${groupMembers.userId} IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))`))
+    .orderBy(groups.displayName)
+    .all();
+  for (const row of rows) result.get(row.userId)?.push({ value: row.groupId, display: row.display, type: 'direct' });
+  return result;
+}

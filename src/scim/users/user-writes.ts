@@ -1,0 +1,118 @@
+/**
+ * User writes (RFC 7644 §3.3, §3.5, §3.6), run only inside the tenant object's write queue. Each
+ * is one D1 batch — resource row, email rows, counter, audit row — so a request applies whole or
+ * not at all; the unique index on (tenant, lower(userName)) and the version guard are backstops.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { now, type Database } from '../../db/client.ts';
+import { insertChunks } from '../../db/batch.ts';
+import { tenants, userEmails, users } from '../../db/schema.ts';
+import { ScimError } from '../../http/errors.ts';
+import { auditInsert } from '../audit.ts';
+import { applyPatch } from '../patch/apply.ts';
+import type { PatchRequest } from '../patch/request.ts';
+import { normalizeResource, type ScimData } from '../resource/normalize.ts';
+import { abortUnlessChanged, checkIfMatch, isVersionConflict } from '../resources/version.ts';
+import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { emailRows, findUserRow, userColumns, userNameHolder, type UserRow } from './user-rows.ts';
+
+/** Who writes, for which tenant: what every write needs besides its own input. */
+export interface WriteContext {
+  db: Database;
+  tenantId: string;
+  /** The tenant's role catalog, which `roles` values must come from. */
+  tenantRoles: readonly string[];
+  /** `token:<id>` or `oidc`. */
+  actor: string;
+}
+
+const notFound = (id: string) => new ScimError(404, undefined, `User "${id}" not found in this tenant.`);
+
+function uniquenessError(userName: string): ScimError {
+  return new ScimError(409, 'uniqueness', `userName "${userName}" is already taken in this tenant (userName is case-insensitive).`);
+}
+
+async function requireUniqueUserName(ctx: WriteContext, userName: string, exceptId?: string): Promise<void> {
+  if (await userNameHolder(ctx.db, ctx.tenantId, userName, exceptId)) throw uniquenessError(userName);
+}
+
+/** Runs a write batch, mapping the backstops' failures to SCIM errors. */
+async function commit(ctx: WriteContext, userName: string, statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]): Promise<void> {
+  try {
+    await ctx.db.batch(statements);
+  } catch (err) {
+    if (isVersionConflict(err)) throw new ScimError(409, undefined, 'The user changed during this request; retry it.');
+    if (err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''))) throw uniquenessError(userName);
+    throw err;
+  }
+}
+
+function emailInserts(ctx: WriteContext, userId: string, data: ScimData) {
+  return insertChunks(emailRows(ctx.tenantId, userId, data)).map((rows) => ctx.db.insert(userEmails).values(rows));
+}
+
+/** POST /Users: creates a user; 409 uniqueness when the userName is taken. */
+export async function createUser(ctx: WriteContext, body: unknown): Promise<UserRow> {
+  const data = normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
+  const columns = userColumns(data);
+  await requireUniqueUserName(ctx, columns.userName);
+  const at = now();
+  const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
+  await commit(ctx, columns.userName, [
+    ctx.db.insert(users).values(row),
+    ...emailInserts(ctx, row.id, data),
+    ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
+    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
+  ]);
+  return (await findUserRow(ctx.db, ctx.tenantId, row.id))!;
+}
+
+/** Stores `data` as the user's new state, unless it equals the current one (re-sends are no-ops). */
+async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<UserRow> {
+  if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
+  const columns = userColumns(data);
+  if (columns.userName.toLowerCase() !== current.userName.toLowerCase()) await requireUniqueUserName(ctx, columns.userName, current.id);
+  await commit(ctx, columns.userName, [
+    ctx.db
+      .update(users)
+      .set({ ...columns, data, version: current.version + 1, updatedAt: now() })
+      .where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`),
+    abortUnlessChanged(ctx.db),
+    ctx.db.delete(userEmails).where(eq(userEmails.userId, current.id)),
+    ...emailInserts(ctx, current.id, data),
+    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
+  ]);
+  return (await findUserRow(ctx.db, ctx.tenantId, current.id))!;
+}
+
+async function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
+  const current = await findUserRow(ctx.db, ctx.tenantId, id);
+  if (!current) throw notFound(id);
+  checkIfMatch(ifMatch, current.version);
+  return current;
+}
+
+/** PUT /Users/{id}: replaces every writable attribute (RFC 7644 §3.5.1). */
+export async function replaceUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserRow> {
+  const current = await requireUser(ctx, id, ifMatch);
+  return update(ctx, current, normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles }), 'user.replace');
+}
+
+/** PATCH /Users/{id}: applies every operation or none (RFC 7644 §3.5.2). */
+export async function patchUser(ctx: WriteContext, id: string, patch: PatchRequest, ifMatch: string | undefined): Promise<UserRow> {
+  const current = await requireUser(ctx, id, ifMatch);
+  const data = applyPatch(USER_RESOURCE_TYPE, { id: current.id, ...current.data }, patch.Operations, { tenantRoles: ctx.tenantRoles });
+  return update(ctx, current, data, 'user.patch');
+}
+
+/** DELETE /Users/{id}: a hard delete; memberships and email rows go with it (foreign-key cascade). */
+export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
+  const current = await requireUser(ctx, id, ifMatch);
+  await commit(ctx, current.userName, [
+    ctx.db.delete(users).where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`),
+    abortUnlessChanged(ctx.db),
+    ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, ctx.tenantId)),
+    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
+  ]);
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshState, startServer, tenantCli } from './support/cli.ts';
+
+const state = freshState();
+afterAll(() => state.remove());
+
+const cli = (...args: string[]) => tenantCli(state.dir, args);
+const json = async (...args: string[]) => {
+  const run = await cli(...args, '--json');
+  expect(run.stderr, run.stderr).not.toMatch(/error/i);
+  expect(run.status).toBe(0);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+};
+
+describe('tenant CLI on local state', () => {
+  it('creates, lists and shows a tenant, with one JSON object per --json command', async () => {
+    const created = await json('create', 'acme', '--name', 'Acme Inc');
+    expect(created).toMatchObject({ slug: 'acme', name: 'Acme Inc', scimEnabled: false, roles: ['owner', 'admin', 'editor', 'viewer'], defaultRole: 'viewer' });
+    expect(created.scimBaseUrl).toBe('http://127.0.0.1:8787/scim/v2/acme');
+    const listed = await json('list');
+    expect((listed.tenants as { slug: string }[]).map((t) => t.slug)).toContain('acme');
+    const text = await cli('show', 'acme');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/slug:\s+acme/);
+  });
+
+  it('refuses bad slugs, taken slugs and unknown tenants on stderr with exit code 1', async () => {
+    const underscore = await cli('create', 'bad_slug');
+    expect(underscore.status).toBe(1);
+    expect(underscore.stderr).toMatch(/underscore/);
+    const upper = await cli('create', 'Acme');
+    expect(upper.status).toBe(1);
+    expect(upper.stderr).toMatch(/not a valid tenant slug/);
+    await json('create', 'taken');
+    const taken = await cli('create', 'taken', '--json');
+    expect(taken.status).toBe(1);
+    expect(JSON.parse(taken.stderr)).toEqual({ error: 'tenant "taken" already exists' });
+    expect(taken.stdout).toBe('');
+    const unknown = await cli('token', 'create', 'nobody');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown tenant "nobody"/);
+    const noConfirm = await cli('delete', 'taken');
+    expect(noConfirm.status).toBe(1);
+    expect(noConfirm.stderr).toMatch(/--yes/);
+    const badDuration = await cli('token', 'create', 'taken', '--expires-in', 'soon');
+    expect(badDuration.status).toBe(1);
+    expect(badDuration.stderr).toMatch(/duration/);
+  });
+
+  it('issues, lists and revokes tokens; the secret is printed once and never listed', async () => {
+    await json('create', 'tokens-co');
+    const issued = await json('token', 'create', 'tokens-co', '--label', 'okta', '--expires-in', '365d');
+    expect(issued.token).toMatch(/^eid_scim_[A-Za-z0-9_-]{43}$/);
+    expect(issued.scimBaseUrl).toBe('http://127.0.0.1:8787/scim/v2/tokens-co');
+    expect(Date.parse(issued.expiresAt as string) - Date.now()).toBeGreaterThan(364 * 86400_000);
+    const listed = await cli('token', 'list', 'tokens-co', '--json');
+    expect(listed.stdout).not.toContain(issued.token as string);
+    expect(JSON.parse(listed.stdout).tokens).toEqual([expect.objectContaining({ id: issued.id, label: 'okta', revokedAt: null })]);
+    const revoked = await json('token', 'revoke', 'tokens-co', issued.id as string);
+    expect(revoked.revokedAt).toEqual(expect.any(String));
+    const again = await cli('token', 'revoke', 'tokens-co', issued.id as string);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already revoked/);
+  });
+
+  it('deletes a tenant with --yes', async () => {
+    await json('create', 'doomed');
+    expect(await json('delete', 'doomed', '--yes')).toMatchObject({ deleted: 'doomed' });
+    expect((await cli('show', 'doomed')).status).toBe(1);
+  });
+});
+
+describe('tenant CLI beside a running `npm start`', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  beforeAll(async () => {
+    server = await startServer(state.dir, 18787 + Math.floor(Math.random() * 1000));
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('changes made by the CLI are seen by the server at once: enable, token, revoke, disable', async () => {
+    await json('create', 'live');
+    const { token, id } = (await json('token', 'create', 'live')) as { token: string; id: string };
+    const get = () => fetch(`${server.url}/scim/v2/live/Users?startIndex=1&count=2`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get()).status).toBe(403);
+    await json('scim', 'enable', 'live');
+    const ok = await get();
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ totalResults: 0, Resources: [] });
+    await json('token', 'revoke', 'live', id);
+    expect((await get()).status).toBe(401);
+    const second = (await json('token', 'create', 'live', '--label', 'rotation')) as { token: string };
+    const rotated = await fetch(`${server.url}/scim/v2/live/Users`, { headers: { authorization: second.token } });
+    expect(rotated.status).toBe(200);
+    await json('scim', 'disable', 'live');
+    const disabled = await fetch(`${server.url}/scim/v2/live/Users`, { headers: { authorization: second.token } });
+    expect(disabled.status).toBe(403);
+    expect(disabled.headers.get('content-type')).toMatch(/application\/scim\+json/);
+  });
+});

@@ -1,0 +1,67 @@
+/** Test fixtures: tenants and tokens made through the same store the CLI uses. */
+import { env, SELF } from 'cloudflare:test';
+import { database } from '../../src/db/client.ts';
+import { createScimToken, createTenant, setScimEnabled } from '../../src/tenants/tenant-store.ts';
+
+export const db = () => database(env.DB);
+
+let counter = 0;
+/** A unique slug per call, so tests in one file never collide. */
+export function uniqueSlug(prefix = 't'): string {
+  counter++;
+  return `${prefix}-${counter}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** A tenant with SCIM enabled (unless told otherwise) and one live token. */
+export async function tenantWithToken(options: { slug?: string; scimEnabled?: boolean; expiresInSeconds?: number } = {}) {
+  const slug = options.slug ?? uniqueSlug();
+  const tenant = await createTenant(db(), slug, slug);
+  if (options.scimEnabled !== false) await setScimEnabled(db(), slug, true);
+  const issued = await createScimToken(db(), slug, 'test', options.expiresInSeconds);
+  return { tenant, slug, token: issued.token, tokenId: issued.info.id, scim: scimClient(slug, issued.token) };
+}
+
+export type ScimClient = ReturnType<typeof scimClient>;
+
+/** Requests to `/scim/v2/{slug}` with the token, as Okta sends them. */
+export function scimClient(slug: string, token: string, authorization = `Bearer ${token}`) {
+  const base = `https://edge.test/scim/v2/${slug}`;
+  const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    SELF.fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization,
+        accept: 'application/scim+json',
+        ...(body === undefined ? {} : { 'content-type': 'application/scim+json; charset=utf-8' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  return {
+    base,
+    request,
+    get: (path: string, headers?: Record<string, string>) => request('GET', path, undefined, headers),
+    post: (path: string, body: unknown, headers?: Record<string, string>) => request('POST', path, body, headers),
+    put: (path: string, body: unknown, headers?: Record<string, string>) => request('PUT', path, body, headers),
+    patch: (path: string, body: unknown, headers?: Record<string, string>) => request('PATCH', path, body, headers),
+    delete: (path: string, headers?: Record<string, string>) => request('DELETE', path, undefined, headers),
+  };
+}
+
+/** Okta's "Push New User" body (docs/scim-interop.md). */
+export function oktaNewUser(userName: string, extra: Record<string, unknown> = {}) {
+  const [given = 'Test', family = 'User'] = userName.split('@')[0]!.split('.');
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    name: { givenName: given, familyName: family },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: `${given} ${family}`,
+    locale: 'en-US',
+    externalId: `00u${crypto.randomUUID().replace(/-/g, '').slice(0, 17)}`,
+    groups: [],
+    password: 'Sup3r-Secret!',
+    active: true,
+    ...extra,
+  };
+}
