@@ -26,6 +26,7 @@ export const GROUP_RESOURCE_TYPE: ResourceTypeDefinition = {
   description: 'Group',
   schema: GROUP_SCHEMA,
   schemaExtensions: [],
+  storedSeparately: ['members'],
 };
 
 /** Every resource type this server serves, in `/ResourceTypes` order. */

@@ -46,4 +46,6 @@ export interface ResourceTypeDefinition {
   description: string;
   schema: SchemaDefinition;
   schemaExtensions: SchemaExtension[];
+  /** Core attributes kept outside the stored `data` (Group `members` live in `group_members`). */
+  storedSeparately?: string[];
 }
