@@ -1,0 +1,141 @@
+/**
+ * Serves the built Worker on 127.0.0.1 in workerd through Miniflare's API (no `wrangler dev` and
+ * its proxy), with wrangler.toml's bindings, D1/KV/DO state in a folder and the D1 migrations
+ * applied. Used by node-side tests (a browser, real HTTP) and by `npm run bench`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler';
+
+const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
+const MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations');
+
+/** The Worker as `wrangler deploy` would upload it. */
+export interface WorkerBuild {
+  outDir: string;
+  /** The entry module (`index.js`). */
+  entry: string;
+  bytes: number;
+  gzipBytes: number;
+  remove(): void;
+}
+
+/** Bundles the Worker with `wrangler deploy --dry-run --outdir` into a temp folder. */
+export async function buildWorker(): Promise<WorkerBuild> {
+  const outDir = mkdtempSync(join(tmpdir(), 'edge-identity-build-'));
+  const wrangler = join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler');
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(wrangler, ['deploy', '--dry-run', '--outdir', outDir], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrangler deploy --dry-run failed (${code}):\n${text}`))));
+  });
+  const entry = join(outDir, 'index.js');
+  const source = readFileSync(entry);
+  if (!/Total Upload/.test(output)) throw new Error(`unexpected wrangler output:\n${output}`);
+  return {
+    outDir,
+    entry,
+    bytes: statSync(entry).size,
+    gzipBytes: gzipSync(source, { level: 9 }).length,
+    remove: () => rmSync(outDir, { recursive: true, force: true }),
+  };
+}
+
+/** The migrations in migrations/, in order (drizzle-kit names them `0000_name.sql`). */
+function migrationFiles(): string[] {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((name) => name.endsWith('.sql'))
+    .sort();
+}
+
+/**
+ * Applies pending migrations like `wrangler d1 migrations apply`: each file once, recorded in the
+ * same `d1_migrations` table, so a persisted folder can be reopened.
+ */
+export async function applyMigrations(db: D1Database): Promise<void> {
+  await db
+    .prepare('CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)')
+    .run();
+  const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name));
+  for (const name of migrationFiles()) {
+    if (applied.has(name)) continue;
+    const statements = unstable_splitSqlQuery(readFileSync(join(MIGRATIONS_DIR, name), 'utf8'))
+      .map((s) => s.replace(/-->\s*statement-breakpoint/g, '').trim())
+      .filter((s) => s.length > 0);
+    await db.batch([...statements.map((s) => db.prepare(s)), db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(name)]);
+  }
+}
+
+export interface LocalWorkerOptions {
+  /** Extra or overriding variables (defaults: a random `SECRETS_KEY`, `LOCAL_DEV=true`). */
+  vars?: Record<string, string>;
+  /** Where D1/KV/DO state lives; default: a temp folder removed by `stop()`. */
+  persistDir?: string;
+  /** An existing build to serve (the bench reuses its own); default: build now, remove on stop. */
+  build?: WorkerBuild;
+}
+
+export interface LocalWorker {
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  url: string;
+  /** Miniflare's D1 binding of the running Worker: seed tenants and tokens with `database(db)`. */
+  db: D1Database;
+  build: WorkerBuild;
+  stop(): Promise<void>;
+}
+
+/** Starts the Worker in workerd on a free 127.0.0.1 port; `stop()` shuts it down and cleans up. */
+export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
+  const build = options.build ?? (await buildWorker());
+  const stateDir = options.persistDir ?? mkdtempSync(join(tmpdir(), 'edge-identity-state-'));
+  // wrangler.toml's bindings as Miniflare options; the bundle is one ES module, so no module rules.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, 'wrangler.toml'));
+  const { modulesRules: _rules, rootPath: _root, ...bindingOptions } = workerOptions;
+  const secretsKey = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: '127.0.0.1',
+      port: 0,
+      log: new Log(LogLevel.WARN),
+      resourcePersistencePath: stateDir,
+      workers: [
+        {
+          ...bindingOptions,
+          name: 'edge-identity',
+          modulesRoot: build.outDir,
+          modules: [{ type: 'ESModule', path: build.entry, contents: readFileSync(build.entry, 'utf8') }],
+          bindings: { ...(bindingOptions.bindings as Record<string, string> | undefined), SECRETS_KEY: secretsKey, LOCAL_DEV: 'true', ...options.vars },
+        },
+      ],
+    }),
+  );
+  try {
+    const url = await mf.ready;
+    const db = (await mf.getD1Database('DB')) as unknown as D1Database;
+    await applyMigrations(db);
+    return {
+      url: url.origin,
+      db,
+      build,
+      stop: async () => {
+        await mf.dispose();
+        if (!options.persistDir) rmSync(stateDir, { recursive: true, force: true });
+        if (!options.build) build.remove();
+      },
+    };
+  } catch (err) {
+    await mf.dispose();
+    throw err;
+  }
+}
