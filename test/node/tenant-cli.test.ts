@@ -17,32 +17,33 @@ describe('tenant CLI on local state', () => {
     const created = await json('create', 'acme', '--name', 'Acme Inc');
     expect(created).toMatchObject({ slug: 'acme', name: 'Acme Inc', scimEnabled: false, roles: ['owner', 'admin', 'editor', 'viewer'], defaultRole: 'viewer' });
     expect(created.scimBaseUrl).toBe('http://127.0.0.1:8787/scim/v2/acme');
-    const listed = await json('list');
+    const [listed, text] = await Promise.all([json('list'), cli('show', 'acme')]);
     expect((listed.tenants as { slug: string }[]).map((t) => t.slug)).toContain('acme');
-    const text = await cli('show', 'acme');
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/slug:\s+acme/);
   });
 
   it('refuses bad slugs, taken slugs and unknown tenants on stderr with exit code 1', async () => {
-    const underscore = await cli('create', 'bad_slug');
+    await json('create', 'taken');
+    const [underscore, upper, taken, unknown, noConfirm, badDuration] = await Promise.all([
+      cli('create', 'bad_slug'),
+      cli('create', 'Acme'),
+      cli('create', 'taken', '--json'),
+      cli('token', 'create', 'nobody'),
+      cli('delete', 'taken'),
+      cli('token', 'create', 'taken', '--expires-in', 'soon'),
+    ]);
     expect(underscore.status).toBe(1);
     expect(underscore.stderr).toMatch(/underscore/);
-    const upper = await cli('create', 'Acme');
     expect(upper.status).toBe(1);
     expect(upper.stderr).toMatch(/not a valid tenant slug/);
-    await json('create', 'taken');
-    const taken = await cli('create', 'taken', '--json');
     expect(taken.status).toBe(1);
     expect(JSON.parse(taken.stderr)).toEqual({ error: 'tenant "taken" already exists' });
     expect(taken.stdout).toBe('');
-    const unknown = await cli('token', 'create', 'nobody');
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/unknown tenant "nobody"/);
-    const noConfirm = await cli('delete', 'taken');
     expect(noConfirm.status).toBe(1);
     expect(noConfirm.stderr).toMatch(/--yes/);
-    const badDuration = await cli('token', 'create', 'taken', '--expires-in', 'soon');
     expect(badDuration.status).toBe(1);
     expect(badDuration.stderr).toMatch(/duration/);
   });
