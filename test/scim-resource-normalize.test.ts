@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError } from '../src/http/errors.ts';
 import { normalizeResource } from '../src/scim/resource/normalize.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import { ENTERPRISE_USER_URN, ENTRA_GROUP_URN, GROUP_URN, USER_URN } from '../src/scim/schema/urns.ts';
+import { scimErrorOf, TENANT_ROLES } from './support/scim-resources.ts';
 
-const roles = { tenantRoles: ['owner', 'admin', 'editor', 'viewer'] };
+const roles = TENANT_ROLES;
 const user = (body: Record<string, unknown>) => normalizeResource(USER_RESOURCE_TYPE, { schemas: [USER_URN], userName: 'ada@example.com', ...body }, roles);
-
-function scimError(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('normalizeResource: Okta and Entra bodies', () => {
   it("stores Okta's POST /Users body without password, groups or unknown attributes", () => {
@@ -100,7 +90,7 @@ describe('normalizeResource: Okta and Entra bodies', () => {
   });
 
   it('refuses an unknown extension URN that carries attributes, naming the supported ones', () => {
-    const error = scimError(() => user({ 'urn:example:params:scim:schemas:extension:acme:1.0:User': { badge: '42' } }));
+    const error = scimErrorOf(() => user({ 'urn:example:params:scim:schemas:extension:acme:1.0:User': { badge: '42' } }));
     expect([error.status, error.scimType]).toEqual([400, 'invalidValue']);
     expect(error.message).toContain(ENTERPRISE_USER_URN);
     expect(user({ 'urn:example:params:scim:schemas:extension:acme:1.0:User': null })).not.toHaveProperty('urn:example:params:scim:schemas:extension:acme:1.0:User');
@@ -153,10 +143,10 @@ describe('normalizeResource: roles (interop decision 7)', () => {
   });
 
   it('refuses a role outside the catalog with the allowed values in detail', () => {
-    const error = scimError(() => user({ roles: ['superuser'] }));
+    const error = scimErrorOf(() => user({ roles: ['superuser'] }));
     expect([error.status, error.scimType]).toEqual([400, 'invalidValue']);
     expect(error.message).toContain('owner, admin, editor, viewer');
-    expect(scimError(() => user({ roles: [{ display: 'Admin' }] })).scimType).toBe('invalidValue');
+    expect(scimErrorOf(() => user({ roles: [{ display: 'Admin' }] })).scimType).toBe('invalidValue');
   });
 });
 
@@ -177,11 +167,11 @@ describe('normalizeResource: refusals', () => {
     ['a non-object enterprise block', { schemas: [USER_URN], userName: 'x', [ENTERPRISE_USER_URN]: 'x' }, 400, 'invalidValue'],
   ];
   it.each(cases)('refuses %s', (_label, body, status, scimType) => {
-    const error = scimError(() => normalizeResource(USER_RESOURCE_TYPE, body, roles));
+    const error = scimErrorOf(() => normalizeResource(USER_RESOURCE_TYPE, body, roles));
     expect([error.status, error.scimType]).toEqual([status, scimType]);
   });
 
   it('requires a Group displayName', () => {
-    expect(scimError(() => normalizeResource(GROUP_RESOURCE_TYPE, { schemas: [GROUP_URN], displayName: null }, roles)).scimType).toBe('invalidValue');
+    expect(scimErrorOf(() => normalizeResource(GROUP_RESOURCE_TYPE, { schemas: [GROUP_URN], displayName: null }, roles)).scimType).toBe('invalidValue');
   });
 });

@@ -6,6 +6,7 @@ import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/reso
 import type { ResourceTypeDefinition } from '../src/scim/schema/types.ts';
 import { attr } from '../src/scim/schema/build.ts';
 import { ENTERPRISE_USER_URN, GROUP_URN, USER_URN } from '../src/scim/schema/urns.ts';
+import { ADA_DATA } from './support/scim-resources.ts';
 
 const BASE = 'https://edge.test/scim/v2/acme';
 
@@ -14,18 +15,7 @@ const stored = {
   version: 3,
   createdAt: '2024-05-01T10:00:00.000Z',
   updatedAt: '2024-05-02T11:00:00.000Z',
-  data: {
-    schemas: [USER_URN, ENTERPRISE_USER_URN],
-    externalId: '00u1',
-    userName: 'ada@example.com',
-    name: { familyName: 'Lovelace', givenName: 'Ada' },
-    active: true,
-    emails: [
-      { value: 'ada@example.com', type: 'work', primary: true },
-      { value: 'ada@home.example', type: 'home' },
-    ],
-    [ENTERPRISE_USER_URN]: { department: 'Math', manager: { value: 'm-1' } },
-  },
+  data: ADA_DATA,
   extra: { groups: [{ value: 'g-1', display: 'Eng', type: 'direct' }] },
 };
 const resource = toScimResource(USER_RESOURCE_TYPE, stored, BASE);

@@ -1,0 +1,129 @@
+/**
+ * Group `members` PATCH operations, taken out of a request so the groups code can apply them to
+ * the membership table (members are never part of the stored data). Every shape of
+ * docs/scim-interop.md: Okta's mixed `remove members[value eq "id"]` + `add members [...]`, full
+ * `replace members [...]`, pathless `replace {members: [], …}`; Entra's `Remove members` with a
+ * value list (removes only those — never the whole group); `remove members` alone clears.
+ */
+import { ScimError } from '../../http/errors.ts';
+import type { Filter } from '../filter/ast.ts';
+import { parsePatchPath } from '../filter/parser.ts';
+import { isObject } from '../resource/json.ts';
+import { memberIds } from '../resource/members.ts';
+import { findAttribute, GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import type { PatchOperation } from './request.ts';
+
+/**
+ * The net membership change of a request, operations folded in order. With `replaceAll` the
+ * membership becomes exactly that list (`add`/`remove` are then empty); otherwise it becomes
+ * (current ∪ add) ∖ remove, and no id is in both.
+ */
+export interface MemberChanges {
+  add: string[];
+  remove: string[];
+  replaceAll?: string[];
+}
+
+/** A request split into its membership change and the operations left for `applyPatch`. */
+export interface SplitOperations {
+  memberChanges: MemberChanges;
+  rest: PatchOperation[];
+}
+
+/** Whether `text` (a path or a pathless key) names Group `members`, possibly URN-qualified. */
+function namesMembers(text: string): boolean {
+  try {
+    const { attr } = parsePatchPath(text);
+    return findAttribute(GROUP_RESOURCE_TYPE, { ...attr, subAttr: undefined })?.attribute.name === 'members';
+  } catch {
+    return false;
+  }
+}
+
+/** The ids a `members[…]` filter selects: `value eq "id"`, or several joined by `or`. */
+function filterIds(filter: Filter, path: string): string[] {
+  if (filter.kind === 'or') return [...filterIds(filter.left, path), ...filterIds(filter.right, path)];
+  if (filter.kind === 'compare' && filter.op === 'eq' && filter.path.name.toLowerCase() === 'value' && !filter.path.subAttr && typeof filter.value === 'string') {
+    return [filter.value];
+  }
+  throw new ScimError(400, 'invalidFilter', `PATCH path "${path}": members can only be selected by id, as members[value eq "<id>"] (joined by "or" for several).`);
+}
+
+class MemberFold {
+  private replaceAll: string[] | undefined;
+  private readonly added = new Set<string>();
+  private readonly removed = new Set<string>();
+
+  add(ids: string[]): void {
+    if (this.replaceAll) {
+      this.replaceAll = [...new Set([...this.replaceAll, ...ids])];
+      return;
+    }
+    for (const id of ids) {
+      this.removed.delete(id);
+      this.added.add(id);
+    }
+  }
+
+  remove(ids: string[]): void {
+    if (this.replaceAll) {
+      this.replaceAll = this.replaceAll.filter((id) => !ids.includes(id));
+      return;
+    }
+    for (const id of ids) {
+      this.added.delete(id);
+      this.removed.add(id);
+    }
+  }
+
+  replace(ids: string[]): void {
+    this.replaceAll = ids;
+    this.added.clear();
+    this.removed.clear();
+  }
+
+  result(): MemberChanges {
+    return { add: [...this.added], remove: [...this.removed], ...(this.replaceAll ? { replaceAll: this.replaceAll } : {}) };
+  }
+}
+
+function foldPathOperation(fold: MemberFold, { op, path, value }: PatchOperation & { path: string }): void {
+  const parsed = parsePatchPath(path);
+  if (parsed.attr.subAttr !== undefined || parsed.subAttr !== undefined) {
+    throw new ScimError(400, 'mutability', `PATCH path "${path}": a member's sub-attributes cannot be changed; add or remove the member instead.`);
+  }
+  if (parsed.valueFilter) {
+    if (op !== 'remove') throw new ScimError(400, 'invalidPath', `PATCH path "${path}": use "add" with path "members" to add members, "remove" with a filter to remove them.`);
+    fold.remove(filterIds(parsed.valueFilter, path));
+  } else if (op === 'add') fold.add(memberIds(value, path));
+  else if (op === 'replace') fold.replace(memberIds(value, path));
+  // Entra's `Remove members` with a value list removes only the listed members.
+  else if (value !== undefined && value !== null) fold.remove(memberIds(value, path));
+  else fold.replace([]);
+}
+
+/** Splits Group `members` operations out of a PATCH request (RFC 7644 §3.5.2, interop doc), keeping their order's meaning. */
+export function splitMemberOperations(operations: readonly PatchOperation[]): SplitOperations {
+  const fold = new MemberFold();
+  const rest: PatchOperation[] = [];
+  for (const operation of operations) {
+    if (operation.path !== undefined) {
+      if (namesMembers(operation.path)) foldPathOperation(fold, { ...operation, path: operation.path });
+      else rest.push(operation);
+      continue;
+    }
+    if (operation.op === 'remove' || !isObject(operation.value)) {
+      rest.push(operation);
+      continue;
+    }
+    const entries = Object.entries(operation.value);
+    const members = entries.filter(([key]) => namesMembers(key));
+    for (const [key, value] of members) {
+      if (operation.op === 'add') fold.add(memberIds(value, key));
+      else fold.replace(memberIds(value, key));
+    }
+    const others = entries.filter(([key]) => !namesMembers(key));
+    if (members.length === 0 || others.length > 0) rest.push({ ...operation, value: Object.fromEntries(others) });
+  }
+  return { memberChanges: fold.result(), rest };
+}
