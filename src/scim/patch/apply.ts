@@ -25,6 +25,7 @@ import { ScimError } from '../../http/errors.ts';
 import type { Filter } from '../filter/ast.ts';
 import { foldCase } from '../filter/fold-case.ts';
 import { parsePatchPath } from '../filter/parser.ts';
+import { allowedRoles } from '../resource/allowed-roles.ts';
 import { isObject, type JsonObject } from '../resource/json.ts';
 import { checkUnknownUrnKey, normalizeResource, normalizeValue, type NormalizeOptions, type ScimData } from '../resource/normalize.ts';
 import { coerceSimple } from '../resource/values.ts';
@@ -60,13 +61,10 @@ const mutability = (detail: string) => new ScimError(400, 'mutability', detail);
  * (RFC 7644 §3.5.2). Group `members` operations must be taken out first (`splitMemberOperations`).
  */
 export function applyPatch(resourceType: ResourceTypeDefinition, current: JsonObject, operations: readonly PatchOperation[], options: PatchOptions): ScimData {
-  // Roles the resource already holds stay valid even if the catalog has dropped them since:
-  // an unrelated change (Okta's deactivation) must not fail over them.
-  const held = Array.isArray(current.roles) ? current.roles.flatMap((r) => (isObject(r) && typeof r.value === 'string' ? [r.value] : [])) : [];
   const run: Run = {
     resourceType,
     id: typeof current.id === 'string' ? current.id : undefined,
-    normalize: { tenantRoles: [...options.tenantRoles, ...held] },
+    normalize: { tenantRoles: allowedRoles(options.tenantRoles, current) },
   };
   let working = normalizeResource(resourceType, current, run.normalize);
   for (const operation of operations) {

@@ -12,8 +12,10 @@ import { ScimError } from '../../http/errors.ts';
 import { auditInsert } from '../audit.ts';
 import { applyPatch } from '../patch/apply.ts';
 import type { PatchRequest } from '../patch/request.ts';
+import { allowedRoles } from '../resource/allowed-roles.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
-import { abortUnlessChanged, checkIfMatch, isVersionConflict } from '../resources/version.ts';
+import { commitBatch } from '../resources/commit.ts';
+import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { emailRows, findUserRow, userColumns, userNameHolder, type UserRow } from './user-rows.ts';
 
@@ -38,14 +40,8 @@ async function requireUniqueUserName(ctx: WriteContext, userName: string, except
 }
 
 /** Runs a write batch, mapping the backstops' failures to SCIM errors. */
-async function commit(ctx: WriteContext, userName: string, statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]): Promise<void> {
-  try {
-    await ctx.db.batch(statements);
-  } catch (err) {
-    if (isVersionConflict(err)) throw new ScimError(409, undefined, 'The user changed during this request; retry it.');
-    if (err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''))) throw uniquenessError(userName);
-    throw err;
-  }
+function commit(ctx: WriteContext, userName: string, statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]): Promise<void> {
+  return commitBatch(ctx.db, statements, { resource: 'user', uniqueness: () => uniquenessError(userName) });
 }
 
 function emailInserts(ctx: WriteContext, userId: string, data: ScimData) {
@@ -96,7 +92,7 @@ async function requireUser(ctx: WriteContext, id: string, ifMatch: string | unde
 /** PUT /Users/{id}: replaces every writable attribute (RFC 7644 §3.5.1). */
 export async function replaceUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserRow> {
   const current = await requireUser(ctx, id, ifMatch);
-  return update(ctx, current, normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles }), 'user.replace');
+  return update(ctx, current, normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: allowedRoles(ctx.tenantRoles, current.data) }), 'user.replace');
 }
 
 /** PATCH /Users/{id}: applies every operation or none (RFC 7644 §3.5.2). */
