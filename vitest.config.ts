@@ -31,6 +31,8 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/node/**'],
             setupFiles: ['./test/setup/apply-migrations.ts'],
+            // OpenID Providers in Node on 127.0.0.1 for the sign-in tests (URLs via inject()).
+            globalSetup: ['./test/support/oidc-global-setup.ts'],
             testTimeout: 30_000,
             hookTimeout: 60_000,
           },

@@ -9,4 +9,6 @@ export interface Env {
   SECRETS_KEY: string;
   /** "true" only for `npm start` and tests: allows http:// loopback issuers and local cookies. */
   LOCAL_DEV?: string;
+  /** Cloudflare rate limiting binding for sign-in starts per IP and tenant; absent = no limit. */
+  SIGNIN_LIMITER?: RateLimit;
 }

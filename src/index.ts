@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
 import type { Env } from './env.ts';
 import { renderError } from './http/render-error.ts';
+import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
 import { scimRoutes } from './scim/routes.ts';
 
@@ -12,6 +13,7 @@ const app = new Hono<{ Bindings: Env }>({ strict: false });
 
 app.get('/', (c) => c.json({ name: pkg.name, version: pkg.version, status: 'ok' }));
 app.route('/scim/v2', scimRoutes);
+app.route('/auth', authRoutes);
 
 app.onError(renderError);
 app.notFound((c) => c.json({ error: 'not_found', path: new URL(c.req.url).pathname }, 404));

@@ -1,0 +1,172 @@
+/**
+ * A tenant's OpenID Provider connection, shared by the Worker (sign-in) and the CLI (`oidc set`,
+ * `oidc show`): validated here once, the client secret sealed at rest with SECRETS_KEY.
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { now, type Database } from '../db/client.ts';
+import { oidcConnections, tenants } from '../db/schema.ts';
+import { TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
+import { auditInsert } from './audit.ts';
+import { issuerProblem } from './issuer-url.ts';
+import { open, seal } from './secret-box.ts';
+
+/** How we authenticate at the token endpoint (RFC 6749 §2.3.1; `none` = public client, PKCE only). */
+export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
+
+export const DEFAULT_SCOPES = 'openid email profile';
+export const DEFAULT_GROUPS_CLAIM = 'groups';
+export const DEFAULT_GROUPS_FILTER = '.*';
+
+/** The settings of a connection, as the operator sees them (never the secret). */
+export interface ConnectionSettings {
+  issuer: string;
+  clientId: string;
+  tokenAuthMethod: TokenAuthMethod;
+  scopes: string;
+  groupsClaim: string;
+  /** Regular expression a whole group name must match to count (Okta's "groups claim filter"). */
+  groupsFilter: string;
+  /** Create unknown people at sign-in (just-in-time) instead of refusing them. */
+  jit: boolean;
+}
+
+/** A stored connection as shown by `oidc show`. */
+export interface ConnectionInfo extends ConnectionSettings {
+  tenantId: string;
+  hasClientSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A connection ready for sign-in: the secret opened. */
+export interface OidcConnection extends ConnectionSettings {
+  tenantId: string;
+  clientSecret: string | undefined;
+}
+
+/** A change to a connection; omitted fields keep their stored value (or the default on first set). */
+export const connectionUpdateSchema = z.strictObject({
+  issuer: z.string().min(1).optional(),
+  clientId: z.string().min(1).max(255).optional(),
+  /** A string sets it, null removes it. */
+  clientSecret: z.string().min(1).max(1024).nullable().optional(),
+  tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS).optional(),
+  scopes: z.string().min(1).max(1000).optional(),
+  groupsClaim: z.string().min(1).max(100).optional(),
+  groupsFilter: z.string().min(1).max(500).optional(),
+  jit: z.boolean().optional(),
+});
+export type ConnectionUpdate = z.infer<typeof connectionUpdateSchema>;
+
+type ConnectionRow = typeof oidcConnections.$inferSelect;
+
+function toInfo(row: ConnectionRow): ConnectionInfo {
+  const { clientSecretEncrypted, tokenAuthMethod, ...rest } = row;
+  return { ...rest, tokenAuthMethod: tokenAuthMethod as TokenAuthMethod, hasClientSecret: clientSecretEncrypted !== null };
+}
+
+/** The whole-name matcher for a groups filter, or the reason it is not a valid expression. */
+export function groupsFilterMatcher(filter: string): RegExp {
+  return new RegExp(`^(?:${filter})$`, 'u');
+}
+
+function settingsProblem(s: ConnectionSettings, hasSecret: boolean, localDev: boolean): string | undefined {
+  const issuer = issuerProblem(s.issuer, localDev);
+  if (issuer) return issuer;
+  if (!s.scopes.split(/\s+/).includes('openid')) return `scopes "${s.scopes}" must include "openid"`;
+  if (!/^[A-Za-z0-9_.:-]+$/.test(s.groupsClaim)) return `groups claim "${s.groupsClaim}" is not a claim name`;
+  try {
+    groupsFilterMatcher(s.groupsFilter);
+  } catch (err) {
+    return `groups filter "${s.groupsFilter}" is not a valid regular expression: ${(err as Error).message}`;
+  }
+  if (s.tokenAuthMethod === 'none' && hasSecret) return 'a public client (--token-auth none) has no client secret: drop --client-secret or pick client_secret_basic/client_secret_post';
+  if (s.tokenAuthMethod !== 'none' && !hasSecret) return `${s.tokenAuthMethod} needs a client secret (--client-secret), or use --token-auth none for a public PKCE client`;
+  return undefined;
+}
+
+/** Keeps the stored method while it fits; a secret added to a public client means Basic, a removed one `none`. */
+function defaultAuthMethod(stored: TokenAuthMethod | undefined, hasSecret: boolean): TokenAuthMethod {
+  if (!hasSecret) return 'none';
+  return stored === undefined || stored === 'none' ? 'client_secret_basic' : stored;
+}
+
+/**
+ * Creates or updates `tenant`'s connection. Defaults on first set: scopes `openid email profile`,
+ * groups claim `groups` filtered by `.*`, `client_secret_basic` when a secret is given (else
+ * `none`), and JIT on only when SCIM is off (with SCIM, SCIM owns who exists).
+ */
+export async function setConnection(db: Database, secretsKey: string, tenant: Tenant, rawUpdate: ConnectionUpdate, localDev: boolean): Promise<ConnectionInfo> {
+  const parsed = connectionUpdateSchema.safeParse(rawUpdate);
+  if (!parsed.success) throw new TenantStoreError(`invalid OIDC settings: ${z.prettifyError(parsed.error)}`);
+  const update = parsed.data;
+  const existing = await db.select().from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get();
+  const issuer = update.issuer ?? existing?.issuer;
+  const clientId = update.clientId ?? existing?.clientId;
+  if (!issuer || !clientId) throw new TenantStoreError('a new OIDC connection needs --issuer and --client-id');
+  const secretSealed =
+    update.clientSecret === undefined
+      ? (existing?.clientSecretEncrypted ?? null)
+      : update.clientSecret === null
+        ? null
+        : await seal(secretsKey, 'client-secret', update.clientSecret, tenant.id);
+  const settings: ConnectionSettings = {
+    issuer,
+    clientId,
+    tokenAuthMethod: update.tokenAuthMethod ?? defaultAuthMethod(existing?.tokenAuthMethod as TokenAuthMethod | undefined, secretSealed !== null),
+    scopes: (update.scopes ?? existing?.scopes ?? DEFAULT_SCOPES).trim().replace(/\s+/g, ' '),
+    groupsClaim: update.groupsClaim ?? existing?.groupsClaim ?? DEFAULT_GROUPS_CLAIM,
+    groupsFilter: update.groupsFilter ?? existing?.groupsFilter ?? DEFAULT_GROUPS_FILTER,
+    jit: update.jit ?? existing?.jit ?? !tenant.scimEnabled,
+  };
+  const problem = settingsProblem(settings, secretSealed !== null, localDev);
+  if (problem) throw new TenantStoreError(problem);
+  const at = now();
+  const row: ConnectionRow = { tenantId: tenant.id, ...settings, clientSecretEncrypted: secretSealed, createdAt: existing?.createdAt ?? at, updatedAt: at };
+  const changed = Object.keys(update).filter((k) => k !== 'clientSecret');
+  if (update.clientSecret !== undefined) changed.push(update.clientSecret === null ? 'clientSecret removed' : 'clientSecret set');
+  await db.batch([
+    db.insert(oidcConnections).values(row).onConflictDoUpdate({ target: oidcConnections.tenantId, set: { ...settings, clientSecretEncrypted: secretSealed, updatedAt: at } }),
+    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: existing ? 'oidc.update' : 'oidc.create', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', detail: changed.join(', ') }),
+  ]);
+  return toInfo(row);
+}
+
+/** The tenant's connection without its secret, or undefined when SSO is not set up. */
+export async function getConnectionInfo(db: Database, tenantId: string): Promise<ConnectionInfo | undefined> {
+  const row = await db.select().from(oidcConnections).where(eq(oidcConnections.tenantId, tenantId)).get();
+  return row && toInfo(row);
+}
+
+/** A tenant and its connection (undefined when SSO is not set up), as sign-in needs them. */
+export interface SignInSetup {
+  tenant: Tenant;
+  connection: OidcConnection | undefined;
+}
+
+/** The tenant by slug or id with its connection (secret opened), in one query; undefined for no such tenant. */
+export async function loadSignInSetup(db: Database, secretsKey: string, by: { slug: string } | { id: string }): Promise<SignInSetup | undefined> {
+  const row = await db
+    .select()
+    .from(tenants)
+    .leftJoin(oidcConnections, eq(oidcConnections.tenantId, tenants.id))
+    .where('slug' in by ? eq(tenants.slug, by.slug) : eq(tenants.id, by.id))
+    .get();
+  if (!row) return undefined;
+  return { tenant: row.tenants, connection: row.oidc_connections ? await openConnection(secretsKey, row.oidc_connections) : undefined };
+}
+
+/** The connection with its client secret opened, for the token request. */
+async function openConnection(secretsKey: string, row: ConnectionRow): Promise<OidcConnection> {
+  const { clientSecretEncrypted, createdAt: _c, updatedAt: _u, ...settings } = row;
+  const tenantId = row.tenantId;
+  let clientSecret: string | undefined;
+  if (clientSecretEncrypted !== null) {
+    clientSecret = await open(secretsKey, 'client-secret', clientSecretEncrypted, tenantId);
+    // A secret that does not open means SECRETS_KEY changed: a configuration fault, not a sign-in failure.
+    if (clientSecret === undefined) throw new Error(`client secret of tenant ${tenantId} does not open with the current SECRETS_KEY`);
+  }
+  return { ...settings, tokenAuthMethod: settings.tokenAuthMethod as TokenAuthMethod, clientSecret };
+}

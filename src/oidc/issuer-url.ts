@@ -1,0 +1,36 @@
+/**
+ * Which OpenID Provider URLs we talk to: https always; http only to a loopback host while local
+ * development is on (`LOCAL_DEV=true` under `npm start` and in tests), never in production.
+ */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Whether `url` names this machine. */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+/** Whether plain-http requests to `url` may be made (oauth4webapi's `allowInsecureRequests`). */
+export function insecureAllowed(url: URL, localDev: boolean): boolean {
+  return localDev && url.protocol === 'http:' && isLoopback(url);
+}
+
+/** Why `issuer` cannot be a tenant's issuer, or undefined when it can (OIDC Discovery §2). */
+export function issuerProblem(issuer: string, localDev: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return `issuer "${issuer}" is not a URL`;
+  }
+  if (url.search || url.hash) return `issuer "${issuer}" must not have a query or fragment`;
+  if (url.username || url.password) return `issuer "${issuer}" must not contain credentials`;
+  if (url.protocol === 'https:') return undefined;
+  if (insecureAllowed(url, localDev)) return undefined;
+  if (url.protocol === 'http:' && isLoopback(url)) return `issuer "${issuer}" uses http://, allowed only in local development (LOCAL_DEV=true)`;
+  return `issuer "${issuer}" must use https://`;
+}
+
+/** Whether the Worker runs in local development (`LOCAL_DEV=true`: `npm start` and tests only). */
+export function isLocalDev(env: { LOCAL_DEV?: string }): boolean {
+  return env.LOCAL_DEV === 'true';
+}

@@ -1,0 +1,41 @@
+/**
+ * Just-in-time provisioning: a person the tenant's SCIM data does not know yet becomes a SCIM user,
+ * created by the tenant's Durable Object like a SCIM POST /Users, so SCIM's rules (unique
+ * userName, normalization, audit) hold for JIT users too.
+ */
+import type { Env } from '../env.ts';
+import { OidcError } from '../http/errors.ts';
+import { tenantObject } from '../tenants/tenant-object.ts';
+import type { Tenant } from '../tenants/tenant-store.ts';
+import type { SignInIdentity } from './identity.ts';
+
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+/** The SCIM User resource (RFC 7643 §4.1) for `identity`: userName as Okta's SCIM would send it. */
+export function jitUserResource(identity: SignInIdentity): Record<string, unknown> {
+  const name = {
+    ...(identity.givenName ? { givenName: identity.givenName } : {}),
+    ...(identity.familyName ? { familyName: identity.familyName } : {}),
+    ...(identity.name ? { formatted: identity.name } : {}),
+  };
+  return {
+    schemas: [CORE_USER],
+    userName: identity.preferredUsername ?? identity.email ?? identity.sub,
+    externalId: identity.sub,
+    active: true,
+    ...(identity.name ? { displayName: identity.name } : {}),
+    ...(Object.keys(name).length ? { name } : {}),
+    ...(identity.email ? { emails: [{ value: identity.email, type: 'work', primary: true }] } : {}),
+  };
+}
+
+/**
+ * Creates the user and returns its id. A 409 (someone — SCIM or a parallel sign-in — created the
+ * userName first) returns undefined so the caller links to that user instead.
+ */
+export async function provisionUser(env: Env, tenant: Tenant, identity: SignInIdentity): Promise<string | undefined> {
+  const outcome = await tenantObject(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity) });
+  if (outcome.ok) return outcome.value.id;
+  if (outcome.status === 409) return undefined;
+  throw new OidcError(403, 'Your account could not be created here. Please contact your administrator.', `JIT provisioning of ${identity.sub} refused: ${outcome.status} ${outcome.detail}`);
+}

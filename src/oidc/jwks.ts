@@ -1,0 +1,90 @@
+/**
+ * The provider's signing keys and the ID token signature check oauth4webapi leaves to us (it
+ * trusts TLS for tokens from the token endpoint). Key sets are cached per isolate for their
+ * Cache-Control max-age; a token signed with a key we do not know refetches the set once, so a
+ * provider's key rotation just works.
+ */
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
+import type { AuthorizationServer } from 'oauth4webapi';
+import { cacheSeconds } from './cache-control.ts';
+import { insecureAllowed } from './issuer-url.ts';
+
+/** Signature algorithms we accept on ID tokens: asymmetric only, so never `none` or HMAC with the client secret. */
+export const ACCEPTED_ID_TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+
+const FETCH_TIMEOUT_MS = 10_000;
+
+interface CachedKeySet {
+  jwks: JSONWebKeySet;
+  expiresAt: number;
+}
+
+const keySets = new Map<string, Promise<CachedKeySet>>();
+
+/** Why an ID token's signature is refused; the message goes to the log and the audit trail. */
+export class SignatureRejected extends Error {
+  override name = 'SignatureRejected';
+}
+
+async function fetchKeySet(uri: string): Promise<CachedKeySet> {
+  const response = await fetch(uri, { headers: { accept: 'application/json, application/jwk-set+json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  if (!response.ok) throw new SignatureRejected(`JWKS ${uri} answered ${response.status}`);
+  const body: unknown = await response.json().catch(() => undefined);
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { keys?: unknown }).keys)) throw new SignatureRejected(`JWKS ${uri} is not a JSON Web Key Set`);
+  // Cached for its max-age, at least 30 s (a rotation is caught by the unknown-kid refetch) and at most a day.
+  return { jwks: body as JSONWebKeySet, expiresAt: Date.now() + cacheSeconds(response, 600, 30, 86_400) * 1000 };
+}
+
+/** The key set at `uri`: cached unless stale or `refresh`; concurrent callers share one fetch. */
+function keySet(uri: string, refresh: boolean): Promise<CachedKeySet> {
+  const cached = keySets.get(uri);
+  if (cached && !refresh) {
+    return cached.then((entry) => (entry.expiresAt > Date.now() ? entry : keySet(uri, true)));
+  }
+  const fetched = fetchKeySet(uri);
+  keySets.set(uri, fetched);
+  fetched.catch(() => {
+    if (keySets.get(uri) === fetched) keySets.delete(uri);
+  });
+  return fetched;
+}
+
+/**
+ * Verifies the JWS signature of `idToken` with the provider's JWKS (OIDC Core §3.1.3.7 step 6):
+ * the `alg` must be asymmetric and, when the provider lists them, one it announces.
+ */
+export async function verifyIdTokenSignature(idToken: string, as: AuthorizationServer, localDev: boolean): Promise<void> {
+  let alg: string | undefined;
+  try {
+    alg = decodeProtectedHeader(idToken).alg;
+  } catch {
+    throw new SignatureRejected('ID token header is not valid base64url JSON');
+  }
+  if (!alg || !(ACCEPTED_ID_TOKEN_ALGS as readonly string[]).includes(alg)) {
+    throw new SignatureRejected(`ID token alg "${alg}" refused: only asymmetric signatures are accepted (never "none" or HMAC)`);
+  }
+  const announced = as.id_token_signing_alg_values_supported;
+  if (announced && !announced.includes(alg)) throw new SignatureRejected(`ID token alg "${alg}" is not among the provider's ${announced.join(', ')}`);
+  if (!as.jwks_uri) throw new SignatureRejected('the provider announces no jwks_uri');
+  const uri = new URL(as.jwks_uri);
+  if (uri.protocol !== 'https:' && !insecureAllowed(uri, localDev)) throw new SignatureRejected(`jwks_uri ${as.jwks_uri} is not https`);
+
+  const attempt = async (refresh: boolean) => compactVerify(idToken, createLocalJWKSet((await keySet(uri.href, refresh)).jwks), { algorithms: [alg] });
+  try {
+    await attempt(false);
+  } catch (err) {
+    if (!(err instanceof errors.JWKSNoMatchingKey)) throw rejection(err);
+    // An unknown key: the provider may have rotated since we cached its set. Refetch once.
+    try {
+      await attempt(true);
+    } catch (retryErr) {
+      throw rejection(retryErr);
+    }
+  }
+}
+
+function rejection(err: unknown): Error {
+  if (err instanceof SignatureRejected) return err;
+  if (err instanceof errors.JOSEError) return new SignatureRejected(`ID token signature: ${err.code} ${err.message}`);
+  return err instanceof Error ? err : new Error(String(err));
+}

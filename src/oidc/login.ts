@@ -1,0 +1,64 @@
+/**
+ * Starting a sign-in (OIDC Core §3.1.2.1): a fresh state, nonce and PKCE (S256) verifier sealed
+ * into the attempt cookie, and the provider's authorization URL to redirect to.
+ */
+import * as oauth from 'oauth4webapi';
+import type { Env } from '../env.ts';
+import { OidcError } from '../http/errors.ts';
+import type { SignInSetup } from './connection-store.ts';
+import { insecureAllowed, isLocalDev } from './issuer-url.ts';
+import { LOGIN_TTL_SECONDS, loginCookieName, sealLoginAttempt, type LoginAttempt } from './login-state.ts';
+import { tenantProvider } from './provider.ts';
+
+/** The one redirect URI for every tenant (the tenant travels in the attempt cookie). */
+export const CALLBACK_PATH = '/auth/callback';
+
+/** Where to send the browser, and the attempt cookie to set on the way. */
+export interface LoginRedirect {
+  location: string;
+  cookie: { name: string; value: string; maxAge: number };
+}
+
+/** The tenant's connection, or a clear page when the tenant has no SSO set up. */
+export function requireConnection(setup: SignInSetup) {
+  if (!setup.connection) {
+    throw new OidcError(404, 'Single sign-on is not set up for this organization. Please contact your administrator.', `tenant ${setup.tenant.slug} has no OIDC connection`);
+  }
+  return setup.connection;
+}
+
+/** Builds the authorization request for `setup`'s provider; `returnTo` must already be a safe path. */
+export async function startLogin(env: Env, setup: SignInSetup, options: { origin: string; returnTo: string; loginHint?: string | undefined }): Promise<LoginRedirect> {
+  const connection = requireConnection(setup);
+  const localDev = isLocalDev(env);
+  const { as } = await tenantProvider(connection, localDev);
+  if (!as.authorization_endpoint) throw new OidcError(502, 'Your identity provider is misconfigured.', `${as.issuer} announces no authorization_endpoint`);
+  const endpoint = new URL(as.authorization_endpoint);
+  if (endpoint.protocol !== 'https:' && !insecureAllowed(endpoint, localDev)) {
+    throw new OidcError(502, 'Your identity provider is misconfigured.', `authorization_endpoint ${endpoint.href} is not https`);
+  }
+  const attempt: LoginAttempt = {
+    attemptId: crypto.randomUUID(),
+    tenantId: setup.tenant.id,
+    issuer: connection.issuer,
+    state: oauth.generateRandomState(),
+    nonce: oauth.generateRandomNonce(),
+    codeVerifier: oauth.generateRandomCodeVerifier(),
+    returnTo: options.returnTo,
+    expiresAt: Date.now() + LOGIN_TTL_SECONDS * 1000,
+  };
+  const params = endpoint.searchParams;
+  params.set('client_id', connection.clientId);
+  params.set('redirect_uri', options.origin + CALLBACK_PATH);
+  params.set('response_type', 'code');
+  params.set('scope', connection.scopes);
+  params.set('state', attempt.state);
+  params.set('nonce', attempt.nonce);
+  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(attempt.codeVerifier));
+  params.set('code_challenge_method', 'S256');
+  if (options.loginHint) params.set('login_hint', options.loginHint);
+  return {
+    location: endpoint.href,
+    cookie: { name: loginCookieName(attempt.state), value: await sealLoginAttempt(env.SECRETS_KEY, attempt), maxAge: LOGIN_TTL_SECONDS },
+  };
+}

@@ -1,0 +1,18 @@
+/** The two small HTML pages of sign-in that are not errors: the email prompt and "signed out". */
+import { html } from 'hono/html';
+
+const STYLE = 'font-family:system-ui;max-width:36rem;margin:4rem auto';
+
+/** Asks for a work email, then comes back to `/auth/login?email=` (home-realm discovery). */
+export function emailPromptPage(returnTo: string) {
+  return html`<!doctype html><meta charset="utf-8"><title>Sign in</title>
+<body style="${STYLE}"><h1>Sign in</h1>
+<form method="get" action="/auth/login"><label>Work email <input type="email" name="email" autocomplete="email" required autofocus></label>
+<input type="hidden" name="return_to" value="${returnTo}"><button type="submit">Continue</button></form></body>`;
+}
+
+/** Where the provider sends the browser after RP-initiated logout. */
+export function signedOutPage() {
+  return html`<!doctype html><meta charset="utf-8"><title>Signed out</title>
+<body style="${STYLE}"><h1>You are signed out</h1><p><a href="/auth/login">Sign in again</a></p></body>`;
+}

@@ -1,0 +1,75 @@
+/**
+ * One tenant's OpenID Provider as oauth4webapi sees it: discovery (cached per isolate, by the
+ * document's Cache-Control), the client, its token-endpoint authentication, and the transport
+ * options (timeouts; plain http only for loopback issuers in local development).
+ */
+import * as oauth from 'oauth4webapi';
+import { OidcError } from '../http/errors.ts';
+import { cacheSeconds } from './cache-control.ts';
+import type { OidcConnection } from './connection-store.ts';
+import { insecureAllowed } from './issuer-url.ts';
+
+/** Seconds of clock difference tolerated on `exp`, `iat` and `nbf` (OIDC Core §3.1.3.7). */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+const HTTP_TIMEOUT_MS = 10_000;
+
+/** Everything a sign-in step needs to talk to the provider. */
+export interface Provider {
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+  clientAuth: oauth.ClientAuth;
+  http: Transport;
+}
+
+/** The transport options shared by every oauth4webapi request (no custom fetch, so any method fits). */
+export type Transport = Pick<oauth.HttpRequestOptions<'GET'>, 'signal' | typeof oauth.allowInsecureRequests>;
+
+/** Options for every oauth4webapi request to `issuer`. */
+export function httpOptions(issuer: string, localDev: boolean): Transport {
+  return {
+    signal: () => AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    ...(insecureAllowed(new URL(issuer), localDev) ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
+}
+
+const discovered = new Map<string, { as: oauth.AuthorizationServer; expiresAt: number }>();
+
+/**
+ * The provider's metadata from `{issuer}/.well-known/openid-configuration`, whose `issuer` must
+ * equal ours exactly (OIDC Discovery §4.3). Cached for its max-age (1 min – 1 h, default 10 min).
+ */
+export async function discover(issuer: string, localDev: boolean): Promise<oauth.AuthorizationServer> {
+  const cached = discovered.get(issuer);
+  if (cached && cached.expiresAt > Date.now()) return cached.as;
+  const url = new URL(issuer);
+  const response = await oauth.discoveryRequest(url, { ...httpOptions(issuer, localDev), algorithm: 'oidc' });
+  const as = await oauth.processDiscoveryResponse(url, response);
+  discovered.set(issuer, { as, expiresAt: Date.now() + cacheSeconds(response, 600, 60, 3600) * 1000 });
+  return as;
+}
+
+function clientAuth(connection: OidcConnection): oauth.ClientAuth {
+  if (connection.tokenAuthMethod === 'none') return oauth.None();
+  if (connection.clientSecret === undefined) throw new Error(`tenant ${connection.tenantId}: ${connection.tokenAuthMethod} without a client secret`);
+  return connection.tokenAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(connection.clientSecret) : oauth.ClientSecretBasic(connection.clientSecret);
+}
+
+/** The tenant's provider, ready for a sign-in step; discovery failures become a sign-in error. */
+export async function tenantProvider(connection: OidcConnection, localDev: boolean): Promise<Provider> {
+  let as: oauth.AuthorizationServer;
+  try {
+    as = await discover(connection.issuer, localDev);
+  } catch (err) {
+    throw new OidcError(502, 'Your identity provider could not be reached or is misconfigured. Please try again later or contact your administrator.', `discovery of ${connection.issuer} failed: ${describe(err)}`);
+  }
+  const client: oauth.Client = { client_id: connection.clientId, [oauth.clockTolerance]: CLOCK_TOLERANCE_SECONDS };
+  return { as, client, clientAuth: clientAuth(connection), http: httpOptions(connection.issuer, localDev) };
+}
+
+/** A one-line description of an oauth4webapi/jose/fetch failure for the log, with its code. */
+export function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${typeof code === 'string' ? `${code} ` : ''}${err.message}${cause}`;
+}

@@ -1,0 +1,115 @@
+/**
+ * The sign-in routes under `/auth`: parse, resolve the tenant, call the OIDC functions, set
+ * cookies and redirect. Every answer is `no-store` and sends no Referer (codes travel in URLs).
+ */
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { database } from '../db/client.ts';
+import type { Env } from '../env.ts';
+import { OidcError } from '../http/errors.ts';
+import { describeIssues } from '../http/validation.ts';
+import { clearHostCookie, getHostCookie, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../sessions/cookies.ts';
+import { currentSession } from '../sessions/current-session.ts';
+import { completeSignIn } from './callback.ts';
+import { loadSignInSetup, type SignInSetup } from './connection-store.ts';
+import { tenantSlugForEmail } from './domain-store.ts';
+import { requireConnection, startLogin } from './login.ts';
+import { loginCookieName } from './login-state.ts';
+import { endSession } from './logout.ts';
+import { limitSignInStarts } from './rate-limit.ts';
+import { safeReturnTo, safeTargetLink } from './return-to.ts';
+import { isSameOriginPost } from './same-origin.ts';
+import { emailPromptPage, signedOutPage } from './pages.ts';
+
+type AuthContext = Context<{ Bindings: Env }>;
+
+/** zod-validator hook: a malformed query is a plain 400 sign-in page. */
+function oidcHook(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
+  if (!result.success) throw new OidcError(400, 'This sign-in link is malformed.', `invalid query: ${describeIssues(result.error)}`);
+}
+
+const optionalText = z.string().max(2048).optional();
+const loginQuery = z.object({ return_to: optionalText, login_hint: z.string().max(320).optional() });
+const initiateQuery = z.object({ iss: z.string().min(1).max(2048), login_hint: z.string().max(320).optional(), target_link_uri: optionalText });
+const emailQuery = z.object({ email: z.string().max(320).optional(), return_to: optionalText });
+const callbackQuery = z.object({ state: z.string().min(1).max(512) }).loose();
+
+const origin = (c: AuthContext) => new URL(c.req.url).origin;
+
+/** The tenant named in the path with its connection; a 404 page for an unknown tenant or one without SSO. */
+async function tenantSetup(c: AuthContext, slug: string): Promise<SignInSetup> {
+  const setup = await loadSignInSetup(database(c.env.DB), c.env.SECRETS_KEY, { slug });
+  if (!setup) throw new OidcError(404, 'This organization does not exist here. Please check the sign-in link.', `unknown tenant "${slug}"`);
+  requireConnection(setup);
+  return setup;
+}
+
+async function redirectToProvider(c: AuthContext, setup: SignInSetup, returnTo: string, loginHint: string | undefined): Promise<Response> {
+  await limitSignInStarts(c.env, setup.tenant.id, c.req.header('cf-connecting-ip'));
+  const redirect = await startLogin(c.env, setup, { origin: origin(c), returnTo, loginHint });
+  setHostCookie(c, redirect.cookie.name, redirect.cookie.value, redirect.cookie.maxAge);
+  return c.redirect(redirect.location, 302);
+}
+
+/** The `/auth` routes, mounted by src/index.ts. */
+export const authRoutes = new Hono<{ Bindings: Env }>()
+  .use(async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+    c.header('referrer-policy', 'no-referrer');
+  })
+
+  // Home-realm discovery: the tenant whose verified domain the email has.
+  .get('/login', zValidator('query', emailQuery, oidcHook), async (c) => {
+    const { email, return_to } = c.req.valid('query');
+    const returnTo = safeReturnTo(return_to, origin(c));
+    if (!email) return c.html(emailPromptPage(returnTo));
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new OidcError(400, 'Please enter a work email address like alice@acme.com.', `not an email: ${email}`);
+    const slug = await tenantSlugForEmail(database(c.env.DB), email);
+    if (!slug) throw new OidcError(404, `No organization uses single sign-on for ${email.slice(email.indexOf('@') + 1)}.`, `no verified domain for ${email}`);
+    return redirectToProvider(c, await tenantSetup(c, slug), returnTo, email);
+  })
+
+  .get('/callback', zValidator('query', callbackQuery, oidcHook), async (c) => {
+    const { state } = c.req.valid('query');
+    const cookieName = loginCookieName(state);
+    const attemptCookie = getHostCookie(c, cookieName);
+    clearHostCookie(c, cookieName);
+    const signedIn = await completeSignIn(c.env, { url: new URL(c.req.url), state, attemptCookie, origin: origin(c), previousSessionId: sessionIdFromCookie(c) });
+    setHostCookie(c, SESSION_COOKIE, signedIn.sessionId, signedIn.maxAgeSeconds);
+    return c.redirect(signedIn.location, 302);
+  })
+
+  .get('/session', async (c) => {
+    const view = await currentSession(c.env, sessionIdFromCookie(c));
+    if (!view) return c.json({ error: 'unauthenticated' }, 401);
+    return c.json(view);
+  })
+
+  // CSRF-safe: POST only, SameSite=Lax cookie, and an Origin (or Fetch Metadata) check.
+  .post('/logout', async (c) => {
+    if (!isSameOriginPost(c.req.raw.headers, origin(c))) throw new OidcError(403, 'Sign-out must be requested from this site.', `cross-origin logout: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`);
+    const location = await endSession(c.env, sessionIdFromCookie(c), origin(c));
+    clearHostCookie(c, SESSION_COOKIE);
+    return c.redirect(location, 303);
+  })
+
+  .get('/logged-out', (c) => c.html(signedOutPage()))
+
+  .get('/:tenant/login', zValidator('query', loginQuery, oidcHook), async (c) => {
+    const { return_to, login_hint } = c.req.valid('query');
+    const returnTo = safeReturnTo(return_to, origin(c));
+    return redirectToProvider(c, await tenantSetup(c, c.req.param('tenant')), returnTo, login_hint);
+  })
+
+  // Third-party initiated login (OIDC Core §4): Okta's app tile with "Redirect to app to initiate login".
+  .get('/:tenant/initiate', zValidator('query', initiateQuery, oidcHook), async (c) => {
+    const { iss, login_hint, target_link_uri } = c.req.valid('query');
+    const setup = await tenantSetup(c, c.req.param('tenant'));
+    const issuer = requireConnection(setup).issuer;
+    if (iss !== issuer) {
+      throw new OidcError(400, 'This sign-in link came from an identity provider this organization does not use.', `initiate iss "${iss}" is not ${setup.tenant.slug}'s issuer "${issuer}"`);
+    }
+    return redirectToProvider(c, setup, safeTargetLink(target_link_uri, origin(c)), login_hint);
+  });

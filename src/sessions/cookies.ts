@@ -1,0 +1,34 @@
+/**
+ * Our cookies: all `__Host-` (Secure, Path=/, no Domain), HttpOnly, SameSite=Lax. Browsers accept
+ * Secure cookies from http://localhost and http://127.0.0.1 (loopback is a secure context), so
+ * local development uses the very same attributes as production.
+ */
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+
+/** The session cookie, `__Host-eid_session`. */
+export const SESSION_COOKIE = 'eid_session';
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+const ATTRIBUTES = { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' } as const;
+
+/** Sets `__Host-{name}` for `maxAgeSeconds`. */
+export function setHostCookie(c: Context, name: string, value: string, maxAgeSeconds: number): void {
+  setCookie(c, name, value, { ...ATTRIBUTES, maxAge: maxAgeSeconds });
+}
+
+/** The value of `__Host-{name}`, if sent. */
+export function getHostCookie(c: Context, name: string): string | undefined {
+  return getCookie(c, name, 'host');
+}
+
+/** Tells the browser to drop `__Host-{name}`. */
+export function clearHostCookie(c: Context, name: string): void {
+  deleteCookie(c, name, ATTRIBUTES);
+}
+
+/** The session id the browser sent, if it has the shape of one of ours. */
+export function sessionIdFromCookie(c: Context): string | undefined {
+  const value = getHostCookie(c, SESSION_COOKIE);
+  return value !== undefined && SESSION_ID.test(value) ? value : undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * Sign-in sessions in KV. The browser holds a 256-bit random id; KV is keyed by its SHA-256, so a
+ * dump of the namespace holds no usable session. Each session has an idle and an absolute timeout
+ * (the tenant's); KV's own expiry removes it at the earlier of the two, and every read checks both
+ * because KV reads may be up to a minute stale.
+ */
+import { base64url } from 'jose';
+
+const KEY_PREFIX = 'session:';
+/** KV refuses expirations sooner than this. */
+const KV_MIN_TTL_SECONDS = 60;
+/** Don't rewrite a session on every read (KV takes ~1 write/s per key): refresh idle time at most this often. */
+const MAX_TOUCH_INTERVAL_MS = 5 * 60_000;
+
+/** What a session remembers; who the user is *now* is read from D1 on every use. */
+export interface SessionRecord {
+  tenantId: string;
+  userId: string;
+  /** The provider's subject and issuer at sign-in. */
+  sub: string;
+  issuer: string;
+  /** The ID token's groups after the tenant's filter: they keep granting mapped roles during the session. */
+  claimGroups: string[];
+  /** For RP-initiated logout's `id_token_hint`. */
+  idToken: string | undefined;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  lastSeenAt: number;
+  idleSeconds: number;
+  absoluteExpiresAt: number;
+}
+
+/** A fresh opaque session id: base64url of 32 random bytes. */
+function newSessionId(): string {
+  return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+async function kvKey(sessionId: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(sessionId));
+  return KEY_PREFIX + base64url.encode(new Uint8Array(digest));
+}
+
+/** Epoch ms at which `record` ends unless used again. */
+export function sessionExpiresAt(record: SessionRecord): number {
+  return Math.min(record.lastSeenAt + record.idleSeconds * 1000, record.absoluteExpiresAt);
+}
+
+async function put(kv: KVNamespace, key: string, record: SessionRecord, nowMs: number): Promise<void> {
+  const ttl = Math.ceil((sessionExpiresAt(record) - nowMs) / 1000);
+  await kv.put(key, JSON.stringify(record), { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttl) });
+}
+
+/** Starts a session under a new id (never one the browser brought: no fixation) and returns the id. */
+export async function createSession(
+  kv: KVNamespace,
+  fields: Omit<SessionRecord, 'createdAt' | 'lastSeenAt' | 'idleSeconds' | 'absoluteExpiresAt'>,
+  timeouts: { idleSeconds: number; absoluteSeconds: number },
+  nowMs = Date.now(),
+): Promise<{ sessionId: string; record: SessionRecord }> {
+  const sessionId = newSessionId();
+  const record: SessionRecord = { ...fields, createdAt: nowMs, lastSeenAt: nowMs, idleSeconds: timeouts.idleSeconds, absoluteExpiresAt: nowMs + timeouts.absoluteSeconds * 1000 };
+  await put(kv, await kvKey(sessionId), record, nowMs);
+  return { sessionId, record };
+}
+
+/**
+ * The live session for `sessionId`, its idle time extended (written back at most every few
+ * minutes); undefined when unknown or past either timeout (an expired one is deleted).
+ */
+export async function useSession(kv: KVNamespace, sessionId: string, nowMs = Date.now()): Promise<SessionRecord | undefined> {
+  const key = await kvKey(sessionId);
+  const record = await kv.get<SessionRecord>(key, 'json');
+  if (!record) return undefined;
+  if (sessionExpiresAt(record) <= nowMs) {
+    await kv.delete(key);
+    return undefined;
+  }
+  const touchInterval = Math.min(MAX_TOUCH_INTERVAL_MS, (record.idleSeconds * 1000) / 10);
+  if (nowMs - record.lastSeenAt < touchInterval) return record;
+  const touched = { ...record, lastSeenAt: nowMs };
+  await put(kv, key, touched, nowMs);
+  return touched;
+}
+
+/** The session without touching it (for logout's id_token_hint). */
+export async function peekSession(kv: KVNamespace, sessionId: string): Promise<SessionRecord | undefined> {
+  return (await kv.get<SessionRecord>(await kvKey(sessionId), 'json')) ?? undefined;
+}
+
+/** Ends the session. */
+export async function deleteSession(kv: KVNamespace, sessionId: string): Promise<void> {
+  await kv.delete(await kvKey(sessionId));
+}

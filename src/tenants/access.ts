@@ -1,0 +1,78 @@
+/**
+ * A user's access in one lookup: the user, whether active, their SCIM roles and groups, the roles
+ * the tenant's group→role map grants (from SCIM groups and from the ID token's filtered groups
+ * claim), and the effective role. Read on every `/auth/session` call, so deactivation, deletion and
+ * role changes through SCIM take effect on the next call.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { groupMembers, groups, roleMappings, tenants, users } from '../db/schema.ts';
+import { highestRole } from './roles.ts';
+
+/** Everything sign-in and `/auth/session` need to know about a user's standing in their tenant. */
+export interface UserAccess {
+  tenant: { id: string; slug: string; roles: string[]; defaultRole: string };
+  user: { id: string; userName: string; externalId: string | null; displayName: string | null; active: boolean; data: Record<string, unknown> };
+  /** `roles[].value` of the SCIM resource (RFC 7643 §4.1.2). */
+  scimRoles: string[];
+  /** Display names of the SCIM groups the user is a member of. */
+  scimGroups: string[];
+  /** Roles `role_mappings` grants for the SCIM groups (by displayName or externalId) and the claim groups. */
+  mappedRoles: string[];
+  /** Highest (by catalog order) of SCIM roles and mapped roles, else the tenant's default role. */
+  role: string;
+}
+
+function stringArray(json: string | null): string[] {
+  const parsed: unknown = JSON.parse(json ?? '[]');
+  return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** The `value`s of a SCIM resource's multi-valued `roles`. */
+function scimRoleValues(data: Record<string, unknown>): string[] {
+  const roles = data.roles;
+  if (!Array.isArray(roles)) return [];
+  return roles.flatMap((r) => (typeof r === 'object' && r !== null && typeof (r as { value?: unknown }).value === 'string' ? [(r as { value: string }).value] : []));
+}
+
+/**
+ * The access of `userId` in `tenantId`, or undefined when there is no such user (deleted, or never
+ * there). `claimGroups` are the ID token's groups after the tenant's filter; they grant roles
+ * through `role_mappings` (case-insensitive) like SCIM groups do.
+ */
+export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
+  const claimJson = JSON.stringify(claimGroups.map((g) => g.toLowerCase()));
+  // The user's groups as names the role map can match: display names and external ids, lower-cased.
+  const memberGroupKeys = sql`SELECT lower(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id}
+    UNION SELECT lower(${groups.externalId}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id} AND ${groups.externalId} IS NOT NULL
+    UNION SELECT value FROM json_each(${claimJson})`;
+  const row = await db
+    .select({
+      id: users.id,
+      userName: users.userName,
+      externalId: users.externalId,
+      displayName: users.displayName,
+      active: users.active,
+      data: users.data,
+      slug: tenants.slug,
+      roles: tenants.roles,
+      defaultRole: tenants.defaultRole,
+      scimGroups: sql<string>`(SELECT json_group_array(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id})`,
+      mappedRoles: sql<string>`(SELECT json_group_array(DISTINCT ${roleMappings.role}) FROM ${roleMappings} WHERE ${roleMappings.tenantId} = ${users.tenantId} AND lower(${roleMappings.groupName}) IN (${memberGroupKeys}))`,
+    })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+    .get();
+  if (!row) return undefined;
+  const scimRoles = scimRoleValues(row.data);
+  const mappedRoles = stringArray(row.mappedRoles);
+  return {
+    tenant: { id: tenantId, slug: row.slug, roles: row.roles, defaultRole: row.defaultRole },
+    user: { id: row.id, userName: row.userName, externalId: row.externalId, displayName: row.displayName, active: row.active, data: row.data },
+    scimRoles,
+    scimGroups: stringArray(row.scimGroups),
+    mappedRoles,
+    role: highestRole(row.roles, [...scimRoles, ...mappedRoles]) ?? row.defaultRole,
+  };
+}
