@@ -108,12 +108,16 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       host: '127.0.0.1',
       port: 0,
       log: new Log(LogLevel.WARN),
+      // No per-request log line (a round trip to Node for each request) and no network fetch of `cf`.
+      logRequests: false,
+      cf: {},
       resourcePersistencePath: stateDir,
       workers: [
         {
           ...bindingOptions,
           name: 'edge-identity',
           modulesRoot: build.outDir,
+          unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
           modules: [{ type: 'ESModule', path: build.entry, contents: readFileSync(build.entry, 'utf8') }],
           bindings: { ...(bindingOptions.bindings as Record<string, string> | undefined), SECRETS_KEY: secretsKey, LOCAL_DEV: 'true', ...options.vars },
         },
@@ -121,7 +125,8 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     }),
   );
   try {
-    const url = await mf.ready;
+    await mf.ready;
+    const url = await mf.unsafeGetDirectURL('edge-identity');
     const db = (await mf.getD1Database('DB')) as unknown as D1Database;
     await applyMigrations(db);
     return {

@@ -48,20 +48,4 @@ export function scimClient(slug: string, token: string, authorization = `Bearer 
   };
 }
 
-/** Okta's "Push New User" body (docs/scim-interop.md). */
-export function oktaNewUser(userName: string, extra: Record<string, unknown> = {}) {
-  const [given = 'Test', family = 'User'] = userName.split('@')[0]!.split('.');
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-    userName,
-    name: { givenName: given, familyName: family },
-    emails: [{ primary: true, value: userName, type: 'work' }],
-    displayName: `${given} ${family}`,
-    locale: 'en-US',
-    externalId: `00u${crypto.randomUUID().replace(/-/g, '').slice(0, 17)}`,
-    groups: [],
-    password: 'Sup3r-Secret!',
-    active: true,
-    ...extra,
-  };
-}
+export { oktaNewUser } from './okta-bodies.ts';
