@@ -6,6 +6,7 @@ import { scimAuth, type ScimVariables } from './auth.ts';
 import { resourceTypeByName, resourceTypeList, schemaById, schemaList, serviceProviderConfig } from './discovery.ts';
 import { methodNotAllowed, scimJson } from './request.ts';
 import { scimBaseUrl } from './resources/respond.ts';
+import { groupRoutes } from './groups/group-routes.ts';
 import { userRoutes } from './users/user-routes.ts';
 
 const notImplemented = (what: string) => () => {
@@ -25,6 +26,7 @@ export const scimRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
   .all('/:tenant/ResourceTypes/*', () => methodNotAllowed('GET'))
   .all('/:tenant/Schemas/*', () => methodNotAllowed('GET'))
   .route('/:tenant/Users', userRoutes)
+  .route('/:tenant/Groups', groupRoutes)
   .all('/:tenant/Bulk', notImplemented('Bulk (RFC 7644 §3.7)'))
   .all('/:tenant/Me/*', notImplemented('/Me (RFC 7644 §3.11)'))
   .all('/:tenant/Me', notImplemented('/Me (RFC 7644 §3.11)'))

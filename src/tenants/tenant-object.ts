@@ -4,6 +4,8 @@ import type { Env } from '../env.ts';
 import { auditInsert } from '../scim/audit.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
+import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
+import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
 import { createUser, deleteUser, patchUser, replaceUser, type WriteContext } from '../scim/users/user-writes.ts';
 import { consumeAttempt, sweepAttempts } from '../oidc/login-attempts.ts';
@@ -67,6 +69,29 @@ export class TenantObject extends DurableObject<Env> {
   deleteUser(request: TenantWriteRequest & { id: string; ifMatch?: string }): Promise<WriteOutcome<null>> {
     return this.write(request, 'user.delete', 'User', request.id, async (ctx) => {
       await deleteUser(ctx, request.id, request.ifMatch);
+      return null;
+    });
+  }
+
+  /** POST /Groups (RFC 7644 §3.3). */
+  createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<GroupRow>> {
+    return this.write(request, 'group.create', 'Group', null, (ctx) => createGroup(ctx, request.body));
+  }
+
+  /** PUT /Groups/{id} (RFC 7644 §3.5.1). */
+  replaceGroup(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<GroupRow>> {
+    return this.write(request, 'group.replace', 'Group', request.id, (ctx) => replaceGroup(ctx, request.id, request.body, request.ifMatch));
+  }
+
+  /** PATCH /Groups/{id} (RFC 7644 §3.5.2). */
+  patchGroup(request: TenantWriteRequest & { id: string; patch: PatchRequest; ifMatch?: string }): Promise<WriteOutcome<GroupRow>> {
+    return this.write(request, 'group.patch', 'Group', request.id, (ctx) => patchGroup(ctx, request.id, request.patch, request.ifMatch));
+  }
+
+  /** DELETE /Groups/{id} (RFC 7644 §3.6). */
+  deleteGroup(request: TenantWriteRequest & { id: string; ifMatch?: string }): Promise<WriteOutcome<null>> {
+    return this.write(request, 'group.delete', 'Group', request.id, async (ctx) => {
+      await deleteGroup(ctx, request.id, request.ifMatch);
       return null;
     });
   }

@@ -21,16 +21,17 @@ import { listQuerySchema, type ListQuery } from '../resources/list-query.ts';
 import { projectionOf, resourceResponse, scimBaseUrl } from '../resources/respond.ts';
 import { ifNoneMatchHits } from '../resources/version.ts';
 import { unwrap } from '../resources/write-outcome.ts';
-import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import { findUserRow, groupsOfUsers, type UserRow } from './user-rows.ts';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { findUserRow, groupsOfUsers, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 
 /** Users rendered as SCIM resources, with their `groups`, each projected. */
 async function renderUsers(db: Database, tenantId: string, rows: UserRow[], baseUrl: string, projection: Projection = {}) {
   const groups = await groupsOfUsers(db, tenantId, rows.map((r) => r.id));
+  const withRef = (group: UserGroupRef) => ({ ...group, $ref: `${baseUrl}${GROUP_RESOURCE_TYPE.endpoint}/${group.value}` });
   return rows.map((row) =>
-    projectResource(USER_RESOURCE_TYPE, toScimResource(USER_RESOURCE_TYPE, { ...row, extra: { groups: groups.get(row.id) ?? [] } }, baseUrl), projection),
+    projectResource(USER_RESOURCE_TYPE, toScimResource(USER_RESOURCE_TYPE, { ...row, extra: { groups: (groups.get(row.id) ?? []).map(withRef) } }, baseUrl), projection),
   );
 }
 

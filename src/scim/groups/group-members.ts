@@ -1,0 +1,88 @@
+/**
+ * Group membership storage (`group_members`, one row per group and user). Every statement takes
+ * its ids as one JSON array parameter read with `json_each`, so a change of N members binds a
+ * handful of parameters (D1 allows 100 a statement) and costs N index operations, whatever the
+ * group's size.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { groupMembers, users } from '../../db/schema.ts';
+
+/** One member as a group's `members` attribute shows it. */
+export interface MemberRow {
+  groupId: string;
+  userId: string;
+  /** The user's displayName, else its userName. */
+  display: string;
+}
+
+const idList = (ids: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+
+/** Up to `limit` of `ids` that are not users of the tenant (another tenant's users included). */
+export async function unknownUserIds(db: Database, tenantId: string, ids: readonly string[], limit: number): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.all<{ value: string }>(
+    sql`SELECT "j"."value" AS "value" FROM json_each(${JSON.stringify(ids)}) AS "j"
+        WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = "j"."value" AND ${users.tenantId} = ${tenantId}) LIMIT ${limit}`,
+  );
+  return rows.map((row) => row.value);
+}
+
+/** Which of `ids` are members of the group now. */
+export async function membersAmong(db: Database, groupId: string, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.all<{ userId: string }>(
+    sql`SELECT ${groupMembers.userId} AS "userId" FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId} AND ${groupMembers.userId} IN ${idList(ids)}`,
+  );
+  return new Set(rows.map((row) => row.userId));
+}
+
+/** How many members the group has. */
+export async function memberCount(db: Database, groupId: string): Promise<number> {
+  const row = await db.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId}`);
+  return row?.n ?? 0;
+}
+
+/**
+ * Adds `userIds` to the group. Only ids that are users of the tenant at the moment the statement
+ * runs are inserted, so a user deleted meanwhile is never left as a dangling member; existing
+ * memberships are kept (ON CONFLICT DO NOTHING).
+ */
+export function addMembers(db: Database, tenantId: string, groupId: string, userIds: readonly string[], at: string) {
+  // Columns in table order: tenant_id, group_id, user_id, created_at.
+  return db
+    .insert(groupMembers)
+    .select(sql`SELECT ${tenantId}, ${groupId}, ${users.id}, ${at} FROM ${users} WHERE ${users.id} IN ${idList(userIds)} AND ${users.tenantId} = ${tenantId}`)
+    .onConflictDoNothing();
+}
+
+/** Removes `userIds` from the group (ids that are not members are no-ops). */
+export function removeMembers(db: Database, groupId: string, userIds: readonly string[]) {
+  return db.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), sql`${groupMembers.userId} IN ${idList(userIds)}`));
+}
+
+/** Removes every member not in `userIds` (the first half of a full replace). */
+export function keepOnlyMembers(db: Database, groupId: string, userIds: readonly string[]) {
+  return db.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), sql`${groupMembers.userId} NOT IN ${idList(userIds)}`));
+}
+
+const memberColumns = sql`${groupMembers.groupId} AS "groupId", ${groupMembers.userId} AS "userId", coalesce(${users.displayName}, ${users.userName}) AS "display"`;
+
+/** The first `limit` members of the groups, ordered by (group id, user id): the primary key's order. */
+export async function membersOfGroups(db: Database, tenantId: string, groupIds: readonly string[], limit: number): Promise<MemberRow[]> {
+  if (groupIds.length === 0) return [];
+  return db.all<MemberRow>(
+    sql`SELECT ${memberColumns} FROM ${groupMembers} JOIN ${users} ON ${users.id} = ${groupMembers.userId}
+        WHERE ${groupMembers.groupId} IN ${idList(groupIds)} AND ${groupMembers.tenantId} = ${tenantId}
+        ORDER BY ${groupMembers.groupId}, ${groupMembers.userId} LIMIT ${limit}`,
+  );
+}
+
+/** The group's next `limit` members after user id `after`, in user id order (a seek on the primary key). */
+export async function membersAfter(db: Database, tenantId: string, groupId: string, after: string, limit: number): Promise<MemberRow[]> {
+  return db.all<MemberRow>(
+    sql`SELECT ${memberColumns} FROM ${groupMembers} JOIN ${users} ON ${users.id} = ${groupMembers.userId}
+        WHERE ${groupMembers.groupId} = ${groupId} AND ${groupMembers.userId} > ${after} AND ${groupMembers.tenantId} = ${tenantId}
+        ORDER BY ${groupMembers.userId} LIMIT ${limit}`,
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Groups as SCIM responses (RFC 7643 §4.2), with `members` read from `group_members` and written
+ * out as the client reads, so a group of any size costs bounded memory: one query fetches the
+ * first MEMBER_CHUNK members of every group in the response (ordered by the primary key), and
+ * only a group larger than that is continued by seeks of MEMBER_CHUNK rows on the primary key.
+ * A projection without `members` (`excludedAttributes=members`) reads no member at all.
+ */
+import type { Database } from '../../db/client.ts';
+import { listResponse } from '../discovery.ts';
+import type { JsonObject } from '../resource/json.ts';
+import { projectionIncludes, projectResource, type Projection } from '../resource/projection.ts';
+import { toScimResource } from '../resource/render.ts';
+import { arrayJson, objectJson, streamedResponse } from '../resources/json-stream.ts';
+import { etag } from '../resources/version.ts';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { membersAfter, membersOfGroups, type MemberRow } from './group-members.ts';
+import type { GroupRow } from './group-rows.ts';
+
+/** Members read per query. */
+export const MEMBER_CHUNK = 5000;
+
+const SCIM_JSON = { 'content-type': 'application/scim+json; charset=utf-8' };
+
+/** A group's members in batches, in user id order. */
+type MembersOf = (groupId: string) => AsyncIterable<MemberRow[]>;
+
+/**
+ * The members of `groupIds`: the first MEMBER_CHUNK rows of all of them from one query; a group
+ * that query did not finish (ids sort at or after the last row's) continues by seeks.
+ */
+async function memberReader(db: Database, tenantId: string, groupIds: string[]): Promise<MembersOf> {
+  const first = await membersOfGroups(db, tenantId, groupIds, MEMBER_CHUNK + 1);
+  const truncated = first.length > MEMBER_CHUNK;
+  if (truncated) first.pop();
+  const lastGroup = first.at(-1)?.groupId ?? '';
+  const byGroup = new Map<string, MemberRow[]>();
+  for (const row of first) {
+    const rows = byGroup.get(row.groupId);
+    if (rows) rows.push(row);
+    else byGroup.set(row.groupId, [row]);
+  }
+  return async function* (groupId) {
+    const rows = byGroup.get(groupId) ?? [];
+    if (rows.length) yield rows;
+    // Ids are ASCII UUIDs, so JavaScript's order is SQLite's BINARY order.
+    if (!truncated || groupId < lastGroup) return;
+    let after = rows.at(-1)?.userId ?? '';
+    for (;;) {
+      const next = await membersAfter(db, tenantId, groupId, after, MEMBER_CHUNK);
+      if (next.length) yield next;
+      if (next.length < MEMBER_CHUNK) return;
+      after = next.at(-1)!.userId;
+    }
+  };
+}
+
+/** One batch of members as projected `members` elements (RFC 7643 §4.2), each as JSON text. */
+function memberElements(rows: MemberRow[], baseUrl: string, projection: Projection): string[] {
+  const members = rows.map((row) => ({ value: row.userId, $ref: `${baseUrl}${USER_RESOURCE_TYPE.endpoint}/${row.userId}`, display: row.display, type: 'User' }));
+  const projected = projectResource(GROUP_RESOURCE_TYPE, { schemas: [], members }, projection).members as JsonObject[] | undefined;
+  return (projected ?? []).map((element) => JSON.stringify(element));
+}
+
+async function* memberBatches(members: AsyncIterable<MemberRow[]>, baseUrl: string, projection: Projection): AsyncGenerator<string[]> {
+  for await (const rows of members) yield memberElements(rows, baseUrl, projection);
+}
+
+/** The projected group as JSON text pieces; `members` streamed when the projection has it. */
+function groupJson(row: GroupRow, baseUrl: string, projection: Projection, membersOf: MembersOf | undefined): AsyncGenerator<string> {
+  const resource = toScimResource(GROUP_RESOURCE_TYPE, { ...row, ...(membersOf ? { extra: { members: [] } } : {}) }, baseUrl);
+  const projected = projectResource(GROUP_RESOURCE_TYPE, resource, projection);
+  return objectJson(projected, membersOf ? { members: () => arrayJson(memberBatches(membersOf(row.id), baseUrl, projection)) } : {});
+}
+
+async function readerFor(db: Database, tenantId: string, groupIds: string[], projection: Projection): Promise<MembersOf | undefined> {
+  return projectionIncludes(GROUP_RESOURCE_TYPE, 'members', projection) ? memberReader(db, tenantId, groupIds) : undefined;
+}
+
+/** One group as a response with its ETag; a 201 also carries `Location` (RFC 7644 §3.3, §3.14). */
+export async function groupResponse(db: Database, row: GroupRow, baseUrl: string, projection: Projection = {}, status: 200 | 201 = 200): Promise<Response> {
+  const membersOf = await readerFor(db, row.tenantId, [row.id], projection);
+  const headers: Record<string, string> = { ...SCIM_JSON, etag: etag(row.version) };
+  if (status === 201) headers.location = `${baseUrl}${GROUP_RESOURCE_TYPE.endpoint}/${row.id}`;
+  return streamedResponse(groupJson(row, baseUrl, projection, membersOf), status, headers);
+}
+
+/** A page of groups as a ListResponse (RFC 7644 §3.4.2), members read for the whole page at once. */
+export async function groupListResponse(db: Database, tenantId: string, page: { rows: GroupRow[]; totalResults: number }, startIndex: number, baseUrl: string, projection: Projection): Promise<Response> {
+  const membersOf = await readerFor(db, tenantId, page.rows.map((row) => row.id), projection);
+  async function* resources(): AsyncGenerator<string> {
+    let separator = '[';
+    for (const row of page.rows) {
+      yield separator;
+      separator = ',';
+      yield* groupJson(row, baseUrl, projection, membersOf);
+    }
+    yield separator === '[' ? '[]' : ']';
+  }
+  return streamedResponse(objectJson(listResponse(page.rows, page.totalResults, startIndex), { Resources: resources }), 200, SCIM_JSON);
+}

@@ -1,0 +1,165 @@
+/**
+ * Group writes (RFC 7644 §3.3, §3.5, §3.6), run only inside the tenant object's write queue. Each
+ * is one D1 batch — group row, membership changes, counter, audit row — so a request applies
+ * whole or not at all (interop decision 5). Membership changes touch only the members changed;
+ * the group itself gets one UPDATE (version, lastModified). The unique index on
+ * (tenant, lower(displayName)) and the version guard are the backstops.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { now } from '../../db/client.ts';
+import { groups, tenants } from '../../db/schema.ts';
+import { ScimError } from '../../http/errors.ts';
+import { auditInsert } from '../audit.ts';
+import { applyPatch } from '../patch/apply.ts';
+import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
+import type { PatchRequest } from '../patch/request.ts';
+import { bodyMemberIds } from '../resource/members.ts';
+import { normalizeResource, type ScimData } from '../resource/normalize.ts';
+import { commitBatch } from '../resources/commit.ts';
+import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
+import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import type { WriteContext } from '../users/user-writes.ts';
+import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, unknownUserIds } from './group-members.ts';
+import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
+
+type Statement = BatchItem<'sqlite'>;
+
+/** How many unknown ids a 400 names. */
+const UNKNOWN_IDS_SHOWN = 5;
+
+const notFound = (id: string) => new ScimError(404, undefined, `Group "${id}" not found in this tenant.`);
+
+function uniquenessError(displayName: string): ScimError {
+  return new ScimError(409, 'uniqueness', `displayName "${displayName}" is already taken by another group of this tenant (displayName is case-insensitive); update that group or pick another name.`);
+}
+
+async function requireUniqueDisplayName(ctx: WriteContext, displayName: string, exceptId?: string): Promise<void> {
+  if (await displayNameHolder(ctx.db, ctx.tenantId, displayName, exceptId)) throw uniquenessError(displayName);
+}
+
+/** Interop decision 3: every member must be a user of this tenant, or the request changes nothing. */
+async function requireUsers(ctx: WriteContext, ids: readonly string[]): Promise<void> {
+  const unknown = await unknownUserIds(ctx.db, ctx.tenantId, ids, UNKNOWN_IDS_SHOWN + 1);
+  if (unknown.length === 0) return;
+  const named = unknown.slice(0, UNKNOWN_IDS_SHOWN).map((id) => `"${id}"`).join(', ');
+  const more = unknown.length > UNKNOWN_IDS_SHOWN ? ' and more' : '';
+  throw new ScimError(
+    400,
+    'invalidValue',
+    `members: no user ${named}${more} in this tenant; a member's "value" must be the id of a User of this tenant (groups cannot be members). Nothing was changed.`,
+  );
+}
+
+function commit(ctx: WriteContext, displayName: string, statements: [Statement, ...Statement[]]): Promise<void> {
+  return commitBatch(ctx.db, statements, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
+}
+
+/** A membership change as statements, only for the members it really changes, with a summary for the audit row. */
+interface MembershipWrite {
+  statements: Statement[];
+  detail: string;
+}
+
+/**
+ * The statements that make the group's membership what `changes` asks: adds of current members
+ * and removes of non-members are dropped (no-ops), so an unchanged membership yields none.
+ */
+async function membershipWrite(ctx: WriteContext, groupId: string, changes: MemberChanges, at: string): Promise<MembershipWrite> {
+  const { replaceAll } = changes;
+  if (replaceAll) {
+    await requireUsers(ctx, replaceAll);
+    const present = await membersAmong(ctx.db, groupId, replaceAll);
+    const dropping = (await memberCount(ctx.db, groupId)) - present.size;
+    const adding = replaceAll.filter((id) => !present.has(id));
+    return {
+      statements: [...(dropping > 0 ? [keepOnlyMembers(ctx.db, groupId, replaceAll)] : []), ...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : [])],
+      detail: `members replaced: +${adding.length} -${dropping}`,
+    };
+  }
+  await requireUsers(ctx, changes.add);
+  const present = await membersAmong(ctx.db, groupId, [...changes.add, ...changes.remove]);
+  const adding = changes.add.filter((id) => !present.has(id));
+  // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
+  const removing = changes.remove.filter((id) => present.has(id));
+  return {
+    statements: [...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : []), ...(removing.length ? [removeMembers(ctx.db, groupId, removing)] : [])],
+    detail: `members: +${adding.length} -${removing.length}`,
+  };
+}
+
+const normalizeGroup = (ctx: WriteContext, body: unknown): ScimData => normalizeResource(GROUP_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
+
+/** POST /Groups: creates a group with the body's members; 409 uniqueness when the displayName is taken. */
+export async function createGroup(ctx: WriteContext, body: unknown): Promise<GroupRow> {
+  const data = normalizeGroup(ctx, body);
+  const columns = groupColumns(data);
+  await requireUniqueDisplayName(ctx, columns.displayName);
+  const at = now();
+  const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
+  const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at);
+  await commit(ctx, columns.displayName, [
+    ctx.db.insert(groups).values(row),
+    ...members.statements,
+    ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
+    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
+  ]);
+  return (await findGroupRow(ctx.db, ctx.tenantId, row.id))!;
+}
+
+/** Stores `data` and the membership change, unless neither changes anything (re-sends are no-ops). */
+async function update(ctx: WriteContext, current: GroupRow, data: ScimData, changes: MemberChanges, action: string): Promise<GroupRow> {
+  const columns = groupColumns(data);
+  if (columns.displayName.toLowerCase() !== current.displayName.toLowerCase()) await requireUniqueDisplayName(ctx, columns.displayName, current.id);
+  const at = now();
+  const members = await membershipWrite(ctx, current.id, changes, at);
+  if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
+  await commit(ctx, columns.displayName, [
+    ctx.db
+      .update(groups)
+      .set({ ...columns, data, version: current.version + 1, updatedAt: at })
+      .where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`),
+    abortUnlessChanged(ctx.db),
+    ...members.statements,
+    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
+  ]);
+  return (await findGroupRow(ctx.db, ctx.tenantId, current.id))!;
+}
+
+async function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
+  const current = await findGroupRow(ctx.db, ctx.tenantId, id);
+  if (!current) throw notFound(id);
+  checkIfMatch(ifMatch, current.version);
+  return current;
+}
+
+/**
+ * PUT /Groups/{id}: replaces every writable attribute (RFC 7644 §3.5.1). `members` in the body
+ * replaces the membership (`[]` or null clears it); a body without `members` keeps it, which
+ * RFC 7644 §3.5.1 allows and which spares a group a wipe by a client that only renames.
+ */
+export async function replaceGroup(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupRow> {
+  const current = await requireGroup(ctx, id, ifMatch);
+  const data = normalizeGroup(ctx, body);
+  const ids = bodyMemberIds(body);
+  return update(ctx, current, data, { add: [], remove: [], ...(ids ? { replaceAll: ids } : {}) }, 'group.replace');
+}
+
+/** PATCH /Groups/{id}: attribute operations through `applyPatch`, `members` operations against the membership table; all or none (RFC 7644 §3.5.2). */
+export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequest, ifMatch: string | undefined): Promise<GroupRow> {
+  const current = await requireGroup(ctx, id, ifMatch);
+  const { memberChanges, rest } = splitMemberOperations(patch.Operations);
+  const data = rest.length ? applyPatch(GROUP_RESOURCE_TYPE, { id: current.id, ...current.data }, rest, { tenantRoles: ctx.tenantRoles }) : current.data;
+  return update(ctx, current, data, memberChanges, 'group.patch');
+}
+
+/** DELETE /Groups/{id}: its memberships go with it (foreign-key cascade); its users stay. */
+export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
+  const current = await requireGroup(ctx, id, ifMatch);
+  await commit(ctx, current.displayName, [
+    ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`),
+    abortUnlessChanged(ctx.db),
+    ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, ctx.tenantId)),
+    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
+  ]);
+}

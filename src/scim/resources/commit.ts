@@ -1,0 +1,22 @@
+/** Runs a write's D1 batch (one transaction) and maps the backstops' failures to SCIM errors. */
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Database } from '../../db/client.ts';
+import { ScimError } from '../../http/errors.ts';
+import { isVersionConflict } from './version.ts';
+
+/** How a failed batch is explained: the resource's name, and its 409 `uniqueness` error. */
+export interface CommitErrors {
+  resource: string;
+  uniqueness: () => ScimError;
+}
+
+/** Runs `statements` as one batch: a version-guard abort is 409 "retry", a unique-index failure is `errors.uniqueness()`. */
+export async function commitBatch(db: Database, statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]], errors: CommitErrors): Promise<void> {
+  try {
+    await db.batch(statements);
+  } catch (err) {
+    if (isVersionConflict(err)) throw new ScimError(409, undefined, `The ${errors.resource} changed during this request; retry it.`);
+    if (err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''))) throw errors.uniqueness();
+    throw err;
+  }
+}
