@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { now, type Database } from '../db/client.ts';
 import { oidcConnections, tenants } from '../db/schema.ts';
-import { TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
+import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
 import { auditInsert } from './audit.ts';
 import { issuerProblem } from './issuer-url.ts';
 import { open, seal } from './secret-box.ts';
@@ -94,11 +94,12 @@ function defaultAuthMethod(stored: TokenAuthMethod | undefined, hasSecret: boole
 }
 
 /**
- * Creates or updates `tenant`'s connection. Defaults on first set: scopes `openid email profile`,
+ * Creates or updates the connection of tenant `slug`. Defaults on first set: scopes `openid email profile`,
  * groups claim `groups` filtered by `.*`, `client_secret_basic` when a secret is given (else
  * `none`), and JIT on only when SCIM is off (with SCIM, SCIM owns who exists).
  */
-export async function setConnection(db: Database, secretsKey: string, tenant: Tenant, rawUpdate: ConnectionUpdate, localDev: boolean): Promise<ConnectionInfo> {
+export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean): Promise<ConnectionInfo> {
+  const tenant = await requireTenant(db, slug);
   const parsed = connectionUpdateSchema.safeParse(rawUpdate);
   if (!parsed.success) throw new TenantStoreError(`invalid OIDC settings: ${z.prettifyError(parsed.error)}`);
   const update = parsed.data;

@@ -7,7 +7,7 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { tenantDomains, tenants } from '../db/schema.ts';
-import { TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
+import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
 import { auditInsert } from './audit.ts';
 import { authenticator } from './secret-box.ts';
 
@@ -36,8 +36,9 @@ async function requireDomainRow(db: Database, tenant: Tenant, domain: string): P
   return row;
 }
 
-/** Claims `domain` for `tenant`; verified at once only when the operator vouches (`verified`). */
-export async function addDomain(db: Database, tenant: Tenant, rawDomain: string, verified: boolean): Promise<TenantDomain> {
+/** Claims `domain` for tenant `slug`; verified at once only when the operator vouches (`verified`). */
+export async function addDomain(db: Database, slug: string, rawDomain: string, verified: boolean): Promise<TenantDomain> {
+  const tenant = await requireTenant(db, slug);
   const domain = normalizeDomain(rawDomain);
   const existing = await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain)).get();
   if (existing && existing.tenantId !== tenant.id) throw new TenantStoreError(`${domain} already belongs to another tenant`);
@@ -63,7 +64,8 @@ export async function dohTxtLookup(name: string, dohUrl = DEFAULT_DOH_URL): Prom
 }
 
 /** Marks `domain` verified when its TXT record is published; throws with the expected record otherwise. */
-export async function verifyDomain(db: Database, secretsKey: string, tenant: Tenant, rawDomain: string, lookupTxt: (name: string) => Promise<string[]>): Promise<TenantDomain> {
+export async function verifyDomain(db: Database, secretsKey: string, slug: string, rawDomain: string, lookupTxt: (name: string) => Promise<string[]>): Promise<TenantDomain> {
+  const tenant = await requireTenant(db, slug);
   const domain = normalizeDomain(rawDomain);
   const row = await requireDomainRow(db, tenant, domain);
   const record = await verificationRecord(secretsKey, tenant.id, domain);
@@ -79,13 +81,15 @@ export async function verifyDomain(db: Database, secretsKey: string, tenant: Ten
   return { ...row, verifiedAt };
 }
 
-/** The tenant's domains, verified or not. */
-export async function listDomains(db: Database, tenant: Tenant): Promise<TenantDomain[]> {
+/** Tenant `slug`'s domains, verified or not. */
+export async function listDomains(db: Database, slug: string): Promise<TenantDomain[]> {
+  const tenant = await requireTenant(db, slug);
   return db.select().from(tenantDomains).where(eq(tenantDomains.tenantId, tenant.id)).orderBy(asc(tenantDomains.domain)).all();
 }
 
-/** Releases `domain` from `tenant`. */
-export async function removeDomain(db: Database, tenant: Tenant, rawDomain: string): Promise<TenantDomain> {
+/** Releases `domain` from tenant `slug`. */
+export async function removeDomain(db: Database, slug: string, rawDomain: string): Promise<TenantDomain> {
+  const tenant = await requireTenant(db, slug);
   const domain = normalizeDomain(rawDomain);
   const row = await requireDomainRow(db, tenant, domain);
   await db.batch([

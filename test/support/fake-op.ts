@@ -17,6 +17,8 @@ export interface FakeOpKnobs {
   account?: Record<string, unknown>;
   /** The `issuer` the discovery document claims (default: the scenario's real issuer). */
   discoveryIssuer?: string;
+  /** `id_token_signing_alg_values_supported` in discovery (default `["RS256"]`). */
+  signingAlgs?: string[];
   /** Whether discovery announces RFC 9207 support (default true). */
   announceIssParameter?: boolean;
   /** The `iss` sent back on the authorization response: correct (default), a wrong one, or none. */
@@ -133,7 +135,7 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
           ...(s.knobs.endSession === false ? {} : { end_session_endpoint: `${s.issuer}/logout` }),
           response_types_supported: ['code'],
           subject_types_supported: ['public'],
-          id_token_signing_alg_values_supported: ['RS256'],
+          id_token_signing_alg_values_supported: s.knobs.signingAlgs ?? ['RS256'],
           code_challenge_methods_supported: ['S256'],
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
           authorization_response_iss_parameter_supported: s.knobs.announceIssParameter ?? true,

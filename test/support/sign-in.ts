@@ -36,7 +36,7 @@ export class CookieJar {
 /** A tenant with SCIM (token and client) and an OIDC connection to `issuer`. */
 export async function ssoTenant(connection: ConnectionUpdate & { issuer: string; clientId: string }, options: { scimEnabled?: boolean } = {}) {
   const t = await tenantWithToken({ scimEnabled: options.scimEnabled });
-  const info = await setConnection(db(), env.SECRETS_KEY, t.tenant, connection, true);
+  const info = await setConnection(db(), env.SECRETS_KEY, t.slug, connection, true);
   return { ...t, connection: info };
 }
 
@@ -135,4 +135,33 @@ export async function fakeScenario(knobs: FakeOpKnobs = {}): Promise<FakeScenari
 /** The fake provider's automatic authorization: it redirects straight back with a code. */
 export async function fakeAuthorize(authorizeUrl: string): Promise<string> {
   return location(await fetch(authorizeUrl, { redirect: 'manual' }));
+}
+
+/** The tenant's sign-in audit rows, newest first. */
+export async function signInAudit(tenantId: string) {
+  const rows = await env.DB.prepare("SELECT outcome, status, detail FROM audit_log WHERE tenant_id = ? AND action = 'signin' ORDER BY id DESC").bind(tenantId).all<{ outcome: string; status: number; detail: string }>();
+  return rows.results;
+}
+
+/**
+ * A tenant connected to `scenario` whose SCIM user is the scenario's person (externalId = sub),
+ * and a function that runs one sign-in through the fake provider up to our callback's answer.
+ */
+export async function fakeTenant(scenario: FakeScenario, options: { jit?: boolean; user?: boolean } = {}) {
+  const t = await ssoTenant({ issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret, jit: options.jit ?? false });
+  if (options.user !== false) {
+    const created = await t.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${scenario.id}@fake.test`, externalId: scenario.sub, active: true });
+    if (created.status !== 201) throw new Error(`SCIM create: ${created.status} ${await created.text()}`);
+  }
+  const jar = new CookieJar();
+  return {
+    ...t,
+    jar,
+    /** Login → provider → callback; returns the callback's response (and the callback URL for replays). */
+    async signIn(returnTo = '/home'): Promise<{ response: Response; callbackUrl: string }> {
+      const start = await app(jar, `/auth/${t.slug}/login?return_to=${encodeURIComponent(returnTo)}`);
+      const callbackUrl = await fakeAuthorize(location(start));
+      return { response: await app(jar, callbackUrl), callbackUrl };
+    },
+  };
 }

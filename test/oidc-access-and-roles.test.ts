@@ -1,0 +1,157 @@
+/**
+ * Who may sign in and with which role: linking to SCIM users, JIT, deactivation and deletion
+ * through SCIM (refused at sign-in, and revoking live sessions on the next /auth/session), and the
+ * role from SCIM roles, SCIM groups and the filtered groups claim through the tenant's role map.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { roleMappings } from '../src/db/schema.ts';
+import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
+import { app, CookieJar, fakeScenario, fakeTenant, location, oktaAuthorize, oktaIssuer, ssoTenant } from './support/sign-in.ts';
+import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
+import { db } from './support/tenants.ts';
+
+const [alice, bob] = OKTA_ACCOUNTS as [(typeof OKTA_ACCOUNTS)[0], (typeof OKTA_ACCOUNTS)[0]];
+const client = OKTA_CLIENTS.basic;
+
+/** A tenant on the Okta-like provider, optionally with `person` provisioned through SCIM. */
+async function oktaTenant(options: { jit?: boolean; groupsFilter?: string; mappings?: Record<string, string> } = {}) {
+  const t = await ssoTenant({ issuer: oktaIssuer(), clientId: client.clientId, clientSecret: client.clientSecret, jit: options.jit ?? false, ...(options.groupsFilter ? { groupsFilter: options.groupsFilter } : {}) });
+  const at = new Date().toISOString();
+  for (const [groupName, role] of Object.entries(options.mappings ?? {})) await db().insert(roleMappings).values({ tenantId: t.tenant.id, groupName, role, createdAt: at });
+  const jar = new CookieJar();
+  return {
+    ...t,
+    jar,
+    async provision(person: typeof alice, extra: Record<string, unknown> = {}): Promise<string> {
+      const created = await t.scim.post('/Users', oktaNewUser(person.login, { externalId: person.sub, ...extra }));
+      expect(created.status, await created.clone().text()).toBe(201);
+      return ((await created.json()) as { id: string }).id;
+    },
+    async signIn(person: typeof alice): Promise<Response> {
+      const start = await app(jar, `/auth/${t.slug}/login`);
+      return app(jar, await oktaAuthorize(location(start), person.login));
+    },
+    async session(): Promise<{ status: number; body: Record<string, unknown> }> {
+      const response = await app(jar, '/auth/session');
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+  };
+}
+
+describe('role binding at sign-in', () => {
+  it('maps a group from the ID token groups claim to a role (case-insensitive)', async () => {
+    const t = await oktaTenant({ mappings: { 'acme admins': 'admin', everyone: 'editor' } });
+    await t.provision(alice);
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ role: 'admin', groups: ['Everyone', 'Acme Admins'] });
+  });
+
+  it("applies the tenant's groups filter (whole-name regex) before mapping", async () => {
+    const t = await oktaTenant({ groupsFilter: 'Eng.*', mappings: { Everyone: 'editor' } });
+    await t.provision(bob);
+    expect((await t.signIn(bob)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ role: 'viewer', groups: ['Engineering'] });
+  });
+
+  it('takes the highest of SCIM roles and roles mapped from SCIM groups; changes show on the next call', async () => {
+    const t = await oktaTenant({ groupsFilter: 'none-of-them', mappings: { 'Project Leads': 'admin' } });
+    const userId = await t.provision(alice, { roles: [{ value: 'editor' }] });
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ role: 'editor', groups: [] });
+
+    const group = await t.scim.post('/Groups', oktaNewGroup('Project Leads'));
+    expect(group.status).toBe(201);
+    const groupId = ((await group.json()) as { id: string }).id;
+    expect((await t.scim.patch(`/Groups/${groupId}`, oktaAddMembers([{ value: userId, display: alice.login }]))).status).toBeLessThan(300);
+    expect((await t.session()).body).toMatchObject({ role: 'admin', groups: ['Project Leads'] });
+
+    const demoted = await t.scim.patch(`/Users/${userId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'roles', value: [{ value: 'owner' }] }] });
+    expect(demoted.status).toBeLessThan(300);
+    expect((await t.session()).body).toMatchObject({ role: 'owner' });
+  });
+
+  it("falls back to the tenant's default role", async () => {
+    const t = await oktaTenant();
+    await t.provision(alice);
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ role: 'viewer' });
+  });
+});
+
+describe('SCIM lifecycle and sessions', () => {
+  it('refuses a person deactivated through SCIM with a clear page', async () => {
+    const t = await oktaTenant();
+    const userId = await t.provision(alice);
+    expect((await t.scim.patch(`/Users/${userId}`, oktaSetActive(false))).status).toBeLessThan(300);
+    const refused = await t.signIn(alice);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/deactivated/);
+    expect((await t.session()).status).toBe(401);
+  });
+
+  it('revokes a live session on the next /auth/session after SCIM deactivation, for good', async () => {
+    const t = await oktaTenant();
+    const userId = await t.provision(alice);
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).status).toBe(200);
+    expect((await t.scim.patch(`/Users/${userId}`, oktaSetActive(false))).status).toBeLessThan(300);
+    expect((await t.session()).status).toBe(401);
+    // The session was deleted, not just hidden: reactivation does not bring it back.
+    expect((await t.scim.patch(`/Users/${userId}`, oktaSetActive(true))).status).toBeLessThan(300);
+    expect((await t.session()).status).toBe(401);
+  });
+
+  it('revokes a live session when the user is deleted through SCIM', async () => {
+    const t = await oktaTenant();
+    const userId = await t.provision(alice);
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.scim.delete(`/Users/${userId}`)).status).toBe(204);
+    expect((await t.session()).status).toBe(401);
+  });
+});
+
+describe('linking and just-in-time provisioning', () => {
+  it('refuses an unknown person when JIT is off', async () => {
+    const t = await oktaTenant({ jit: false });
+    const refused = await t.signIn(alice);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/ask your administrator to assign you/);
+  });
+
+  it('creates the user through the tenant object when JIT is on, and links to it afterwards', async () => {
+    const t = await oktaTenant({ jit: true });
+    expect((await t.signIn(alice)).status).toBe(302);
+    const { body } = await t.session();
+    expect(body).toMatchObject({ user: { userName: alice.login, email: alice.email, externalId: alice.sub, name: 'Alice Anders' } });
+    const listed = await t.scim.get(`/Users?filter=${encodeURIComponent(`externalId eq "${alice.sub}"`)}`);
+    expect(await listed.json()).toMatchObject({ totalResults: 1, Resources: [{ userName: alice.login, active: true }] });
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ user: { id: (body.user as { id: string }).id } });
+  });
+
+  it('links by userName or email (case-insensitive) when externalId is not the subject', async () => {
+    const t = await oktaTenant();
+    const userId = await t.provision(alice, { userName: alice.login.toUpperCase(), externalId: 'entra-object-id-123' });
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ user: { id: userId } });
+  });
+
+  it('does not link by an email the provider marks unverified', async () => {
+    const scenario = await fakeScenario({ account: { email: 'dana@fake.test', email_verified: false } });
+    const t = await fakeTenant(scenario, { user: false });
+    const created = await t.scim.post('/Users', oktaNewUser('dana@fake.test'));
+    expect(created.status).toBe(201);
+    expect((await t.signIn()).response.status).toBe(403);
+  });
+});
+
+it('keeps the session store free of usable ids: KV keys are hashes of the cookie value', async () => {
+  const t = await oktaTenant();
+  await t.provision(alice);
+  expect((await t.signIn(alice)).status).toBe(302);
+  const id = t.jar.cookies.get('__Host-eid_session')!;
+  const keys = (await env.SESSIONS.list({ prefix: 'session:' })).keys.map((k) => k.name);
+  expect(keys.length).toBeGreaterThan(0);
+  expect(keys.some((k) => k.includes(id))).toBe(false);
+});

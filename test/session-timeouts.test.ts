@@ -1,0 +1,43 @@
+/** KV sessions: idle and absolute timeouts, checked on every read whatever KV's own expiry does. */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createSession, deleteSession, sessionExpiresAt, useSession } from '../src/sessions/session-store.ts';
+
+const fields = { tenantId: 't', userId: 'u', sub: '00u1', issuer: 'https://idp.example', claimGroups: [], idToken: undefined };
+const timeouts = { idleSeconds: 3600, absoluteSeconds: 4 * 3600 };
+const t0 = Date.now();
+
+describe('session timeouts', () => {
+  it('ends a session left idle longer than the idle timeout', async () => {
+    const { sessionId } = await createSession(env.SESSIONS, fields, timeouts, t0);
+    expect(await useSession(env.SESSIONS, sessionId, t0 + 3599_000)).toBeDefined();
+    expect(await useSession(env.SESSIONS, sessionId, t0 + 3599_000 + 3600_000)).toBeUndefined();
+    // An expired session is deleted, not merely refused.
+    expect(await useSession(env.SESSIONS, sessionId, t0)).toBeUndefined();
+  });
+
+  it('slides the idle window with use, but never past the absolute timeout', async () => {
+    const { sessionId } = await createSession(env.SESSIONS, fields, timeouts, t0);
+    let now = t0;
+    for (let step = 0; step < 4; step++) {
+      now += 50 * 60_000;
+      const record = await useSession(env.SESSIONS, sessionId, now);
+      expect(record?.lastSeenAt).toBe(now);
+    }
+    const record = (await useSession(env.SESSIONS, sessionId, now))!;
+    expect(sessionExpiresAt(record)).toBe(t0 + 4 * 3600_000);
+    expect(await useSession(env.SESSIONS, sessionId, t0 + 4 * 3600_000)).toBeUndefined();
+  });
+
+  it('writes the idle extension back at most every few minutes (KV allows ~1 write/s per key)', async () => {
+    const { sessionId } = await createSession(env.SESSIONS, fields, timeouts, t0);
+    expect((await useSession(env.SESSIONS, sessionId, t0 + 60_000))!.lastSeenAt).toBe(t0);
+    expect((await useSession(env.SESSIONS, sessionId, t0 + 6 * 60_000))!.lastSeenAt).toBe(t0 + 6 * 60_000);
+  });
+
+  it('is gone after logout', async () => {
+    const { sessionId } = await createSession(env.SESSIONS, fields, timeouts, t0);
+    await deleteSession(env.SESSIONS, sessionId);
+    expect(await useSession(env.SESSIONS, sessionId, t0)).toBeUndefined();
+  });
+});
