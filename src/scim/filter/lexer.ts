@@ -4,6 +4,7 @@
  * right SCIM error type.
  */
 
+/** What a token is: punctuation, a JSON string, a bare word (name, keyword, operator or literal), or the end. */
 export type TokenKind = 'lparen' | 'rparen' | 'lbracket' | 'rbracket' | 'dot' | 'string' | 'word' | 'eof';
 
 /** One token; `pos` is the 0-based offset of its first character in the input. */
