@@ -35,3 +35,16 @@ describe('user roles', () => {
     expect(grant.status).toBe(400);
   });
 });
+
+describe('case-insensitive userName and emails beyond ASCII', () => {
+  it('fold only A–Z, exactly like the unique index and the filter compiler, so writes and lookups agree', async () => {
+    const { scim } = await tenantWithToken();
+    const created = await scim.post('/Users', oktaNewUser('Émile.Zola@acme.com'));
+    expect(created.status).toBe(201);
+    // ASCII case differences are the same userName...
+    expect((await scim.post('/Users', oktaNewUser('Émile.ZOLA@ACME.COM'))).status).toBe(409);
+    // ...and the email lookup through the index finds it in any ASCII case.
+    const found = (await (await scim.get(`/Users?filter=${encodeURIComponent('emails.value eq "Émile.zola@ACME.com"')}`)).json()) as { totalResults: number };
+    expect(found.totalResults).toBe(1);
+  });
+});

@@ -2,6 +2,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
+import { foldCase } from '../filter/fold-case.ts';
 import type { JsonObject } from '../resource/json.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -22,7 +23,7 @@ export async function userNameHolder(db: Database, tenantId: string, userName: s
   const row = await db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.tenantId, tenantId), sql`lower(${users.userName}) = ${userName.toLowerCase()}`))
+    .where(and(eq(users.tenantId, tenantId), sql`lower(${users.userName}) = ${foldCase(userName)}`))
     .get();
   return row && row.id !== exceptId ? row.id : undefined;
 }
@@ -37,7 +38,7 @@ export function userColumns(data: JsonObject) {
   };
 }
 
-/** `user_emails` rows for a normalized user: values lower-cased (emails are caseExact=false). */
+/** `user_emails` rows for a normalized user: values case-folded as SQLite's lower() does (emails are caseExact=false). */
 export function emailRows(tenantId: string, userId: string, data: JsonObject): (typeof userEmails.$inferInsert)[] {
   const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]) : [];
   return emails
@@ -45,7 +46,7 @@ export function emailRows(tenantId: string, userId: string, data: JsonObject): (
     .map((e) => ({
       tenantId,
       userId,
-      value: (e.value as string).toLowerCase(),
+      value: foldCase(e.value as string),
       type: typeof e.type === 'string' ? e.type : null,
       primary: e.primary === true,
     }));

@@ -10,6 +10,7 @@ import { insertChunks } from '../../db/batch.ts';
 import { tenants, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditInsert } from '../audit.ts';
+import { foldCase } from '../filter/fold-case.ts';
 import { applyPatch } from '../patch/apply.ts';
 import type { PatchRequest } from '../patch/request.ts';
 import { allowedRoles } from '../resource/allowed-roles.ts';
@@ -68,7 +69,7 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
 async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<UserRow> {
   if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
   const columns = userColumns(data);
-  if (columns.userName.toLowerCase() !== current.userName.toLowerCase()) await requireUniqueUserName(ctx, columns.userName, current.id);
+  if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
   await commit(ctx, columns.userName, [
     ctx.db
       .update(users)
