@@ -9,7 +9,7 @@ import { openLocalDatabase, openRemoteDatabase } from './lib/database.ts';
 import { ensureDevVars } from './lib/dev-vars.ts';
 import { commands } from './commands/index.ts';
 
-const BOOLEAN_FLAGS = new Set(['json', 'remote', 'yes', 'help']);
+const BOOLEAN_FLAGS = new Set(['json', 'remote', 'yes', 'help', 'verified', 'no-client-secret']);
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));

@@ -1,6 +1,8 @@
 import type { Command } from '../lib/command.ts';
+import { domainCommands } from './domains.ts';
+import { oidcCommands } from './oidc.ts';
 import { tenantCommands } from './tenants.ts';
 import { tokenCommands } from './tokens.ts';
 
 /** Every CLI command, in the order `help` lists them. */
-export const commands: Command[] = [...tenantCommands, ...tokenCommands];
+export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...oidcCommands, ...domainCommands];

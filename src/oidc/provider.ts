@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi';
 import { OidcError } from '../http/errors.ts';
 import { cacheSeconds } from './cache-control.ts';
 import type { OidcConnection } from './connection-store.ts';
-import { insecureAllowed } from './issuer-url.ts';
+import { insecureAllowed, issuerProblem } from './issuer-url.ts';
 
 /** Seconds of clock difference tolerated on `exp`, `iat` and `nbf` (OIDC Core §3.1.3.7). */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -39,6 +39,8 @@ const discovered = new Map<string, { as: oauth.AuthorizationServer; expiresAt: n
  * equal ours exactly (OIDC Discovery §4.3). Cached for its max-age (1 min – 1 h, default 10 min).
  */
 export async function discover(issuer: string, localDev: boolean): Promise<oauth.AuthorizationServer> {
+  const problem = issuerProblem(issuer, localDev);
+  if (problem) throw new Error(problem);
   const cached = discovered.get(issuer);
   if (cached && cached.expiresAt > Date.now()) return cached.as;
   const url = new URL(issuer);
