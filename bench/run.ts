@@ -6,10 +6,6 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from '../scripts/lib/args.ts';
-import { database } from '../src/db/client.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../src/tenants/tenant-store.ts';
-import { buildWorker, startLocalWorker } from '../test/support/local-worker.ts';
-import { HttpClient } from './http.ts';
 import {
   ceilingPhase,
   createPhase,
@@ -17,14 +13,14 @@ import {
   groupMembershipPhase,
   importPhase,
   lookupPhase,
-  RACE_CONTENDERS,
   racePhase,
   type PhaseSettings,
 } from './phases.ts';
 import { childWorkerdPid, processMemory } from './process-memory.ts';
 import { phaseRows, table, withCeiling, type PhaseReport } from './report.ts';
 import { runScale, SCALE_MODE_USERS } from './scale.ts';
-import { ScimWorkload, type BenchUser } from './workload.ts';
+import { startBenchTarget } from './setup.ts';
+import type { BenchUser } from './workload.ts';
 
 const args = parseArgs(process.argv.slice(2), new Set(['smoke', 'json']));
 const smoke = args.flags.smoke === true;
@@ -54,21 +50,11 @@ const emit = (record: object) => console.log(JSON.stringify(record));
 const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 say(`edge-identity bench: ${settings.users} users, concurrency ${settings.concurrency}${smoke ? ' (smoke)' : ''}; ${machine.nproc} × ${machine.cpu}`);
 
-const buildStarted = performance.now();
-const build = await buildWorker();
-say(`built in ${Math.round(performance.now() - buildStarted)} ms: ${(build.bytes / 1024).toFixed(1)} KiB, gzip ${(build.gzipBytes / 1024).toFixed(1)} KiB`);
-const worker = await startLocalWorker({ build });
-const clients: HttpClient[] = [];
+const target = await startBenchTarget({ concurrency: settings.concurrency });
+const { build } = target.worker;
+say(`bundle: ${(build.bytes / 1024).toFixed(1)} KiB, gzip ${(build.gzipBytes / 1024).toFixed(1)} KiB`);
 try {
-  const db = database(worker.db);
-  const slug = 'bench';
-  await createTenant(db, slug, 'Bench');
-  await setScimEnabled(db, slug, true);
-  const { token } = await createScimToken(db, slug, 'bench', undefined);
-  const client = new HttpClient(worker.url, Math.max(settings.concurrency, RACE_CONTENDERS), { authorization: `Bearer ${token}` });
-  clients.push(client);
-  const w = new ScimWorkload(client, slug);
-
+  const w = target.workload;
   const reports: PhaseReport[] = [];
   const phase = async (name: string, run: () => Promise<PhaseReport | undefined>) => {
     say(`… ${name}`);
@@ -117,6 +103,5 @@ try {
   }
   process.exitCode = summary.errors > 0 ? 1 : 0;
 } finally {
-  for (const c of clients) c.close();
-  await worker.stop();
+  await target.close();
 }

@@ -84,6 +84,8 @@ export interface LocalWorkerOptions {
   persistDir?: string;
   /** An existing build to serve (the bench reuses its own); default: build now, remove on stop. */
   build?: WorkerBuild;
+  /** Opens workerd's V8 inspector on this 127.0.0.1 port (for CPU profiles: bench/profile.ts). */
+  inspectorPort?: number;
 }
 
 export interface LocalWorker {
@@ -112,6 +114,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
       logRequests: false,
       cf: {},
       resourcePersistencePath: stateDir,
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort, inspectorHost: '127.0.0.1' }),
       workers: [
         {
           ...bindingOptions,
