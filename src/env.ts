@@ -7,7 +7,7 @@ export interface Env {
   TENANT: DurableObjectNamespace<TenantObject>;
   /** base64 of 32 random bytes: AES-GCM key for client secrets and the login-state cookie. */
   SECRETS_KEY: string;
-  /** "true" only for `npm start` and tests: allows http:// loopback issuers and local cookies. */
+  /** "true" only for `npm start` and tests: allows http:// loopback issuers (cookies stay Secure: browsers accept them on loopback). */
   LOCAL_DEV?: string;
   /** Cloudflare rate limiting binding for sign-in starts per IP and tenant; absent = no limit. */
   SIGNIN_LIMITER?: RateLimit;

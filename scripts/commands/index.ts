@@ -1,4 +1,5 @@
 import type { Command } from '../lib/command.ts';
+import { roleCommands } from './roles.ts';
 import { domainCommands } from './domains.ts';
 import { oidcCommands } from './oidc.ts';
 import { tenantCommands } from './tenants.ts';

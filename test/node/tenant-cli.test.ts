@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshState, startServer, tenantCli } from './support/cli.ts';
+import { cliRunner, freshState, startServer } from './support/cli.ts';
 
 const state = freshState();
 afterAll(() => state.remove());
 
-const cli = (...args: string[]) => tenantCli(state.dir, args);
-const json = async (...args: string[]) => {
-  const run = await cli(...args, '--json');
-  expect(run.stderr, run.stderr).not.toMatch(/error/i);
-  expect(run.status).toBe(0);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-};
+const { cli, json } = cliRunner(state.dir);
 
 describe('tenant CLI on local state', () => {
   it('creates, lists and shows a tenant, with one JSON object per --json command', async () => {

@@ -22,6 +22,7 @@ declare module 'oidc-provider' {
     jwks?: { keys: Record<string, unknown>[] };
     cookies?: { keys?: string[] };
     features?: Record<string, Record<string, unknown>>;
+    ttl?: Record<string, number>;
     pkce?: { required?: (ctx: unknown, client: unknown) => boolean };
     interactions?: { url?: (ctx: unknown, interaction: Interaction) => string };
     findAccount?: (ctx: unknown, sub: string) => Promise<Account | undefined>;

@@ -49,10 +49,13 @@ export async function memberCount(db: Database, groupId: string): Promise<number
  * memberships are kept (ON CONFLICT DO NOTHING).
  */
 export function addMembers(db: Database, tenantId: string, groupId: string, userIds: readonly string[], at: string) {
-  // Columns in table order: tenant_id, group_id, user_id, created_at.
+  // Columns in table order: tenant_id, group_id, user_id, created_at. CROSS JOIN keeps the ids as
+  // the outer loop (one primary-key probe each) rather than a scan of the tenant's users.
   return db
     .insert(groupMembers)
-    .select(sql`SELECT ${tenantId}, ${groupId}, ${users.id}, ${at} FROM ${users} WHERE ${users.id} IN ${idList(userIds)} AND ${users.tenantId} = ${tenantId}`)
+    .select(
+      sql`SELECT ${tenantId}, ${groupId}, ${users.id}, ${at} FROM json_each(${JSON.stringify(userIds)}) AS "j" CROSS JOIN ${users} ON ${users.id} = "j"."value" WHERE ${users.tenantId} = ${tenantId}`,
+    )
     .onConflictDoNothing();
 }
 

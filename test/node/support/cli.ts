@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -40,6 +41,18 @@ export function tenantCli(stateDir: string, args: string[], env: Record<string, 
     child.on('error', reject);
     child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
   });
+}
+
+/** `cli(...args)` on `stateDir`, and `json(...args)`: with --json, expecting exit 0 and one JSON object. */
+export function cliRunner(stateDir: string) {
+  const cli = (...args: string[]) => tenantCli(stateDir, args);
+  const json = async (...args: string[]) => {
+    const run = await cli(...args, '--json');
+    expect(run.stderr, run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  };
+  return { cli, json };
 }
 
 /** `npm start` on `port` and `stateDir`; resolves once the server answers. */

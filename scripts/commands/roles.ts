@@ -1,0 +1,60 @@
+/** `roles map|unmap|list|default`: the roles a tenant's groups grant at sign-in, and the default role. */
+import { listRoleMappings, mapGroupsToRoles, setDefaultRole, unmapGroups, type RoleMappingInput } from '../../src/tenants/role-mappings.ts';
+import { CliError, positional, table, type Command, type ParsedArgs } from '../lib/command.ts';
+
+/** `"Okta Admins=admin"`: split at the last `=`, since a group name may hold one and a role never does. */
+function parseMapping(text: string): RoleMappingInput {
+  const at = text.lastIndexOf('=');
+  if (at < 0) throw new CliError(`"${text}" is not a mapping; write it as "Group Name=role"`);
+  return { groupName: text.slice(0, at), role: text.slice(at + 1) };
+}
+
+/** The positionals after the slug, or a CliError naming what is missing. */
+function rest(args: ParsedArgs, what: string): string[] {
+  const values = args.positionals.slice(1);
+  if (values.length === 0) throw new CliError(`missing <${what}>`);
+  return values;
+}
+
+export const roleCommands: Command[] = [
+  {
+    name: 'roles map',
+    usage: 'roles map <slug> "Group Name=role" [...]',
+    summary: 'grant a role to members of a group (displayName or externalId, case-insensitive)',
+    async run(ctx, args) {
+      const slug = positional(args, 0, 'slug');
+      const mappings = await mapGroupsToRoles(ctx.db, slug, rest(args, 'Group Name=role').map(parseMapping));
+      return { json: { slug, mapped: mappings }, text: mappings.map((m) => `${m.groupName} -> ${m.role}`).join('\n') };
+    },
+  },
+  {
+    name: 'roles unmap',
+    usage: 'roles unmap <slug> "Group Name" [...]',
+    summary: "remove groups' role mappings",
+    async run(ctx, args) {
+      const slug = positional(args, 0, 'slug');
+      const removed = await unmapGroups(ctx.db, slug, rest(args, 'Group Name'));
+      return { json: { slug, unmapped: removed }, text: removed.map((m) => `unmapped ${m.groupName} (was ${m.role})`).join('\n') };
+    },
+  },
+  {
+    name: 'roles list',
+    usage: 'roles list <slug>',
+    summary: "show the tenant's role catalog, default role and group mappings",
+    async run(ctx, args) {
+      const { tenant, mappings } = await listRoleMappings(ctx.db, positional(args, 0, 'slug'));
+      const json = { slug: tenant.slug, roles: tenant.roles, defaultRole: tenant.defaultRole, mappings };
+      const text = [`roles:        ${tenant.roles.join(', ')} (highest first)`, `default role: ${tenant.defaultRole}`, '', table(mappings, ['groupName', 'role', 'createdAt'])].join('\n');
+      return { json, text };
+    },
+  },
+  {
+    name: 'roles default',
+    usage: 'roles default <slug> <role>',
+    summary: 'set the role of users no SCIM role or mapped group gives one',
+    async run(ctx, args) {
+      const tenant = await setDefaultRole(ctx.db, positional(args, 0, 'slug'), positional(args, 1, 'role'));
+      return { json: { slug: tenant.slug, defaultRole: tenant.defaultRole }, text: `default role of ${tenant.slug}: ${tenant.defaultRole}` };
+    },
+  },
+];

@@ -1,0 +1,98 @@
+/**
+ * A tenant's group → role map and default role, shared by the CLI and the Worker. A mapping names
+ * a group by displayName or externalId, matched case-insensitively (SQLite `lower()`, as
+ * src/tenants/access.ts reads it); its role is stored in the catalog's spelling, so access.ts can
+ * rank it by the catalog. The effective role itself is computed in access.ts.
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { insertChunks } from '../db/batch.ts';
+import { now, type Database } from '../db/client.ts';
+import { roleMappings, tenants } from '../db/schema.ts';
+import { auditInsert } from '../oidc/audit.ts';
+import { foldCase } from '../scim/filter/fold-case.ts';
+import { requireTenant, TenantStoreError, type Tenant } from './tenant-store.ts';
+
+/** One mapping as stored. */
+export type RoleMapping = Pick<typeof roleMappings.$inferSelect, 'groupName' | 'role' | 'createdAt'>;
+
+/** A group name and the role it grants, as the operator wrote them. */
+export interface RoleMappingInput {
+  groupName: string;
+  role: string;
+}
+
+/** `role` in the catalog's spelling (compared case-insensitively), or an error listing the catalog. */
+export function catalogRole(tenant: Pick<Tenant, 'slug' | 'roles'>, role: string): string {
+  const known = tenant.roles.find((r) => r.toLowerCase() === role.trim().toLowerCase());
+  if (known === undefined) throw new TenantStoreError(`"${role}" is not a role of tenant "${tenant.slug}"; its roles are: ${tenant.roles.join(', ')}`);
+  return known;
+}
+
+function groupNameOf(raw: string): string {
+  const name = raw.trim();
+  if (name === '') throw new TenantStoreError('a group name cannot be empty');
+  return name;
+}
+
+/** The tenant, its default role and its mappings, by group name. */
+export async function listRoleMappings(db: Database, slug: string): Promise<{ tenant: Tenant; mappings: RoleMapping[] }> {
+  const tenant = await requireTenant(db, slug);
+  const mappings = await db
+    .select({ groupName: roleMappings.groupName, role: roleMappings.role, createdAt: roleMappings.createdAt })
+    .from(roleMappings)
+    .where(eq(roleMappings.tenantId, tenant.id))
+    .orderBy(asc(sql`lower(${roleMappings.groupName})`))
+    .all();
+  return { tenant, mappings };
+}
+
+const loweredIn = (names: readonly string[]) => sql`lower(${roleMappings.groupName}) IN (SELECT lower(value) FROM json_each(${JSON.stringify(names)}))`;
+
+/**
+ * Maps each group to its role, replacing any mapping of the same group name (case-insensitive);
+ * every role must be in the tenant's catalog, else nothing changes.
+ */
+export async function mapGroupsToRoles(db: Database, slug: string, inputs: readonly RoleMappingInput[]): Promise<RoleMapping[]> {
+  const tenant = await requireTenant(db, slug);
+  if (inputs.length === 0) throw new TenantStoreError('give at least one "Group Name=role" mapping');
+  const createdAt = now();
+  const mappings = inputs.map((input) => ({ groupName: groupNameOf(input.groupName), role: catalogRole(tenant, input.role), createdAt }));
+  const seen = new Set<string>();
+  for (const { groupName } of mappings) {
+    if (seen.has(foldCase(groupName))) throw new TenantStoreError(`group "${groupName}" is mapped twice (group names are case-insensitive)`);
+    seen.add(foldCase(groupName));
+  }
+  await db.batch([
+    db.delete(roleMappings).where(and(eq(roleMappings.tenantId, tenant.id), loweredIn(mappings.map((m) => m.groupName)))),
+    ...insertChunks(mappings.map((m) => ({ tenantId: tenant.id, ...m }))).map((rows) => db.insert(roleMappings).values(rows)),
+    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.map', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: mappings.map((m) => `${m.groupName}=${m.role}`).join(', ') }),
+  ]);
+  return mappings;
+}
+
+/** Removes the mappings of `groupNames` (case-insensitive); an unmapped name is an error and nothing changes. */
+export async function unmapGroups(db: Database, slug: string, groupNames: readonly string[]): Promise<RoleMapping[]> {
+  const { tenant, mappings } = await listRoleMappings(db, slug);
+  if (groupNames.length === 0) throw new TenantStoreError('give at least one group name to unmap');
+  const wanted = groupNames.map(groupNameOf);
+  const removed = mappings.filter((m) => wanted.some((name) => foldCase(name) === foldCase(m.groupName)));
+  const missing = wanted.filter((name) => !mappings.some((m) => foldCase(m.groupName) === foldCase(name)));
+  if (missing.length) throw new TenantStoreError(`tenant "${slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')} (see: npm run tenant -- roles list ${slug})`);
+  await db.batch([
+    db.delete(roleMappings).where(and(eq(roleMappings.tenantId, tenant.id), loweredIn(wanted))),
+    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.unmap', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: removed.map((m) => m.groupName).join(', ') }),
+  ]);
+  return removed;
+}
+
+/** Sets the role of users no SCIM role or mapped group gives one; it must be in the catalog. */
+export async function setDefaultRole(db: Database, slug: string, role: string): Promise<Tenant> {
+  const tenant = await requireTenant(db, slug);
+  const defaultRole = catalogRole(tenant, role);
+  const updatedAt = now();
+  await db.batch([
+    db.update(tenants).set({ defaultRole, updatedAt }).where(eq(tenants.id, tenant.id)),
+    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.default', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: defaultRole }),
+  ]);
+  return { ...tenant, defaultRole, updatedAt };
+}
