@@ -1,9 +1,9 @@
 import type { Command } from '../lib/command.ts';
-import { roleCommands } from './roles.ts';
 import { domainCommands } from './domains.ts';
 import { oidcCommands } from './oidc.ts';
+import { roleCommands } from './roles.ts';
 import { tenantCommands } from './tenants.ts';
 import { tokenCommands } from './tokens.ts';
 
 /** Every CLI command, in the order `help` lists them. */
-export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...oidcCommands, ...domainCommands];
+export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...roleCommands, ...oidcCommands, ...domainCommands];
