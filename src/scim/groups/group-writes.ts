@@ -51,8 +51,8 @@ async function requireUsers(ctx: WriteContext, ids: readonly string[]): Promise<
   );
 }
 
-function commit(ctx: WriteContext, displayName: string, statements: [Statement, ...Statement[]]): Promise<void> {
-  return commitBatch(ctx.db, statements, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
+async function commit(ctx: WriteContext, displayName: string, statements: [Statement, ...Statement[]]): Promise<void> {
+  await commitBatch(ctx.db, statements, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
 }
 
 /** A membership change as statements, only for the members it really changes, with a summary for the audit row. */
