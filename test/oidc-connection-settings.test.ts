@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { oidcConnections } from '../src/db/schema.ts';
 import { getConnectionInfo, loadSignInSetup, setConnection } from '../src/oidc/connection-store.ts';
-import { issuerProblem } from '../src/oidc/issuer-url.ts';
+import { initiatingIssuerMatches, issuerProblem } from '../src/oidc/issuer-url.ts';
 import { db, tenantWithToken } from './support/tenants.ts';
 
 describe('issuer URLs', () => {
@@ -18,6 +18,18 @@ describe('issuer URLs', () => {
     expect(issuerProblem('http://127.0.0.1.nip.io', true)).toMatch(/must use https/);
     expect(issuerProblem('https://acme.okta.com?x=1', false)).toMatch(/query or fragment/);
     expect(issuerProblem('not a url', false)).toMatch(/not a URL/);
+  });
+});
+
+describe('the iss of an IdP-initiated login', () => {
+  it('is the issuer exactly, or the Okta org of a custom authorization server', () => {
+    expect(initiatingIssuerMatches('https://acme.okta.com', 'https://acme.okta.com')).toBe(true);
+    expect(initiatingIssuerMatches('https://acme.okta.com/oauth2/default', 'https://acme.okta.com/oauth2/default')).toBe(true);
+    expect(initiatingIssuerMatches('https://acme.okta.com', 'https://acme.okta.com/oauth2/default')).toBe(true);
+    expect(initiatingIssuerMatches('https://acme.okta.com/', 'https://acme.okta.com')).toBe(false);
+    expect(initiatingIssuerMatches('https://evil.okta.com', 'https://acme.okta.com/oauth2/default')).toBe(false);
+    expect(initiatingIssuerMatches('https://acme.okta.com/oauth2/other', 'https://acme.okta.com/oauth2/default')).toBe(false);
+    expect(initiatingIssuerMatches('https://login.microsoftonline.com', 'https://login.microsoftonline.com/tenant-id/v2.0')).toBe(false);
   });
 });
 

@@ -34,3 +34,15 @@ export function issuerProblem(issuer: string, localDev: boolean): string | undef
 export function isLocalDev(env: { LOCAL_DEV?: string }): boolean {
   return env.LOCAL_DEV === 'true';
 }
+
+/**
+ * Whether a third-party-initiated login's `iss` (OIDC Core §4) names the tenant's provider: the
+ * issuer exactly, or — for an Okta custom authorization server (`https://org/oauth2/{id}`) — the
+ * org itself, which an Okta app tile may name instead. Either way the login then goes to the
+ * configured issuer, never to `iss`.
+ */
+export function initiatingIssuerMatches(iss: string, issuer: string): boolean {
+  if (iss === issuer) return true;
+  const url = new URL(issuer);
+  return /^\/oauth2\/[^/]+$/.test(url.pathname) && iss === url.origin;
+}

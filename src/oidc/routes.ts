@@ -13,6 +13,7 @@ import { clearHostCookie, getHostCookie, SESSION_COOKIE, sessionIdFromCookie, se
 import { currentSession } from '../sessions/current-session.ts';
 import { completeSignIn } from './callback.ts';
 import { loadSignInSetup, type SignInSetup } from './connection-store.ts';
+import { initiatingIssuerMatches } from './issuer-url.ts';
 import { tenantSlugForEmail } from './domain-store.ts';
 import { requireConnection, startLogin } from './login.ts';
 import { loginCookieName } from './login-state.ts';
@@ -108,7 +109,7 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const { iss, login_hint, target_link_uri } = c.req.valid('query');
     const setup = await tenantSetup(c, c.req.param('tenant'));
     const issuer = requireConnection(setup).issuer;
-    if (iss !== issuer) {
+    if (!initiatingIssuerMatches(iss, issuer)) {
       throw new OidcError(400, 'This sign-in link came from an identity provider this organization does not use.', `initiate iss "${iss}" is not ${setup.tenant.slug}'s issuer "${issuer}"`);
     }
     return redirectToProvider(c, setup, safeTargetLink(target_link_uri, origin(c)), login_hint);
