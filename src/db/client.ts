@@ -12,8 +12,16 @@ export type Database = DrizzleD1Database<typeof schema>;
  * several D1 databases, this is the one place that picks the shard.
  */
 export function database(db: D1Database): Database {
-  return drizzle(db, { schema });
+  // drizzle() walks the whole schema to build its relational config: once per binding, not per call.
+  let instance = instances.get(db);
+  if (!instance) {
+    instance = drizzle(db, { schema });
+    instances.set(db, instance);
+  }
+  return instance;
 }
+
+const instances = new WeakMap<D1Database, Database>();
 
 /** Milliseconds-precision UTC timestamp, the format of every `*_at` column. */
 export function now(): string {

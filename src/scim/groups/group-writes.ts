@@ -22,6 +22,7 @@ import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
 import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, unknownUserIds } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
+import { foldCase } from '../filter/fold-case.ts';
 
 type Statement = BatchItem<'sqlite'>;
 
@@ -110,7 +111,7 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
 /** Stores `data` and the membership change, unless neither changes anything (re-sends are no-ops). */
 async function update(ctx: WriteContext, current: GroupRow, data: ScimData, changes: MemberChanges, action: string): Promise<GroupRow> {
   const columns = groupColumns(data);
-  if (columns.displayName.toLowerCase() !== current.displayName.toLowerCase()) await requireUniqueDisplayName(ctx, columns.displayName, current.id);
+  if (foldCase(columns.displayName) !== foldCase(current.displayName)) await requireUniqueDisplayName(ctx, columns.displayName, current.id);
   const at = now();
   const members = await membershipWrite(ctx, current.id, changes, at);
   if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;

@@ -1,5 +1,5 @@
 /** Runs a write's D1 batch (one transaction) and maps the backstops' failures to SCIM errors. */
-import type { BatchItem } from 'drizzle-orm/batch';
+import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
 import { isVersionConflict } from './version.ts';
@@ -10,10 +10,13 @@ export interface CommitErrors {
   uniqueness: () => ScimError;
 }
 
-/** Runs `statements` as one batch: a version-guard abort is 409 "retry", a unique-index failure is `errors.uniqueness()`. */
-export async function commitBatch(db: Database, statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]], errors: CommitErrors): Promise<void> {
+/**
+ * Runs `statements` as one batch and returns each one's result (rows of a `.returning()`): a
+ * version-guard abort is 409 "retry", a unique-index failure is `errors.uniqueness()`.
+ */
+export async function commitBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(db: Database, statements: T, errors: CommitErrors): Promise<BatchResponse<T>> {
   try {
-    await db.batch(statements);
+    return await db.batch(statements);
   } catch (err) {
     if (isVersionConflict(err)) throw new ScimError(409, undefined, `The ${errors.resource} changed during this request; retry it.`);
     if (err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''))) throw errors.uniqueness();

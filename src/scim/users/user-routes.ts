@@ -26,9 +26,9 @@ import { findUserRow, groupsOfUsers, type UserGroupRef, type UserRow } from './u
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 
-/** Users rendered as SCIM resources, with their `groups`, each projected. */
-async function renderUsers(db: Database, tenantId: string, rows: UserRow[], baseUrl: string, projection: Projection = {}) {
-  const groups = await groupsOfUsers(db, tenantId, rows.map((r) => r.id));
+/** Users rendered as SCIM resources, with their `groups` (looked up unless `known`), each projected. */
+async function renderUsers(db: Database, tenantId: string, rows: UserRow[], baseUrl: string, projection: Projection = {}, known?: Map<string, UserGroupRef[]>) {
+  const groups = known ?? (await groupsOfUsers(db, tenantId, rows.map((r) => r.id)));
   const withRef = (group: UserGroupRef) => ({ ...group, $ref: `${baseUrl}${GROUP_RESOURCE_TYPE.endpoint}/${group.value}` });
   return rows.map((row) =>
     projectResource(USER_RESOURCE_TYPE, toScimResource(USER_RESOURCE_TYPE, { ...row, extra: { groups: (groups.get(row.id) ?? []).map(withRef) } }, baseUrl), projection),
@@ -40,8 +40,8 @@ function writeRequest(c: ScimContext): TenantWriteRequest {
   return { tenantId: tenant.id, tenantRoles: tenant.roles, actor: `token:${tokenId}` };
 }
 
-async function respondWithUser(c: ScimContext, row: UserRow, status: 200 | 201 = 200): Promise<Response> {
-  const [resource] = await renderUsers(database(c.env.DB), row.tenantId, [row], scimBaseUrl(c));
+async function respondWithUser(c: ScimContext, row: UserRow, status: 200 | 201 = 200, known?: Map<string, UserGroupRef[]>): Promise<Response> {
+  const [resource] = await renderUsers(database(c.env.DB), row.tenantId, [row], scimBaseUrl(c), {}, known);
   return resourceResponse(resource as { meta: { location: string } }, row.version, status);
 }
 
@@ -62,7 +62,8 @@ export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
   .post('/', async (c) => {
     const body = await readJsonBody(c);
     const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).createUser({ ...writeRequest(c), body }));
-    return respondWithUser(c, row, 201);
+    // A user created this instant is in no group yet: no membership query.
+    return respondWithUser(c, row, 201, new Map([[row.id, []]]));
   })
   .get('/:id', zValidator('query', listQuerySchema.pick({ attributes: true, excludedAttributes: true }), scimHook('invalidValue')), async (c) => {
     const db = database(c.env.DB);

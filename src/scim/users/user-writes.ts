@@ -40,8 +40,8 @@ async function requireUniqueUserName(ctx: WriteContext, userName: string, except
   if (await userNameHolder(ctx.db, ctx.tenantId, userName, exceptId)) throw uniquenessError(userName);
 }
 
-/** Runs a write batch, mapping the backstops' failures to SCIM errors. */
-function commit(ctx: WriteContext, userName: string, statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]): Promise<void> {
+/** Runs a write batch, mapping the backstops' failures to SCIM errors; returns each statement's result. */
+function commit<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(ctx: WriteContext, userName: string, statements: T) {
   return commitBatch(ctx.db, statements, { resource: 'user', uniqueness: () => uniquenessError(userName) });
 }
 
@@ -49,38 +49,43 @@ function emailInserts(ctx: WriteContext, userId: string, data: ScimData) {
   return insertChunks(emailRows(ctx.tenantId, userId, data)).map((rows) => ctx.db.insert(userEmails).values(rows));
 }
 
-/** POST /Users: creates a user; 409 uniqueness when the userName is taken. */
+/**
+ * POST /Users: creates a user; 409 uniqueness when the userName is taken. The unique index on
+ * (tenant, lower(userName)) decides — no read first — and the insert returns the stored row, so a
+ * create is one D1 round trip.
+ */
 export async function createUser(ctx: WriteContext, body: unknown): Promise<UserRow> {
   const data = normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
   const columns = userColumns(data);
-  await requireUniqueUserName(ctx, columns.userName);
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
-  await commit(ctx, columns.userName, [
-    ctx.db.insert(users).values(row),
+  const [inserted] = await commit(ctx, columns.userName, [
+    ctx.db.insert(users).values(row).returning(),
     ...emailInserts(ctx, row.id, data),
     ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
   ]);
-  return (await findUserRow(ctx.db, ctx.tenantId, row.id))!;
+  return inserted[0]!;
 }
 
-/** Stores `data` as the user's new state, unless it equals the current one (re-sends are no-ops). */
+/** Stores `data` as the user's new state, unless it equals the current one (re-sends are no-ops); the UPDATE returns the stored row. */
 async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<UserRow> {
   if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
   const columns = userColumns(data);
   if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
-  await commit(ctx, columns.userName, [
+  const [updated] = await commit(ctx, columns.userName, [
     ctx.db
       .update(users)
       .set({ ...columns, data, version: current.version + 1, updatedAt: now() })
-      .where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`),
+      .where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`)
+      .returning(),
     abortUnlessChanged(ctx.db),
     ctx.db.delete(userEmails).where(eq(userEmails.userId, current.id)),
     ...emailInserts(ctx, current.id, data),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
   ]);
-  return (await findUserRow(ctx.db, ctx.tenantId, current.id))!;
+  // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
+  return updated[0]!;
 }
 
 async function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
