@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groups } from '../../db/schema.ts';
 import type { JsonObject } from '../resource/json.ts';
+import { foldCase } from '../filter/fold-case.ts';
 
 export type GroupRow = typeof groups.$inferSelect;
 
@@ -16,7 +17,7 @@ export async function displayNameHolder(db: Database, tenantId: string, displayN
   const row = await db
     .select({ id: groups.id })
     .from(groups)
-    .where(and(eq(groups.tenantId, tenantId), sql`lower(${groups.displayName}) = ${displayName.toLowerCase()}`))
+    .where(and(eq(groups.tenantId, tenantId), sql`lower(${groups.displayName}) = ${foldCase(displayName)}`))
     .get();
   return row && row.id !== exceptId ? row.id : undefined;
 }
