@@ -19,7 +19,6 @@ export function listResponse(resources: unknown[], totalResults: number, startIn
 export function serviceProviderConfig(baseUrl: string): Record<string, unknown> {
   return {
     schemas: [SPC_URN],
-    documentationUri: 'https://github.com/edge-identity/edge-identity#readme',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_RESULTS },
