@@ -53,8 +53,7 @@ export async function completeSignIn(env: Env, input: CallbackInput): Promise<Si
   const setup = await loadSignInSetup(db, env.SECRETS_KEY, { id: attempt.tenantId });
   if (!setup) throw new OidcError(400, START_AGAIN, `tenant ${attempt.tenantId} of the login attempt no longer exists`);
   try {
-    const signedIn = await signIn(env, db, setup, attempt, input);
-    return signedIn;
+    return await signIn(env, db, setup, attempt, input);
   } catch (err) {
     const failure = asOidcError(err);
     await auditInsert(db, { tenantId: setup.tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', outcome: 'failure', status: failure.status, detail: failure.message }).run();

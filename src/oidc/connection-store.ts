@@ -13,11 +13,13 @@ import { open, seal } from './secret-box.ts';
 
 /** How we authenticate at the token endpoint (RFC 6749 §2.3.1; `none` = public client, PKCE only). */
 export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+/** One of TOKEN_AUTH_METHODS. */
 export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
 
-export const DEFAULT_SCOPES = 'openid email profile';
-export const DEFAULT_GROUPS_CLAIM = 'groups';
-export const DEFAULT_GROUPS_FILTER = '.*';
+// Defaults of a new connection: what every provider supports; Okta's org server also offers `groups`.
+const DEFAULT_SCOPES = 'openid email profile';
+const DEFAULT_GROUPS_CLAIM = 'groups';
+const DEFAULT_GROUPS_FILTER = '.*';
 
 /** The settings of a connection, as the operator sees them (never the secret). */
 export interface ConnectionSettings {
@@ -58,6 +60,7 @@ export const connectionUpdateSchema = z.strictObject({
   groupsFilter: z.string().min(1).max(500).optional(),
   jit: z.boolean().optional(),
 });
+/** A validated change to a connection. */
 export type ConnectionUpdate = z.infer<typeof connectionUpdateSchema>;
 
 type ConnectionRow = typeof oidcConnections.$inferSelect;
@@ -67,7 +70,7 @@ function toInfo(row: ConnectionRow): ConnectionInfo {
   return { ...rest, tokenAuthMethod: tokenAuthMethod as TokenAuthMethod, hasClientSecret: clientSecretEncrypted !== null };
 }
 
-/** The whole-name matcher for a groups filter, or the reason it is not a valid expression. */
+/** The whole-name matcher for a groups filter; throws a SyntaxError for an invalid expression. */
 export function groupsFilterMatcher(filter: string): RegExp {
   return new RegExp(`^(?:${filter})$`, 'u');
 }

@@ -11,6 +11,7 @@ import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-
 import { auditInsert } from './audit.ts';
 import { authenticator } from './secret-box.ts';
 
+/** A claimed email domain; routes sign-ins once `verifiedAt` is set. */
 export type TenantDomain = typeof tenantDomains.$inferSelect;
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;

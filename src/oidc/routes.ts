@@ -67,6 +67,8 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const returnTo = safeReturnTo(return_to, origin(c));
     if (!email) return c.html(emailPromptPage(returnTo));
     if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new OidcError(400, 'Please enter a work email address like alice@acme.com.', `not an email: ${email}`);
+    // Lookups by email get their own budget, so probing which domains use SSO is slow too.
+    await limitSignInStarts(c.env, 'email-lookup', c.req.header('cf-connecting-ip'));
     const slug = await tenantSlugForEmail(database(c.env.DB), email);
     if (!slug) throw new OidcError(404, `No organization uses single sign-on for ${email.slice(email.indexOf('@') + 1)}.`, `no verified domain for ${email}`);
     return redirectToProvider(c, await tenantSetup(c, slug), returnTo, email);
