@@ -1,7 +1,10 @@
 /** KV sessions: idle and absolute timeouts, checked on every read whatever KV's own expiry does. */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { setSessionTimeouts } from '../src/sessions/session-settings.ts';
 import { createSession, deleteSession, sessionExpiresAt, useSession } from '../src/sessions/session-store.ts';
+import { app, fakeScenario, fakeTenant } from './support/sign-in.ts';
+import { db } from './support/tenants.ts';
 
 const fields = { tenantId: 't', userId: 'u', sub: '00u1', issuer: 'https://idp.example', claimGroups: [], idToken: undefined };
 const timeouts = { idleSeconds: 3600, absoluteSeconds: 4 * 3600 };
@@ -39,5 +42,22 @@ describe('session timeouts', () => {
     const { sessionId } = await createSession(env.SESSIONS, fields, timeouts, t0);
     await deleteSession(env.SESSIONS, sessionId);
     expect(await useSession(env.SESSIONS, sessionId, t0)).toBeUndefined();
+  });
+});
+
+describe("a tenant's timeouts", () => {
+  it('apply to new sign-ins: cookie lifetime and expiresAt', async () => {
+    const t = await fakeTenant(await fakeScenario());
+    await setSessionTimeouts(db(), t.slug, { idleSeconds: 3600, absoluteSeconds: 7200 });
+    const { response } = await t.signIn();
+    expect(response.headers.getSetCookie().find((c) => c.startsWith('__Host-eid_session='))).toMatch(/Max-Age=7200;/);
+    const { expiresAt } = (await (await app(t.jar, '/auth/session')).json()) as { expiresAt: string };
+    expect(Math.abs(Date.parse(expiresAt) - (Date.now() + 3600_000))).toBeLessThan(60_000);
+  });
+
+  it('are refused when idle exceeds absolute or either is under 5 minutes', async () => {
+    const t = await fakeTenant(await fakeScenario());
+    await expect(setSessionTimeouts(db(), t.slug, { idleSeconds: 7200, absoluteSeconds: 3600 })).rejects.toThrow(/cannot exceed/);
+    await expect(setSessionTimeouts(db(), t.slug, { idleSeconds: 60 })).rejects.toThrow(/at least 5 minutes/);
   });
 });

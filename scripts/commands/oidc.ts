@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate, type TokenAuthMethod } from '../../src/oidc/connection-store.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
+import { setSessionTimeouts } from '../../src/sessions/session-settings.ts';
 import { requireTenant } from '../../src/tenants/tenant-store.ts';
+import { parseDuration } from '../../src/tenants/tokens.ts';
 import { CliError, keyValues, positional, stringFlag, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
 import { scimBaseUrl } from './tenants.ts';
 
@@ -40,6 +42,14 @@ function authMethodFlag(args: ParsedArgs): TokenAuthMethod | undefined {
   const method = AUTH_ALIASES[value] ?? (TOKEN_AUTH_METHODS as readonly string[]).find((m) => m === value);
   if (!method) throw new CliError(`--token-auth takes basic, post or none (client_secret_basic, client_secret_post, none)`);
   return method as TokenAuthMethod;
+}
+
+function durationFlag(args: ParsedArgs, name: string): number | undefined {
+  const value = stringFlag(args, name);
+  if (value === undefined) return undefined;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new CliError(`--${name} "${value}" is not a duration like 30m, 8h or 1d`);
+  return seconds;
 }
 
 function connectionText(ctx: CliContext, slug: string, info: ConnectionInfo): string {
@@ -104,6 +114,17 @@ export const oidcCommands: Command[] = [
       ];
       if (!report.ok) throw new CliError(`${lines.join('\n')}\n\n${tenant.slug}'s provider is not ready for sign-in`);
       return { json: report, text: `${lines.join('\n')}\n\nOK: ${tenant.slug} can sign in with ${report.issuer}` };
+    },
+  },
+  {
+    name: 'oidc sessions',
+    usage: 'oidc sessions <slug> [--idle 8h] [--absolute 24h]',
+    summary: "set how long the tenant's sign-in sessions last without activity and at most",
+    async run(ctx, args) {
+      const slug = positional(args, 0, 'slug');
+      const tenant = await setSessionTimeouts(ctx.db, slug, { idleSeconds: durationFlag(args, 'idle'), absoluteSeconds: durationFlag(args, 'absolute') });
+      const json = { slug, sessionIdleSeconds: tenant.sessionIdleSeconds, sessionAbsoluteSeconds: tenant.sessionAbsoluteSeconds };
+      return { json, text: `${keyValues(json)}\n\nNew sign-ins get these timeouts; running sessions keep theirs.` };
     },
   },
 ];
