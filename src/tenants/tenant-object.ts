@@ -9,6 +9,7 @@ import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
 import { createUser, deleteUser, patchUser, replaceUser, type WriteContext } from '../scim/users/user-writes.ts';
 import { consumeAttempt, sweepAttempts } from '../oidc/login-attempts.ts';
+import { GroupCommitD1 } from './group-commit.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** What every write request carries: the tenant (as authenticated) and who acts. */
@@ -33,14 +34,16 @@ export function tenantObject(env: Env, tenantId: string): TenantWrites {
 /**
  * One instance per tenant (`idFromName(tenantId)`): the single writer of that tenant's users and
  * groups. Every RPC method that writes goes through `writes`, so one tenant's writes never
- * interleave while other tenants' objects run in parallel.
+ * interleave while other tenants' objects run in parallel; their D1 batches are group-committed.
  */
 export class TenantObject extends DurableObject<Env> {
   protected readonly writes = new WriteQueue();
+  /** D1 with group commit: a write's batch releases the queue and joins the next combined batch. */
+  readonly #d1 = new GroupCommitD1(this.env.DB, () => this.writes.releaseCurrent());
 
   /** Runs a write in the queue; a refused write still leaves an audit row. */
   protected write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
-    const ctx: WriteContext = { db: database(this.env.DB), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor };
+    const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor };
     return this.writes.run(async () => {
       const outcome = await toOutcome(() => run(ctx));
       if (!outcome.ok) {

@@ -1,0 +1,126 @@
+/**
+ * Group commit for the tenant object's writes. A D1 call costs a round trip whatever it carries,
+ * so batches handed in while another is being written wait, then go to D1 together as one batch
+ * (one transaction, one round trip). If that combined batch fails — one write's unique index or
+ * version guard — each write's batch is retried alone, in order, so every write gets its own
+ * outcome and no write sees another's failure. Reads wait until every batch handed in before them
+ * is written (read-your-writes), so "read → decide → write" stays serial per tenant.
+ */
+
+/** The most writes one combined batch carries (D1 counts each statement against per-call limits). */
+const MAX_WRITES_PER_GROUP = 32;
+
+interface PendingBatch {
+  statements: D1PreparedStatement[];
+  resolve(results: D1Result[]): void;
+  reject(error: unknown): void;
+}
+
+/** A D1 statement whose direct execution first waits for the pending group commits. */
+class BarrierStatement {
+  readonly inner: D1PreparedStatement;
+  readonly #owner: GroupCommitD1;
+
+  constructor(inner: D1PreparedStatement, owner: GroupCommitD1) {
+    this.inner = inner;
+    this.#owner = owner;
+  }
+
+  bind(...values: unknown[]): BarrierStatement {
+    return new BarrierStatement(this.inner.bind(...values), this.#owner);
+  }
+
+  async first<T>(column?: string): Promise<T | null> {
+    await this.#owner.settled();
+    return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
+  }
+
+  async all<T>(): Promise<D1Result<T>> {
+    await this.#owner.settled();
+    return this.inner.all<T>();
+  }
+
+  async run<T>(): Promise<D1Result<T>> {
+    await this.#owner.settled();
+    return this.inner.run<T>();
+  }
+
+  async raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
+    await this.#owner.settled();
+    return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
+  }
+}
+
+/**
+ * The D1 surface drizzle uses (`prepare`, `batch`) over the real binding, with group commit.
+ * `onBatchHandedIn` runs when a write hands in its batch: the write queue lets the next write start.
+ */
+export class GroupCommitD1 {
+  readonly #d1: D1Database;
+  readonly #onBatchHandedIn: () => void;
+  #pending: PendingBatch[] = [];
+  #inFlight: Promise<void> | undefined;
+
+  constructor(d1: D1Database, onBatchHandedIn: () => void) {
+    this.#d1 = d1;
+    this.#onBatchHandedIn = onBatchHandedIn;
+  }
+
+  /** This binding as drizzle's `database()` takes it. */
+  asD1(): D1Database {
+    return this as unknown as D1Database;
+  }
+
+  prepare(query: string): BarrierStatement {
+    return new BarrierStatement(this.#d1.prepare(query), this);
+  }
+
+  /** Hands a write's batch to the next group commit; resolves with its own statements' results. */
+  batch(statements: BarrierStatement[]): Promise<D1Result[]> {
+    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ statements: statements.map((s) => s.inner), resolve, reject }));
+    this.#onBatchHandedIn();
+    this.#flush();
+    return result;
+  }
+
+  /** Resolves once every batch handed in so far is written (or has failed). */
+  async settled(): Promise<void> {
+    while (this.#inFlight || this.#pending.length > 0) {
+      this.#flush();
+      await this.#inFlight;
+    }
+  }
+
+  /** Starts writing the pending batches unless a group is already on its way (one at a time keeps commit order). */
+  #flush(): void {
+    if (this.#inFlight || this.#pending.length === 0) return;
+    const group = this.#pending.splice(0, MAX_WRITES_PER_GROUP);
+    this.#inFlight = this.#write(group).finally(() => {
+      this.#inFlight = undefined;
+      this.#flush();
+    });
+  }
+
+  async #write(group: PendingBatch[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        const results = await this.#d1.batch(group.flatMap((g) => g.statements));
+        let offset = 0;
+        for (const g of group) {
+          g.resolve(results.slice(offset, offset + g.statements.length));
+          offset += g.statements.length;
+        }
+        return;
+      } catch {
+        // One write failed and D1 rolled the whole group back: retry each alone, in order.
+      }
+    }
+    for (const g of group) {
+      try {
+        g.resolve(await this.#d1.batch(g.statements));
+      } catch (err) {
+        g.reject(err);
+      }
+    }
+  }
+}

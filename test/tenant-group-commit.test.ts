@@ -1,0 +1,109 @@
+/** Group commit: writes handed in together reach D1 as one batch, yet each keeps its own outcome. */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
+import { WriteQueue } from '../src/tenants/write-queue.ts';
+
+/** The real D1 binding, counting the batches that reach it. */
+function countingD1() {
+  const calls: number[] = [];
+  const d1 = {
+    prepare: (query: string) => env.DB.prepare(query),
+    batch: (statements: D1PreparedStatement[]) => {
+      calls.push(statements.length);
+      return env.DB.batch(statements);
+    },
+  } as unknown as D1Database;
+  return { d1, calls };
+}
+
+let tables = 0;
+async function freshTable(): Promise<string> {
+  const name = `gc_${++tables}_${crypto.randomUUID().slice(0, 8)}`;
+  await env.DB.prepare(`CREATE TABLE ${name} (name TEXT PRIMARY KEY)`).run();
+  return name;
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('group commit', () => {
+  it('sends the first batch at once and the ones handed in meanwhile together, each getting its own results', async () => {
+    const table = await freshTable();
+    const { d1, calls } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const insert = (name: string) => [gc.prepare(`INSERT INTO ${table} (name) VALUES (?) RETURNING name`).bind(name)];
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => gc.batch(insert(name))));
+    expect(calls).toEqual([1, 4]);
+    expect(results.map((r) => r.map((x) => (x.results[0] as { name: string }).name))).toEqual([['a'], ['b'], ['c'], ['d'], ['e']]);
+  });
+
+  it('retries each write alone when one of a group fails, so only that one fails', async () => {
+    const table = await freshTable();
+    const { d1, calls } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const insert = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);
+    const outcomes = await Promise.allSettled(['first', 'x', 'dup', 'y', 'dup'].map(insert));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(String((outcomes[4] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    // The lone first write, the failed group of four, then the four alone.
+    expect(calls).toEqual([1, 4, 1, 1, 1, 1]);
+    const rows = await env.DB.prepare(`SELECT name FROM ${table} ORDER BY name`).all<{ name: string }>();
+    expect(rows.results.map((r) => r.name)).toEqual(['dup', 'first', 'x', 'y']);
+  });
+
+  it('makes a read wait until every batch handed in before it is written', async () => {
+    const table = await freshTable();
+    const { d1 } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const writes = ['p', 'q', 'r'].map((name) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]));
+    const seen = await gc.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
+    expect(seen?.n).toBe(3);
+    await Promise.all(writes);
+  });
+
+  it('lets the write queue start the next write once the running one has handed in its batch', async () => {
+    const queue = new WriteQueue();
+    const table = await freshTable();
+    const gc = new GroupCommitD1(countingD1().d1, () => queue.releaseCurrent());
+    const log: string[] = [];
+    const gate = deferred();
+    const first = queue.run(async () => {
+      log.push('first decides');
+      const written = gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES ('one')`)]);
+      await gate.promise;
+      await written;
+      log.push('first done');
+    });
+    const second = queue.run(async () => {
+      log.push('second starts');
+      // Its read sees the first write although the first task has not settled.
+      const row = await gc.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();
+      log.push(`second reads ${row?.n}`);
+    });
+    await second;
+    expect(log).toEqual(['first decides', 'second starts', 'second reads 1']);
+    gate.resolve();
+    await first;
+    expect(log.at(-1)).toBe('first done');
+  });
+
+  it('without a release, the queue still waits for the running write to settle', async () => {
+    const queue = new WriteQueue();
+    const log: string[] = [];
+    const gate = deferred();
+    const first = queue.run(async () => {
+      await gate.promise;
+      log.push('first');
+    });
+    const second = queue.run(async () => log.push('second'));
+    await Promise.resolve();
+    expect(log).toEqual([]);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(log).toEqual(['first', 'second']);
+  });
+});
