@@ -3,6 +3,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
 import { WriteQueue } from '../src/tenants/write-queue.ts';
+import { deferred } from './support/deferred.ts';
 
 /** The real D1 binding, counting the batches that reach it. */
 function countingD1() {
@@ -22,12 +23,6 @@ async function freshTable(): Promise<string> {
   const name = `gc_${++tables}_${crypto.randomUUID().slice(0, 8)}`;
   await env.DB.prepare(`CREATE TABLE ${name} (name TEXT PRIMARY KEY)`).run();
   return name;
-}
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 describe('group commit', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { slugProblem } from '../src/tenants/slug.ts';
 import { highestRole } from '../src/tenants/roles.ts';
 import { WriteQueue } from '../src/tenants/write-queue.ts';
+import { deferred } from './support/deferred.ts';
 
 describe('tenant slugs', () => {
   it.each(['acme', 'acme-inc', 'a', '0', 'a1-b2-c3', 'x'.repeat(63)])('accepts %s', (slug) => expect(slugProblem(slug)).toBeUndefined());
@@ -19,12 +20,6 @@ describe('role catalog', () => {
     expect(highestRole(catalog, [])).toBeUndefined();
   });
 });
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe('the tenant write queue', () => {
   it('runs a write only after every earlier one settled, even when they await in between', async () => {
