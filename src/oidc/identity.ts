@@ -3,6 +3,7 @@
  * response: the fields linking, JIT provisioning and role binding use.
  */
 import { groupsFilterMatcher } from './connection-store.ts';
+import { foldCase } from '../scim/filter/fold-case.ts';
 
 /** The person as the provider describes them. */
 export interface SignInIdentity {
@@ -49,9 +50,10 @@ export function signInIdentity(idClaims: Claims & { sub: string }, userInfo: Cla
   const emailVerifiedClaim = idClaims.email_verified ?? userInfo?.email_verified;
   const rawGroups = groupsClaim(idClaims, groupsClaimName) ?? (userInfo && groupsClaim(userInfo, groupsClaimName));
   const filter = groupsFilterMatcher(groupsFilter);
+  const email = pick('email');
   return {
     sub: idClaims.sub,
-    email: pick('email')?.toLowerCase(),
+    email: email === undefined ? undefined : foldCase(email),
     emailVerified: emailVerifiedClaim !== false && emailVerifiedClaim !== 'false',
     preferredUsername: pick('preferred_username'),
     name: pick('name'),

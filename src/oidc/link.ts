@@ -7,6 +7,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { userEmails, users } from '../db/schema.ts';
 import type { SignInIdentity } from './identity.ts';
+import { foldCase } from '../scim/filter/fold-case.ts';
 
 /** The matched user, how it matched, or why no single user could be chosen. */
 export type LinkResult =
@@ -19,7 +20,7 @@ const MATCH_NAMES = ['externalId', 'userName', 'email'] as const;
 /** The tenant's user for `identity`; emails count only when the provider has not flagged them unverified. */
 export async function linkUser(db: Database, tenantId: string, identity: SignInIdentity): Promise<LinkResult> {
   const email = identity.emailVerified ? identity.email : undefined;
-  const names = [identity.preferredUsername?.toLowerCase(), email].filter((v): v is string => v !== undefined);
+  const names = [identity.preferredUsername, email].filter((v): v is string => v !== undefined).map(foldCase);
   const byEmail = email === undefined ? [] : [inArray(users.id, db.select({ id: userEmails.userId }).from(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.value, email))))];
   const rank = sql<number>`CASE WHEN ${users.externalId} = ${identity.sub} THEN 0 WHEN lower(${users.userName}) IN (${sql.join(
     names.length ? names.map((n) => sql`${n}`) : [sql`NULL`],

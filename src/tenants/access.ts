@@ -8,6 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { groupMembers, groups, roleMappings, tenants, users } from '../db/schema.ts';
 import { highestRole } from './roles.ts';
+import { foldCase } from '../scim/filter/fold-case.ts';
 
 /** Everything sign-in and `/auth/session` need to know about a user's standing in their tenant. */
 export interface UserAccess {
@@ -41,7 +42,7 @@ function scimRoleValues(data: Record<string, unknown>): string[] {
  * through `role_mappings` (case-insensitive) like SCIM groups do.
  */
 export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
-  const claimJson = JSON.stringify(claimGroups.map((g) => g.toLowerCase()));
+  const claimJson = JSON.stringify(claimGroups.map(foldCase));
   // The user's groups as names the role map can match: display names and external ids, lower-cased.
   const memberGroupKeys = sql`SELECT lower(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id}
     UNION SELECT lower(${groups.externalId}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id} AND ${groups.externalId} IS NOT NULL
