@@ -50,6 +50,9 @@ describe('SCIM protocol hygiene', () => {
     expect(body.detail).toMatch(/GET, POST/);
     expect((await scim.request('POST', `/Users/${user.id}`, {})).headers.get('allow')).toBe('GET, PUT, PATCH, DELETE');
     expect((await scim.request('PUT', '/ServiceProviderConfig', {})).status).toBe(405);
+    const search = await scim.get('/Users/.search');
+    expect(search.status).toBe(405);
+    expect(search.headers.get('allow')).toBe('POST');
   });
 
   it('answers 501 for /Bulk and /Me, and 404 in the SCIM shape for unknown endpoints', async () => {

@@ -59,6 +59,7 @@ const ifMatch = (c: ScimContext) => c.req.header('if-match');
 export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>()
   .get('/', zValidator('query', listQuerySchema, scimHook('invalidValue')), (c) => list(c, c.req.valid('query')))
   .post('/.search', async (c) => list(c, parseWith(listQuerySchema, await readJsonBody(c), 'invalidValue')))
+  .all('/.search', () => methodNotAllowed('POST'))
   .post('/', async (c) => {
     const body = await readJsonBody(c);
     const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).createUser({ ...writeRequest(c), body }));
@@ -89,5 +90,4 @@ export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
     return new Response(null, { status: 204 });
   })
   .all('/', () => methodNotAllowed('GET, POST'))
-  .all('/.search', () => methodNotAllowed('POST'))
   .all('/:id', () => methodNotAllowed('GET, PUT, PATCH, DELETE'));
