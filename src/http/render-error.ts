@@ -32,7 +32,9 @@ export function oidcErrorPage(status: number, message: string, reference: string
  * generic 500 (SCIM-shaped under /scim) with the cause only in the log.
  */
 export function renderError(err: Error, c: Context): Response {
-  if (err instanceof ScimError) return scimErrorResponse(err.status, err.scimType, err.message, err.headers);
+  // drizzle wraps what a D1 call throws (the SCIM token check's 401/403 among it) in its own error.
+  const typed = err.cause instanceof ScimError ? err.cause : err;
+  if (typed instanceof ScimError) return scimErrorResponse(typed.status, typed.scimType, typed.message, typed.headers);
   const reference = crypto.randomUUID();
   if (err instanceof OidcError) {
     console.warn(`[oidc ${reference}] ${err.message}`);

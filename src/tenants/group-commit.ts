@@ -10,6 +10,12 @@
 /** The most writes one combined batch carries (D1 counts each statement against per-call limits). */
 const MAX_WRITES_PER_GROUP = 32;
 
+/** A statement to put in front of the next batch handed in (the token guard), and whether it was. */
+export interface BatchGuard {
+  statement: D1PreparedStatement;
+  used: boolean;
+}
+
 interface PendingBatch {
   statements: D1PreparedStatement[];
   resolve(results: D1Result[]): void;
@@ -60,6 +66,7 @@ export class GroupCommitD1 {
   readonly #onBatchHandedIn: () => void;
   #pending: PendingBatch[] = [];
   #inFlight: Promise<void> | undefined;
+  #nextGuard: BatchGuard | undefined;
 
   constructor(d1: D1Database, onBatchHandedIn: () => void) {
     this.#d1 = d1;
@@ -75,12 +82,32 @@ export class GroupCommitD1 {
     return new BarrierStatement(this.#d1.prepare(query), this);
   }
 
+  /**
+   * Puts `statement` in front of the next batch handed in — the running write's, since writes run
+   * one at a time until they hand in their batch. It shares that batch's fate: if it raises, the
+   * write rolls back. Its result is not among the batch's results.
+   */
+  guardNextBatch(statement: D1PreparedStatement): BatchGuard {
+    this.#nextGuard = { statement, used: false };
+    return this.#nextGuard;
+  }
+
+  /** Drops `guard` if no batch took it (the write ended without one). */
+  clearGuard(guard: BatchGuard): void {
+    if (this.#nextGuard === guard) this.#nextGuard = undefined;
+  }
+
   /** Hands a write's batch to the next group commit; resolves with its own statements' results. */
-  batch(statements: BarrierStatement[]): Promise<D1Result[]> {
-    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ statements: statements.map((s) => s.inner), resolve, reject }));
+  async batch(statements: BarrierStatement[]): Promise<D1Result[]> {
+    const guard = this.#nextGuard;
+    this.#nextGuard = undefined;
+    const inner = statements.map((s) => s.inner);
+    if (guard) guard.used = true;
+    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ statements: guard ? [guard.statement, ...inner] : inner, resolve, reject }));
     this.#onBatchHandedIn();
     this.#flush();
-    return result;
+    const results = await result;
+    return guard ? results.slice(1) : results;
   }
 
   /** Resolves once every batch handed in so far is written (or has failed). */

@@ -4,6 +4,7 @@ import type { Env } from '../env.ts';
 import { auditInsert } from '../scim/audit.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
+import { tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
 import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
@@ -18,6 +19,8 @@ export interface TenantWriteRequest {
   tenantRoles: string[];
   /** `token:<id>` for SCIM, `oidc` for sign-in provisioning. */
   actor: string;
+  /** A SCIM token not yet checked in this request: the write's batch checks it (src/scim/token-guard.ts). */
+  tokenCheck?: TokenCheck;
 }
 
 /** The tenant object's RPC surface, with the plain-data types its methods return. */
@@ -45,11 +48,13 @@ export class TenantObject extends DurableObject<Env> {
   protected write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
     const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor };
     return this.writes.run(async () => {
-      const outcome = await toOutcome(() => run(ctx));
-      if (!outcome.ok) {
+      const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck));
+      const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard));
+      // A refused token (401) is no write of this tenant's: it leaves no audit row, as before it reached the object.
+      if (!outcome.ok && outcome.status !== 401) {
         await auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail });
       }
-      return outcome;
+      return outcome.ok && guard?.used ? { ...outcome, tokenChecked: true } : outcome;
     });
   }
 

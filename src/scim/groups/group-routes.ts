@@ -4,12 +4,10 @@
  */
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
-import { database } from '../../db/client.ts';
 import { groups } from '../../db/schema.ts';
 import type { Env } from '../../env.ts';
 import { ScimError } from '../../http/errors.ts';
 import { parseWith, scimHook } from '../../http/validation.ts';
-import { tenantObject, type TenantWriteRequest } from '../../tenants/tenant-object.ts';
 import type { ScimVariables } from '../auth.ts';
 import { patchRequestSchema } from '../patch/request.ts';
 import { methodNotAllowed, readJsonBody } from '../request.ts';
@@ -17,23 +15,17 @@ import { listPage } from '../resources/list.ts';
 import { listQuerySchema, type ListQuery } from '../resources/list-query.ts';
 import { projectionOf, scimBaseUrl } from '../resources/respond.ts';
 import { etag, ifNoneMatchHits } from '../resources/version.ts';
-import { unwrap } from '../resources/write-outcome.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { writeAsCaller } from '../write-as-caller.ts';
 import { groupListResponse, groupResponse } from './group-render.ts';
 import { findGroupRow } from './group-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 
-function writeRequest(c: ScimContext): TenantWriteRequest {
-  const { tenant, tokenId } = c.get('caller');
-  return { tenantId: tenant.id, tenantRoles: tenant.roles, actor: `token:${tokenId}` };
-}
-
-const writer = (c: ScimContext) => tenantObject(c.env, c.get('caller').tenant.id);
 const ifMatch = (c: ScimContext) => c.req.header('if-match');
 
 async function list(c: ScimContext, query: ListQuery): Promise<Response> {
-  const db = database(c.env.DB);
+  const db = c.get('caller').db;
   const tenantId = c.get('caller').tenant.id;
   const page = await listPage(db, tenantId, GROUP_RESOURCE_TYPE, groups, query);
   return groupListResponse(db, tenantId, page, query.startIndex, scimBaseUrl(c), projectionOf(query));
@@ -46,11 +38,11 @@ export const groupRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>
   .all('/.search', () => methodNotAllowed('POST'))
   .post('/', async (c) => {
     const body = await readJsonBody(c);
-    const row = unwrap(await writer(c).createGroup({ ...writeRequest(c), body }));
-    return groupResponse(database(c.env.DB), row, scimBaseUrl(c), {}, 201);
+    const row = await writeAsCaller(c, (object, request) => object.createGroup({ ...request, body }));
+    return groupResponse(c.get('caller').db, row, scimBaseUrl(c), {}, 201);
   })
   .get('/:id', zValidator('query', listQuerySchema.pick({ attributes: true, excludedAttributes: true }), scimHook('invalidValue')), async (c) => {
-    const db = database(c.env.DB);
+    const db = c.get('caller').db;
     const row = await findGroupRow(db, c.get('caller').tenant.id, c.req.param('id'));
     if (!row) throw new ScimError(404, undefined, `Group "${c.req.param('id')}" not found in this tenant.`);
     if (ifNoneMatchHits(c.req.header('if-none-match'), row.version)) return new Response(null, { status: 304 });
@@ -58,16 +50,16 @@ export const groupRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>
   })
   .put('/:id', async (c) => {
     const body = await readJsonBody(c);
-    const row = unwrap(await writer(c).replaceGroup({ ...writeRequest(c), id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
-    return groupResponse(database(c.env.DB), row, scimBaseUrl(c));
+    const row = await writeAsCaller(c, (object, request) => object.replaceGroup({ ...request, id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
+    return groupResponse(c.get('caller').db, row, scimBaseUrl(c));
   })
   .patch('/:id', async (c) => {
     const patch = parseWith(patchRequestSchema, await readJsonBody(c), 'invalidSyntax');
-    const row = unwrap(await writer(c).patchGroup({ ...writeRequest(c), id: c.req.param('id'), patch, ifMatch: ifMatch(c) }));
+    const row = await writeAsCaller(c, (object, request) => object.patchGroup({ ...request, id: c.req.param('id'), patch, ifMatch: ifMatch(c) }));
     return new Response(null, { status: 204, headers: { etag: etag(row.version) } });
   })
   .delete('/:id', async (c) => {
-    unwrap(await writer(c).deleteGroup({ ...writeRequest(c), id: c.req.param('id'), ifMatch: ifMatch(c) }));
+    await writeAsCaller(c, (object, request) => object.deleteGroup({ ...request, id: c.req.param('id'), ifMatch: ifMatch(c) }));
     return new Response(null, { status: 204 });
   })
   .all('/', () => methodNotAllowed('GET, POST'))

@@ -2,6 +2,7 @@
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
+import { isTokenRefused } from '../token-guard.ts';
 import { isVersionConflict } from './version.ts';
 
 /** How a failed batch is explained: the resource's name, and its 409 `uniqueness` error. */
@@ -18,6 +19,7 @@ export async function commitBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'
   try {
     return await db.batch(statements);
   } catch (err) {
+    if (isTokenRefused(err)) throw new ScimError(401, undefined, 'The SCIM token was refused.');
     if (isVersionConflict(err)) throw new ScimError(409, undefined, `The ${errors.resource} changed during this request; retry it.`);
     if (err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''))) throw errors.uniqueness();
     throw err;

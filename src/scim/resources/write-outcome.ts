@@ -5,7 +5,7 @@
 import { ScimError, type ScimType } from '../../http/errors.ts';
 
 export type WriteOutcome<T> =
-  | { ok: true; value: T }
+  | { ok: true; value: T; /** The write's batch carried the caller's token check, and it passed. */ tokenChecked?: boolean }
   | { ok: false; status: number; scimType: ScimType | undefined; detail: string; headers: Record<string, string> };
 
 /** Runs `write`, turning a thrown ScimError into a failed outcome; other errors propagate. */

@@ -4,12 +4,11 @@
  */
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
-import { database, type Database } from '../../db/client.ts';
+import type { Database } from '../../db/client.ts';
 import { users } from '../../db/schema.ts';
 import type { Env } from '../../env.ts';
 import { ScimError } from '../../http/errors.ts';
 import { parseWith, scimHook } from '../../http/validation.ts';
-import { tenantObject, type TenantWriteRequest } from '../../tenants/tenant-object.ts';
 import type { ScimVariables } from '../auth.ts';
 import { listResponse } from '../discovery.ts';
 import { patchRequestSchema } from '../patch/request.ts';
@@ -20,8 +19,8 @@ import { listPage } from '../resources/list.ts';
 import { listQuerySchema, type ListQuery } from '../resources/list-query.ts';
 import { projectionOf, resourceResponse, scimBaseUrl } from '../resources/respond.ts';
 import { ifNoneMatchHits } from '../resources/version.ts';
-import { unwrap } from '../resources/write-outcome.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { writeAsCaller } from '../write-as-caller.ts';
 import { findUserRow, groupsOfUsers, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
@@ -35,18 +34,13 @@ async function renderUsers(db: Database, tenantId: string, rows: UserRow[], base
   );
 }
 
-function writeRequest(c: ScimContext): TenantWriteRequest {
-  const { tenant, tokenId } = c.get('caller');
-  return { tenantId: tenant.id, tenantRoles: tenant.roles, actor: `token:${tokenId}` };
-}
-
 async function respondWithUser(c: ScimContext, row: UserRow, status: 200 | 201 = 200, known?: Map<string, UserGroupRef[]>): Promise<Response> {
-  const [resource] = await renderUsers(database(c.env.DB), row.tenantId, [row], scimBaseUrl(c), {}, known);
+  const [resource] = await renderUsers(c.get('caller').db, row.tenantId, [row], scimBaseUrl(c), {}, known);
   return resourceResponse(resource as { meta: { location: string } }, row.version, status);
 }
 
 async function list(c: ScimContext, query: ListQuery): Promise<Response> {
-  const db = database(c.env.DB);
+  const db = c.get('caller').db;
   const tenantId = c.get('caller').tenant.id;
   const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query);
   const resources = await renderUsers(db, tenantId, page.rows, scimBaseUrl(c), projectionOf(query));
@@ -62,12 +56,12 @@ export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
   .all('/.search', () => methodNotAllowed('POST'))
   .post('/', async (c) => {
     const body = await readJsonBody(c);
-    const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).createUser({ ...writeRequest(c), body }));
+    const row = await writeAsCaller(c, (object, request) => object.createUser({ ...request, body }));
     // A user created this instant is in no group yet: no membership query.
     return respondWithUser(c, row, 201, new Map([[row.id, []]]));
   })
   .get('/:id', zValidator('query', listQuerySchema.pick({ attributes: true, excludedAttributes: true }), scimHook('invalidValue')), async (c) => {
-    const db = database(c.env.DB);
+    const db = c.get('caller').db;
     const tenantId = c.get('caller').tenant.id;
     const row = await findUserRow(db, tenantId, c.req.param('id'));
     if (!row) throw new ScimError(404, undefined, `User "${c.req.param('id')}" not found in this tenant.`);
@@ -77,16 +71,16 @@ export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
   })
   .put('/:id', async (c) => {
     const body = await readJsonBody(c);
-    const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).replaceUser({ ...writeRequest(c), id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
+    const row = await writeAsCaller(c, (object, request) => object.replaceUser({ ...request, id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
     return respondWithUser(c, row);
   })
   .patch('/:id', async (c) => {
     const patch = parseWith(patchRequestSchema, await readJsonBody(c), 'invalidSyntax');
-    const row = unwrap(await tenantObject(c.env, c.get('caller').tenant.id).patchUser({ ...writeRequest(c), id: c.req.param('id'), patch, ifMatch: ifMatch(c) }));
+    const row = await writeAsCaller(c, (object, request) => object.patchUser({ ...request, id: c.req.param('id'), patch, ifMatch: ifMatch(c) }));
     return respondWithUser(c, row);
   })
   .delete('/:id', async (c) => {
-    unwrap(await tenantObject(c.env, c.get('caller').tenant.id).deleteUser({ ...writeRequest(c), id: c.req.param('id'), ifMatch: ifMatch(c) }));
+    await writeAsCaller(c, (object, request) => object.deleteUser({ ...request, id: c.req.param('id'), ifMatch: ifMatch(c) }));
     return new Response(null, { status: 204 });
   })
   .all('/', () => methodNotAllowed('GET, POST'))
