@@ -10,7 +10,7 @@ import { scimBaseUrl } from './tenants.ts';
 
 const AUTH_ALIASES: Record<string, TokenAuthMethod> = { basic: 'client_secret_basic', post: 'client_secret_post', none: 'none' };
 
-/** The URLs and choices for the Okta app (docs/okta-sso.md walks through where each goes). */
+/** The URLs and choices for the Okta app (README "Set up Okta SSO" walks through where each goes). */
 export function oktaAppValues(ctx: CliContext, slug: string) {
   return {
     signInRedirectUri: `${ctx.publicBaseUrl}/auth/callback`,
@@ -54,7 +54,7 @@ function durationFlag(args: ParsedArgs, name: string): number | undefined {
 
 function connectionText(ctx: CliContext, slug: string, info: ConnectionInfo): string {
   const { tenantId: _id, createdAt: _c, ...shown } = info;
-  return `${keyValues(shown)}\n\nFor the Okta app (docs/okta-sso.md):\n${keyValues(oktaAppValues(ctx, slug))}`;
+  return `${keyValues(shown)}\n\nFor the Okta app (README: Set up Okta SSO):\n${keyValues(oktaAppValues(ctx, slug))}`;
 }
 
 /** The tenant named by the first positional and its connection, or a CliError saying how to set one. */
