@@ -4,6 +4,8 @@
  * last `seq` instead of an OFFSET scan, so page N costs what page 1 costs.
  */
 import { and, asc, count as countRows, desc, eq, gt, type SQL } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
 import { groups, tenants, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
@@ -28,53 +30,44 @@ export interface Page<Row> {
   rows: Row[];
 }
 
+/** A statement that answers something about a page's rows, given the SQL selecting their ids. */
+export type Alongside<R> = (pageIds: SQL) => BatchItem<'sqlite'> & PromiseLike<R>;
+
 /**
  * Rows `startIndex … startIndex+count-1` of the tenant's resources matching `query.filter`, in
- * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered).
+ * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered). The
+ * count, the page and `alongside` (e.g. the page's users' groups, given the page's ids as a
+ * subquery) go to D1 as one batch: one round trip.
  */
-export async function listPage<T extends ResourceTable>(
+export async function listPage<T extends ResourceTable, R = never>(
   db: Database,
   tenantId: string,
   resourceType: ResourceTypeDefinition,
   table: T,
   query: ListQuery,
-): Promise<Page<T['$inferSelect']>> {
+  alongside?: Alongside<R>,
+): Promise<Page<T['$inferSelect']> & { alongside?: R }> {
   const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : filterToSql(resourceType, parseFilter(query.filter), tenantId);
-  const where = and(eq(table.tenantId, tenantId), filter);
-  const totalResults = filter ? await countMatches(db, table, where!) : await storedCount(db, tenantId, table);
-  if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
+  const where = and(eq(table.tenantId, tenantId), filter)!;
+  const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: table === users ? tenants.userCount : tenants.groupCount }).from(tenants).where(eq(tenants.id, tenantId));
 
   const seekKey = `${tenantId}|${resourceType.name}|${query.filter ?? ''}`;
-  if (query.sortBy === undefined) {
-    const after = query.startIndex === 1 ? 0 : pageEnds.get(`${seekKey}|${query.startIndex}`);
-    const base = db.select().from(table as ResourceTable).orderBy(asc(table.seq)).limit(query.count).$dynamic();
-    const rows = (after === undefined
-      ? await base.where(where).offset(query.startIndex - 1).all()
-      : await base.where(and(where, gt(table.seq, after))).all()) as T['$inferSelect'][];
-    const last = rows.at(-1);
-    if (last && rows.length === query.count) rememberPageEnd(`${seekKey}|${query.startIndex + query.count}`, last.seq);
-    return { totalResults, rows };
-  }
-  const key = sortColumn(resourceType, query.sortBy);
-  const order: SQL = query.sortOrder === 'descending' ? desc(key) : asc(key);
-  const rows = (await db
-    .select()
-    .from(table as ResourceTable)
-    .where(where)
-    .orderBy(order, asc(table.seq))
-    .limit(query.count)
-    .offset(query.startIndex - 1)
-    .all()) as T['$inferSelect'][];
-  return { totalResults, rows };
+  const after = query.sortBy !== undefined ? undefined : query.startIndex === 1 ? 0 : pageEnds.get(`${seekKey}|${query.startIndex}`);
+  const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
+  // Sequential pages in default order seek past the last page's `seq`; others take the offset.
+  const pageOf = <Q extends SQLiteSelect>(q: Q) =>
+    after === undefined ? q.where(where).orderBy(...order).limit(query.count).offset(query.startIndex - 1) : q.where(and(where, gt(table.seq, after))).orderBy(...order).limit(query.count);
+  const page = () => pageOf(db.select().from(table as ResourceTable).$dynamic());
+  const pageIds = () => pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
+  const statements = [count, page()] as const;
+  const [[counted], found, extra] = alongside
+    ? await db.batch([...statements, alongside(pageIds().getSQL())])
+    : [...(await db.batch(statements)), undefined];
+  const totalResults = counted?.n ?? 0;
+  if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
+  const rows = found as T['$inferSelect'][];
+  const last = rows.at(-1);
+  if (query.sortBy === undefined && last && rows.length === query.count) rememberPageEnd(`${seekKey}|${query.startIndex + query.count}`, last.seq);
+  return { totalResults, rows, ...(extra === undefined ? {} : { alongside: extra as R }) };
 }
 
-async function countMatches(db: Database, table: ResourceTable, where: SQL): Promise<number> {
-  const row = await db.select({ n: countRows() }).from(table).where(where).get();
-  return row?.n ?? 0;
-}
-
-async function storedCount(db: Database, tenantId: string, table: ResourceTable): Promise<number> {
-  const column = table === users ? tenants.userCount : tenants.groupCount;
-  const row = await db.select({ n: column }).from(tenants).where(eq(tenants.id, tenantId)).get();
-  return row?.n ?? 0;
-}

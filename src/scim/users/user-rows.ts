@@ -1,5 +1,5 @@
 /** Users as stored in D1, and the derived rows and columns kept beside the resource JSON. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { foldCase } from '../filter/fold-case.ts';
@@ -52,18 +52,27 @@ export function emailRows(tenantId: string, userId: string, data: JsonObject): (
     }));
 }
 
-/** The `groups` attribute of each of `userIds`, in one query. */
-export async function groupsOfUsers(db: Database, tenantId: string, userIds: string[]): Promise<Map<string, UserGroupRef[]>> {
-  const result = new Map<string, UserGroupRef[]>(userIds.map((id) => [id, []]));
-  if (userIds.length === 0) return result;
-  const rows = await db
+/** The query for the `groups` of the users `userIds` lists, or selects (a subquery's SQL). */
+export function userGroupsQuery(db: Database, tenantId: string, userIds: string[] | SQL) {
+  // One JSON parameter, not one per id: D1 allows at most 100 bound parameters a statement.
+  const ids = Array.isArray(userIds) ? sql`(SELECT value FROM json_each(${JSON.stringify(userIds)}))` : sql`(${userIds})`;
+  return db
     .select({ userId: groupMembers.userId, groupId: groups.id, display: groups.displayName })
     .from(groupMembers)
     .innerJoin(groups, eq(groups.id, groupMembers.groupId))
-    // One JSON parameter, not one per id: D1 allows at most 100 bound parameters a statement.
-    .where(and(eq(groupMembers.tenantId, tenantId), sql`${groupMembers.userId} IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))`))
-    .orderBy(groups.displayName)
-    .all();
+    .where(and(eq(groupMembers.tenantId, tenantId), sql`${groupMembers.userId} IN ${ids}`))
+    .orderBy(groups.displayName);
+}
+
+/** The rows of `userGroupsQuery` as each user's `groups` attribute. */
+export function groupRefsByUser(userIds: string[], rows: Awaited<ReturnType<typeof userGroupsQuery>>): Map<string, UserGroupRef[]> {
+  const result = new Map<string, UserGroupRef[]>(userIds.map((id) => [id, []]));
   for (const row of rows) result.get(row.userId)?.push({ value: row.groupId, display: row.display, type: 'direct' });
   return result;
+}
+
+/** The `groups` attribute of each of `userIds`, in one query. */
+export async function groupsOfUsers(db: Database, tenantId: string, userIds: string[]): Promise<Map<string, UserGroupRef[]>> {
+  if (userIds.length === 0) return new Map();
+  return groupRefsByUser(userIds, await userGroupsQuery(db, tenantId, userIds));
 }
