@@ -8,9 +8,10 @@ import { tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
 import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
-import { createUser, deleteUser, patchUser, replaceUser, type WriteContext } from '../scim/users/user-writes.ts';
+import { createUser, deleteUser, patchUser, replaceUser, type WriteContext, type WrittenUser } from '../scim/users/user-writes.ts';
 import { consumeAttempt, sweepAttempts } from '../oidc/login-attempts.ts';
 import { GroupCommitD1 } from './group-commit.ts';
+import { RowCache } from './row-cache.ts';
 import { WriteQueue } from './write-queue.ts';
 
 /** What every write request carries: the tenant (as authenticated) and who acts. */
@@ -43,13 +44,24 @@ export class TenantObject extends DurableObject<Env> {
   protected readonly writes = new WriteQueue();
   /** D1 with group commit: a write's batch releases the queue and joins the next combined batch. */
   readonly #d1 = new GroupCommitD1(this.env.DB, () => this.writes.releaseCurrent());
+  readonly #users = new RowCache<UserRow>();
+  readonly #groups = new RowCache<GroupRow>();
+
+  #forget(resourceType: 'User' | 'Group', id: string | null): void {
+    if (id) (resourceType === 'User' ? this.#users : this.#groups).delete(id);
+  }
 
   /** Runs a write in the queue; a refused write still leaves an audit row. */
   protected write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
-    const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor };
+    const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, users: this.#users, groups: this.#groups };
     return this.writes.run(async () => {
       const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck));
-      const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard));
+      const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard)).catch((err: unknown) => {
+        this.#forget(resourceType, resourceId);
+        throw err;
+      });
+      // A failed write may have left the row it decided on in memory: D1 is the truth again.
+      if (!outcome.ok) this.#forget(resourceType, resourceId);
       // A refused token (401) is no write of this tenant's: it leaves no audit row, as before it reached the object.
       if (!outcome.ok && outcome.status !== 401) {
         await auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail });
@@ -64,12 +76,12 @@ export class TenantObject extends DurableObject<Env> {
   }
 
   /** PUT /Users/{id} (RFC 7644 §3.5.1). */
-  replaceUser(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<UserRow>> {
+  replaceUser(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<WrittenUser>> {
     return this.write(request, 'user.replace', 'User', request.id, (ctx) => replaceUser(ctx, request.id, request.body, request.ifMatch));
   }
 
   /** PATCH /Users/{id} (RFC 7644 §3.5.2). */
-  patchUser(request: TenantWriteRequest & { id: string; patch: PatchRequest; ifMatch?: string }): Promise<WriteOutcome<UserRow>> {
+  patchUser(request: TenantWriteRequest & { id: string; patch: PatchRequest; ifMatch?: string }): Promise<WriteOutcome<WrittenUser>> {
     return this.write(request, 'user.patch', 'User', request.id, (ctx) => patchUser(ctx, request.id, request.patch, request.ifMatch));
   }
 

@@ -52,8 +52,8 @@ async function requireUsers(ctx: WriteContext, ids: readonly string[]): Promise<
   );
 }
 
-async function commit(ctx: WriteContext, displayName: string, statements: [Statement, ...Statement[]]): Promise<void> {
-  await commitBatch(ctx.db, statements, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
+function commit<T extends [Statement, ...Statement[]]>(ctx: WriteContext, displayName: string, statements: T) {
+  return commitBatch(ctx.db, statements, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
 }
 
 /** A membership change as statements, only for the members it really changes, with a summary for the audit row. */
@@ -99,13 +99,14 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
   const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at);
-  await commit(ctx, columns.displayName, [
-    ctx.db.insert(groups).values(row),
+  const [inserted] = await commit(ctx, columns.displayName, [
+    ctx.db.insert(groups).values(row).returning(),
     ...members.statements,
     ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);
-  return (await findGroupRow(ctx.db, ctx.tenantId, row.id))!;
+  ctx.groups?.set(inserted[0]!);
+  return inserted[0]!;
 }
 
 /** Stores `data` and the membership change, unless neither changes anything (re-sends are no-ops). */
@@ -115,21 +116,25 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   const at = now();
   const members = await membershipWrite(ctx, current.id, changes, at);
   if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
-  await commit(ctx, columns.displayName, [
+  ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
+  const [updated] = await commit(ctx, columns.displayName, [
     ctx.db
       .update(groups)
       .set({ ...columns, data, version: current.version + 1, updatedAt: at })
-      .where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`),
+      .where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)
+      .returning(),
     abortUnlessChanged(ctx.db),
     ...members.statements,
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
   ]);
-  return (await findGroupRow(ctx.db, ctx.tenantId, current.id))!;
+  // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
+  return updated[0]!;
 }
 
 async function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
-  const current = await findGroupRow(ctx.db, ctx.tenantId, id);
-  if (!current) throw notFound(id);
+  const current = ctx.groups?.get(id) ?? (await findGroupRow(ctx.db, ctx.tenantId, id));
+  if (!current || current.tenantId !== ctx.tenantId) throw notFound(id);
+  ctx.groups?.set(current);
   checkIfMatch(ifMatch, current.version);
   return current;
 }
@@ -157,6 +162,7 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
 /** DELETE /Groups/{id}: its memberships go with it (foreign-key cascade); its users stay. */
 export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
   const current = await requireGroup(ctx, id, ifMatch);
+  ctx.groups?.delete(id);
   await commit(ctx, current.displayName, [
     ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`),
     abortUnlessChanged(ctx.db),

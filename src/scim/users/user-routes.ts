@@ -21,6 +21,7 @@ import { projectionOf, resourceResponse, scimBaseUrl } from '../resources/respon
 import { ifNoneMatchHits } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { writeAsCaller } from '../write-as-caller.ts';
+import type { WrittenUser } from './user-writes.ts';
 import { findUserRow, groupRefsByUser, groupsOfUsers, userGroupsQuery, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
@@ -50,6 +51,8 @@ async function list(c: ScimContext, query: ListQuery): Promise<Response> {
 }
 
 const ifMatch = (c: ScimContext) => c.req.header('if-match');
+/** The groups a write's batch read with the user, if it did (a no-op write did not). */
+const writtenGroups = (row: WrittenUser) => (row.groups ? new Map([[row.id, row.groups]]) : undefined);
 
 /** The Users endpoint, mounted at `/scim/v2/:tenant/Users`. */
 export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>()
@@ -74,12 +77,12 @@ export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
   .put('/:id', async (c) => {
     const body = await readJsonBody(c);
     const row = await writeAsCaller(c, (object, request) => object.replaceUser({ ...request, id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
-    return respondWithUser(c, row);
+    return respondWithUser(c, row, 200, writtenGroups(row));
   })
   .patch('/:id', async (c) => {
     const patch = parseWith(patchRequestSchema, await readJsonBody(c), 'invalidSyntax');
     const row = await writeAsCaller(c, (object, request) => object.patchUser({ ...request, id: c.req.param('id'), patch, ifMatch: ifMatch(c) }));
-    return respondWithUser(c, row);
+    return respondWithUser(c, row, 200, writtenGroups(row));
   })
   .delete('/:id', async (c) => {
     await writeAsCaller(c, (object, request) => object.deleteUser({ ...request, id: c.req.param('id'), ifMatch: ifMatch(c) }));

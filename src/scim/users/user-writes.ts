@@ -18,7 +18,9 @@ import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitBatch } from '../resources/commit.ts';
 import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import { emailRows, findUserRow, userColumns, userNameHolder, type UserRow } from './user-rows.ts';
+import type { RowCache } from '../../tenants/row-cache.ts';
+import type { GroupRow } from '../groups/group-rows.ts';
+import { emailRows, findUserRow, groupRefsByUser, userColumns, userGroupsQuery, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 /** Who writes, for which tenant: what every write needs besides its own input. */
 export interface WriteContext {
@@ -28,6 +30,9 @@ export interface WriteContext {
   tenantRoles: readonly string[];
   /** `token:<id>` or `oidc`. */
   actor: string;
+  /** The tenant object's remembered rows (src/tenants/row-cache.ts): read instead of D1, kept current by every write. */
+  users?: RowCache<UserRow>;
+  groups?: RowCache<GroupRow>;
 }
 
 const notFound = (id: string) => new ScimError(404, undefined, `User "${id}" not found in this tenant.`);
@@ -65,44 +70,57 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
     ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
   ]);
+  ctx.users?.set(inserted[0]!);
   return inserted[0]!;
 }
 
-/** Stores `data` as the user's new state, unless it equals the current one (re-sends are no-ops); the UPDATE returns the stored row. */
-async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<UserRow> {
+/** A user as a write left it, with its `groups` when the write's batch read them (no D1 call left for the response). */
+export type WrittenUser = UserRow & { groups?: UserGroupRef[] };
+
+/**
+ * Stores `data` as the user's new state, unless it equals the current one (re-sends are no-ops);
+ * the same batch returns the stored row and the user's groups.
+ */
+async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<WrittenUser> {
   if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
   const columns = userColumns(data);
   if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
-  const [updated] = await commit(ctx, columns.userName, [
+  const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: now() };
+  ctx.users?.set(next);
+  const committed = await commit(ctx, columns.userName, [
     ctx.db
       .update(users)
-      .set({ ...columns, data, version: current.version + 1, updatedAt: now() })
+      .set({ ...columns, data, version: next.version, updatedAt: next.updatedAt })
       .where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`)
       .returning(),
     abortUnlessChanged(ctx.db),
     ctx.db.delete(userEmails).where(eq(userEmails.userId, current.id)),
     ...emailInserts(ctx, current.id, data),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
+    userGroupsQuery(ctx.db, ctx.tenantId, [current.id]),
   ]);
+  const groupRows = committed.at(-1) as Awaited<ReturnType<typeof userGroupsQuery>>;
+  const [updated] = committed;
   // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
-  return updated[0]!;
+  return { ...updated[0]!, groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
 }
 
 async function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
-  const current = await findUserRow(ctx.db, ctx.tenantId, id);
-  if (!current) throw notFound(id);
+  const current = ctx.users?.get(id) ?? (await findUserRow(ctx.db, ctx.tenantId, id));
+  if (!current || current.tenantId !== ctx.tenantId) throw notFound(id);
+  ctx.users?.set(current);
   checkIfMatch(ifMatch, current.version);
   return current;
 }
 
 /** PUT /Users/{id}: replaces every writable attribute (RFC 7644 §3.5.1). */
-export async function replaceUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<UserRow> {
+export async function replaceUser(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WrittenUser> {
   const current = await requireUser(ctx, id, ifMatch);
   return update(ctx, current, normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: allowedRoles(ctx.tenantRoles, current.data) }), 'user.replace');
 }
 
 /** PATCH /Users/{id}: applies every operation or none (RFC 7644 §3.5.2). */
-export async function patchUser(ctx: WriteContext, id: string, patch: PatchRequest, ifMatch: string | undefined): Promise<UserRow> {
+export async function patchUser(ctx: WriteContext, id: string, patch: PatchRequest, ifMatch: string | undefined): Promise<WrittenUser> {
   const current = await requireUser(ctx, id, ifMatch);
   const data = applyPatch(USER_RESOURCE_TYPE, { id: current.id, ...current.data }, patch.Operations, { tenantRoles: ctx.tenantRoles });
   return update(ctx, current, data, 'user.patch');
@@ -111,6 +129,7 @@ export async function patchUser(ctx: WriteContext, id: string, patch: PatchReque
 /** DELETE /Users/{id}: a hard delete; memberships and email rows go with it (foreign-key cascade). */
 export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
   const current = await requireUser(ctx, id, ifMatch);
+  ctx.users?.delete(id);
   await commit(ctx, current.userName, [
     ctx.db.delete(users).where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`),
     abortUnlessChanged(ctx.db),

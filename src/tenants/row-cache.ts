@@ -1,0 +1,34 @@
+/**
+ * The tenant object's memory of users and groups it has read or written. Being the tenant's only
+ * writer, it knows their state without asking D1: a write starts from the remembered row instead
+ * of reading it, and the row's version guard in the write's batch stays the backstop (a stale row
+ * makes the batch abort; the failed write's row is forgotten). A write puts the row it decided on
+ * here before its batch commits, so a later write of the same resource in the same group commit
+ * builds on it.
+ */
+
+/** Rows remembered per kind; beyond, the least recently used is forgotten. */
+const MAX_ROWS = 5000;
+
+/** A least-recently-used map of rows by id; a copy goes in and out, so no caller can change a remembered row. */
+export class RowCache<Row extends { id: string }> {
+  readonly #rows = new Map<string, Row>();
+
+  get(id: string): Row | undefined {
+    const row = this.#rows.get(id);
+    if (!row) return undefined;
+    this.#rows.delete(id);
+    this.#rows.set(id, row);
+    return structuredClone(row);
+  }
+
+  set(row: Row): void {
+    this.#rows.delete(row.id);
+    if (this.#rows.size >= MAX_ROWS) this.#rows.delete(this.#rows.keys().next().value!);
+    this.#rows.set(row.id, structuredClone(row));
+  }
+
+  delete(id: string): void {
+    this.#rows.delete(id);
+  }
+}
