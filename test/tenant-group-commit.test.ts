@@ -26,13 +26,17 @@ async function freshTable(): Promise<string> {
 }
 
 describe('group commit', () => {
-  it('sends the first batch at once and the ones handed in meanwhile together, each getting its own results', async () => {
+  it('sends the batches handed in together as one, and those handed in while it is written as the next, each getting its own results', async () => {
     const table = await freshTable();
     const { d1, calls } = countingD1();
     const gc = new GroupCommitD1(d1, () => undefined);
-    const insert = (name: string) => [gc.prepare(`INSERT INTO ${table} (name) VALUES (?) RETURNING name`).bind(name)];
-    const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => gc.batch(insert(name))));
-    expect(calls).toEqual([1, 4]);
+    const insert = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?) RETURNING name`).bind(name)]);
+    const first = ['a', 'b'].map(insert);
+    // One turn of the event loop later the first group is on its way; these wait for it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const second = ['c', 'd', 'e'].map(insert);
+    const results = await Promise.all([...first, ...second]);
+    expect(calls).toEqual([2, 3]);
     expect(results.map((r) => r.map((x) => (x.results[0] as { name: string }).name))).toEqual([['a'], ['b'], ['c'], ['d'], ['e']]);
   });
 
@@ -44,8 +48,8 @@ describe('group commit', () => {
     const outcomes = await Promise.allSettled(['first', 'x', 'dup', 'y', 'dup'].map(insert));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect(String((outcomes[4] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
-    // The lone first write, the failed group of four, then the four alone.
-    expect(calls).toEqual([1, 4, 1, 1, 1, 1]);
+    // The failed group of five, then the five alone.
+    expect(calls).toEqual([5, 1, 1, 1, 1, 1]);
     const rows = await env.DB.prepare(`SELECT name FROM ${table} ORDER BY name`).all<{ name: string }>();
     expect(rows.results.map((r) => r.name)).toEqual(['dup', 'first', 'x', 'y']);
   });

@@ -62,20 +62,18 @@ async function lookUpToken(d1: D1Database, hash: string, slug: string): Promise<
 export class ScimCaller {
   tenant: Tenant;
   readonly tokenId: string;
-  /** The request's database; while the token is unchecked, its first call carries the check. */
-  readonly db: Database;
+  readonly #env: Env;
   readonly #guard: FirstCallGuardD1 | undefined;
   readonly #tokenHash: string;
+  #db: Database | undefined;
 
   constructor(env: Env, token: KnownToken, checked: boolean) {
     this.tenant = token.tenant;
     this.tokenId = token.tokenId;
+    this.#env = env;
     this.#tokenHash = token.tokenHash;
-    if (checked) {
-      this.db = database(env.DB);
-      return;
-    }
-    const guard = new FirstCallGuardD1(
+    if (checked) return;
+    this.#guard = new FirstCallGuardD1(
       env.DB,
       () => tokenGuard(env.DB, this.tokenCheck()),
       // Refused: forget the token and read it again, which throws the precise 401/403 — or finds it
@@ -87,8 +85,13 @@ export class ScimCaller {
         this.tenant = fresh.tenant;
       },
     );
-    this.#guard = guard;
-    this.db = database(guard.asD1());
+  }
+
+  /** The request's database; while the token is unchecked, its first call carries the check. */
+  get db(): Database {
+    // Built on first use: a write answered from the tenant object's batch needs none.
+    this.#db ??= database(this.#guard ? this.#guard.asD1() : this.#env.DB);
+    return this.#db;
   }
 
   tokenCheck(): TokenCheck {

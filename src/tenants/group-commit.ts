@@ -1,6 +1,7 @@
 /**
  * Group commit for the tenant object's writes. A D1 call costs a round trip whatever it carries,
- * so batches handed in while another is being written wait, then go to D1 together as one batch
+ * so batches handed in within one turn of the event loop, or while another group is being
+ * written, wait and then go to D1 together as one batch
  * (one transaction, one round trip). If that combined batch fails — one write's unique index or
  * version guard — each write's batch is retried alone, in order, so every write gets its own
  * outcome and no write sees another's failure. Reads wait until every batch handed in before them
@@ -67,6 +68,7 @@ export class GroupCommitD1 {
   #pending: PendingBatch[] = [];
   #inFlight: Promise<void> | undefined;
   #nextGuard: BatchGuard | undefined;
+  #flushScheduled = false;
 
   constructor(d1: D1Database, onBatchHandedIn: () => void) {
     this.#d1 = d1;
@@ -105,7 +107,7 @@ export class GroupCommitD1 {
     if (guard) guard.used = true;
     const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ statements: guard ? [guard.statement, ...inner] : inner, resolve, reject }));
     this.#onBatchHandedIn();
-    this.#flush();
+    this.#scheduleFlush();
     const results = await result;
     return guard ? results.slice(1) : results;
   }
@@ -124,8 +126,18 @@ export class GroupCommitD1 {
     const group = this.#pending.splice(0, MAX_WRITES_PER_GROUP);
     this.#inFlight = this.#write(group).finally(() => {
       this.#inFlight = undefined;
-      this.#flush();
+      this.#scheduleFlush();
     });
+  }
+
+  /** Flushes on the next turn of the event loop, so writes whose requests already arrived join the group. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setTimeout(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    }, 0);
   }
 
   async #write(group: PendingBatch[]): Promise<void> {

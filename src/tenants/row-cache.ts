@@ -10,7 +10,10 @@
 /** Rows remembered per kind; beyond, the least recently used is forgotten. */
 const MAX_ROWS = 5000;
 
-/** A least-recently-used map of rows by id; a copy goes in and out, so no caller can change a remembered row. */
+/**
+ * A least-recently-used map of rows by id. Rows are shared, not copied: writes build new rows
+ * (`{ ...current, … }`) and the PATCH engine never touches its input.
+ */
 export class RowCache<Row extends { id: string }> {
   readonly #rows = new Map<string, Row>();
 
@@ -19,13 +22,13 @@ export class RowCache<Row extends { id: string }> {
     if (!row) return undefined;
     this.#rows.delete(id);
     this.#rows.set(id, row);
-    return structuredClone(row);
+    return row;
   }
 
   set(row: Row): void {
     this.#rows.delete(row.id);
     if (this.#rows.size >= MAX_ROWS) this.#rows.delete(this.#rows.keys().next().value!);
-    this.#rows.set(row.id, structuredClone(row));
+    this.#rows.set(row.id, row);
   }
 
   delete(id: string): void {
