@@ -41,7 +41,9 @@ async function requireUniqueDisplayName(ctx: WriteContext, displayName: string, 
 
 /** Interop decision 3: every member must be a user of this tenant, or the request changes nothing. */
 async function requireUsers(ctx: WriteContext, ids: readonly string[]): Promise<void> {
-  const unknown = await unknownUserIds(ctx.db, ctx.tenantId, ids, UNKNOWN_IDS_SHOWN + 1);
+  // Users the tenant object remembers are users of this tenant (it is their only writer): only the others are looked up.
+  const unseen = ctx.users ? ids.filter((id) => !ctx.users!.get(id)) : ids;
+  const unknown = await unknownUserIds(ctx.db, ctx.tenantId, unseen, UNKNOWN_IDS_SHOWN + 1);
   if (unknown.length === 0) return;
   const named = unknown.slice(0, UNKNOWN_IDS_SHOWN).map((id) => `"${id}"`).join(', ');
   const more = unknown.length > UNKNOWN_IDS_SHOWN ? ' and more' : '';
