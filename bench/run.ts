@@ -42,6 +42,7 @@ const settings: PhaseSettings = {
   phaseTimeLimitMs: smoke ? 5_000 : 45_000,
 };
 
+const scaleMode = settings.users >= SCALE_MODE_USERS;
 const say = (line: string) => {
   if (!jsonOnly) console.error(line);
 };
@@ -61,7 +62,7 @@ try {
     const report = await run();
     if (report) reports.push(report);
   };
-  if (settings.users >= SCALE_MODE_USERS) {
+  if (scaleMode) {
     await phase('ceiling', () => ceilingPhase(w, settings));
     const scale = await runScale(w, settings, say);
     for (const line of scale.records) emit(line);
@@ -98,7 +99,7 @@ try {
     console.log(`bundle: ${(build.bytes / 1024).toFixed(1)} KiB, gzip ${(build.gzipBytes / 1024).toFixed(1)} KiB`);
     const mem = summary.memory;
     console.log(`memory: workerd RSS ${mem.workerd?.rssMiB ?? '?'} MiB (peak ${mem.workerd?.peakRssMiB ?? '?'}), node client RSS ${mem.node.rssMiB} MiB (peak ${mem.node.peakRssMiB})`);
-    if (!summary.groupsMeasured) console.log('group-add: skipped (this build has no /Groups endpoint)');
+    if (!scaleMode && !summary.groupsMeasured) console.log('group-add: skipped (this build has no /Groups endpoint)');
     for (const r of final.filter((r) => r.firstErrors)) console.log(`${r.phase} errors: ${r.firstErrors!.join(' | ')}`);
   }
   process.exitCode = summary.errors > 0 ? 1 : 0;
