@@ -13,6 +13,7 @@ import { groupResponse, MEMBER_CHUNK } from '../src/scim/groups/group-render.ts'
 import { findGroupRow } from '../src/scim/groups/group-rows.ts';
 import { createGroup, GROUP_URN, patchGroup, type ScimGroup } from './support/groups.ts';
 import { tenantWithToken, type ScimClient } from './support/tenants.ts';
+import { recountPageBuckets } from './support/page-buckets.ts';
 
 const BIG = 50_000;
 const PER_REQUEST = 1_000;
@@ -43,7 +44,7 @@ async function insertUsers(tenantId: string, count: number, prefix: string): Pro
     );
   }
   const [first, ...rest] = statements;
-  await db().batch([first!, ...rest, db().update(tenants).set({ userCount: sql`${tenants.userCount} + ${count}` }).where(eq(tenants.id, tenantId))]);
+  await db().batch([first!, ...rest, db().update(tenants).set({ userCount: sql`${tenants.userCount} + ${count}` }).where(eq(tenants.id, tenantId)), recountPageBuckets(tenantId, users)]);
   return ids;
 }
 
@@ -217,7 +218,7 @@ describe('a tenant with 1,000 groups', () => {
       inserts.push(d.insert(groupMembers).values(members.map((userId) => ({ tenantId: tenant.id, groupId: group.id, userId, createdAt: at }))));
     }
     const [first, ...rest] = inserts;
-    await d.batch([first!, ...rest, d.update(tenants).set({ groupCount: 1000 }).where(eq(tenants.id, tenant.id))]);
+    await d.batch([first!, ...rest, d.update(tenants).set({ groupCount: 1000 }).where(eq(tenants.id, tenant.id)), recountPageBuckets(tenant.id, groups)]);
 
     const queries = ['startIndex=1&count=100', 'startIndex=801&count=200', `filter=${encodeURIComponent('displayName eq "team 0500"')}`, 'count=200&excludedAttributes=members'];
     for (const query of queries) {

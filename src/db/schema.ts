@@ -110,6 +110,22 @@ export const groups = sqliteTable(
   ],
 );
 
+/**
+ * How many of a tenant's users or groups have `seq >> 10` = `bucket`, kept in the same batch as
+ * each create/delete: a cold page of the default order finds its start by summing ~n/1,024 rows
+ * instead of an OFFSET scan of the tenant's seq index (src/scim/resources/page-buckets.ts).
+ */
+export const pageBuckets = sqliteTable(
+  'page_buckets',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    resourceType: text('resource_type', { enum: ['User', 'Group'] }).notNull(),
+    bucket: integer('bucket').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.resourceType, t.bucket] })],
+);
+
 /** Group membership: one row per (group, user), so a change costs the members changed. */
 export const groupMembers = sqliteTable(
   'group_members',

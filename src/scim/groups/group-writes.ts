@@ -17,6 +17,7 @@ import type { PatchRequest } from '../patch/request.ts';
 import { bodyMemberIds } from '../resource/members.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitBatch } from '../resources/commit.ts';
+import { countCreated, countDeleted } from '../resources/page-buckets.ts';
 import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
@@ -105,6 +106,7 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
     ctx.db.insert(groups).values(row).returning(),
     ...members.statements,
     ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
+    countCreated(ctx.db, groups, 'Group', row.id),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);
   ctx.groups?.set(inserted[0]!);
@@ -169,6 +171,7 @@ export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string
     ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`),
     abortUnlessChanged(ctx.db),
     ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, ctx.tenantId)),
+    countDeleted(ctx.db, ctx.tenantId, 'Group', current.seq),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);
 }

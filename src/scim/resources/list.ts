@@ -1,7 +1,9 @@
 /**
  * One page of a filtered, sorted resource list (RFC 7644 §3.4.2), for Users and Groups alike.
  * The default order is insertion order (`seq`); sequential pages seek past the previous page's
- * last `seq` instead of an OFFSET scan, so page N costs what page 1 costs.
+ * last `seq`, and an unfiltered page this isolate has not seen the start of finds it through
+ * `page_buckets` (page-buckets.ts), so page N costs what page 1 costs. Filtered and `sortBy` pages
+ * whose start is not remembered still take an OFFSET, which grows with the page's position.
  */
 import { and, asc, count as countRows, desc, eq, gt, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
@@ -12,6 +14,7 @@ import { parseFilter } from '../filter/parser.ts';
 import { filterToSql, sortColumn } from '../filter/to-sql.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
 import type { ListQuery } from './list-query.ts';
+import { positionedPage } from './page-buckets.ts';
 
 type ResourceTable = typeof users | typeof groups;
 
@@ -22,6 +25,11 @@ const MAX_REMEMBERED_PAGES = 2048;
 function rememberPageEnd(key: string, seq: number): void {
   if (pageEnds.size >= MAX_REMEMBERED_PAGES) pageEnds.delete(pageEnds.keys().next().value!);
   pageEnds.set(key, seq);
+}
+
+/** Forgets every remembered page end, as a fresh isolate would have none (tests of the cold path). */
+export function forgetPageEnds(): void {
+  pageEnds.clear();
 }
 
 /** A page of rows and the total number of matches. */
@@ -54,9 +62,15 @@ export async function listPage<T extends ResourceTable, R = never>(
   const seekKey = `${tenantId}|${resourceType.name}|${query.filter ?? ''}`;
   const after = query.sortBy !== undefined ? undefined : query.startIndex === 1 ? 0 : pageEnds.get(`${seekKey}|${query.startIndex}`);
   const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
-  // Sequential pages in default order seek past the last page's `seq`; others take the offset.
+  // Sequential pages in default order seek past the last page's `seq`; other unfiltered default-order
+  // pages start from their bucket; filtered or sorted ones take the offset.
+  const bucketed = after === undefined && query.sortBy === undefined && !filter;
   const pageOf = <Q extends SQLiteSelect>(q: Q) =>
-    after === undefined ? q.where(where).orderBy(...order).limit(query.count).offset(query.startIndex - 1) : q.where(and(where, gt(table.seq, after))).orderBy(...order).limit(query.count);
+    after !== undefined
+      ? q.where(and(where, gt(table.seq, after))).orderBy(...order).limit(query.count)
+      : bucketed
+        ? q.where(and(where, positionedPage(table, tenantId, table === users ? 'User' : 'Group', query.startIndex, query.count))).orderBy(...order).limit(query.count)
+        : q.where(where).orderBy(...order).limit(query.count).offset(query.startIndex - 1);
   const page = () => pageOf(db.select().from(table as ResourceTable).$dynamic());
   const pageIds = () => pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
   const statements = [count, page()] as const;

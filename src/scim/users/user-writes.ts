@@ -16,6 +16,7 @@ import type { PatchRequest } from '../patch/request.ts';
 import { allowedRoles } from '../resource/allowed-roles.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitBatch } from '../resources/commit.ts';
+import { countCreated, countDeleted } from '../resources/page-buckets.ts';
 import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
@@ -68,6 +69,7 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
     ctx.db.insert(users).values(row).returning(),
     ...emailInserts(ctx, row.id, data),
     ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
+    countCreated(ctx.db, users, 'User', row.id),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
   ]);
   ctx.users?.set(inserted[0]!);
@@ -134,6 +136,7 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
     ctx.db.delete(users).where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`),
     abortUnlessChanged(ctx.db),
     ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, ctx.tenantId)),
+    countDeleted(ctx.db, ctx.tenantId, 'User', current.seq),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);
 }
