@@ -5,7 +5,8 @@
  * figures: a D1 call in Miniflare's simulator costs far more CPU than anything else a request does.
  */
 import { readFileSync } from 'node:fs';
-import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { quietLoopbackOptions } from '../test/support/local-worker.ts';
 import { childWorkerdPid } from './process-memory.ts';
 
 // A probe Worker: each route repeats one kind of operation n times inside one request.
@@ -39,11 +40,7 @@ const OPERATIONS: [path: string, n: number][] = [
 
 const mf = new Miniflare(
   convertV4MiniflareOptions({
-    host: '127.0.0.1',
-    port: 0,
-    log: new Log(LogLevel.WARN),
-    logRequests: false,
-    cf: {},
+    ...quietLoopbackOptions(),
     workers: [
       {
         name: 'probe',

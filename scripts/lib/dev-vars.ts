@@ -8,7 +8,8 @@ import { join } from 'node:path';
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 const DEV_VARS = join(PROJECT_ROOT, '.dev.vars');
 
-function randomKey(): string {
+/** A fresh SECRETS_KEY: base64 of 32 random bytes. */
+export function randomSecretsKey(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
 }
 
@@ -19,7 +20,7 @@ export function ensureDevVars(): Record<string, string> {
       DEV_VARS,
       [
         '# Local development secrets, created by `npm start` (see .dev.vars.example).',
-        `SECRETS_KEY=${randomKey()}`,
+        `SECRETS_KEY=${randomSecretsKey()}`,
         'LOCAL_DEV=true',
         '',
       ].join('\n'),

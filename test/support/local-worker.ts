@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from 'wrangler';
+import { PROJECT_ROOT, randomSecretsKey } from '../../scripts/lib/dev-vars.ts';
 
-const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 const MIGRATIONS_DIR = join(PROJECT_ROOT, 'migrations');
 
 /** The Worker as `wrangler deploy` would upload it. */
@@ -97,6 +97,14 @@ export interface LocalWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * Miniflare on a free 127.0.0.1 port, quiet: no per-request log line (a round trip to Node for
+ * each request) and no network fetch of `cf`. Shared by the launcher and bench/runtime-costs.ts.
+ */
+export function quietLoopbackOptions() {
+  return { host: '127.0.0.1', port: 0, log: new Log(LogLevel.WARN), logRequests: false, cf: {} };
+}
+
 /** Starts the Worker in workerd on a free 127.0.0.1 port; `stop()` shuts it down and cleans up. */
 export async function startLocalWorker(options: LocalWorkerOptions = {}): Promise<LocalWorker> {
   const build = options.build ?? (await buildWorker());
@@ -104,15 +112,10 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   // wrangler.toml's bindings as Miniflare options; the bundle is one ES module, so no module rules.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, 'wrangler.toml'));
   const { modulesRules: _rules, rootPath: _root, ...bindingOptions } = workerOptions;
-  const secretsKey = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+  const secretsKey = randomSecretsKey();
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      host: '127.0.0.1',
-      port: 0,
-      log: new Log(LogLevel.WARN),
-      // No per-request log line (a round trip to Node for each request) and no network fetch of `cf`.
-      logRequests: false,
-      cf: {},
+      ...quietLoopbackOptions(),
       resourcePersistencePath: stateDir,
       ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort, inspectorHost: '127.0.0.1' }),
       workers: [
