@@ -32,6 +32,12 @@ function findCommand(words: string[]): { command: Command; rest: string[] } | un
   return undefined;
 }
 
+/** The operator-facing error in `err` or its causes (drizzle wraps what the database adapter throws). */
+function operatorMistake(err: unknown): Error | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof CliError || e instanceof TenantStoreError) return e;
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
   const json = args.flags.json === true;
@@ -61,11 +67,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(json ? JSON.stringify(result.json) : result.text);
     return 0;
   } catch (err) {
-    if (err instanceof CliError || err instanceof TenantStoreError) {
-      console.error(json ? JSON.stringify({ error: err.message }) : `error: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    const mistake = operatorMistake(err);
+    if (!mistake) throw err;
+    console.error(json ? JSON.stringify({ error: mistake.message }) : `error: ${mistake.message}`);
+    return 1;
   } finally {
     await open.close();
   }

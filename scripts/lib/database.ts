@@ -1,13 +1,13 @@
 /**
- * The D1 database the CLI works on. Locally: the same persisted state `npm start` serves, opened
- * through wrangler's platform proxy, so a running server sees every change at once. With --remote:
+ * The D1 database the CLI works on. Locally: the same persisted SQLite file `npm start` serves,
+ * so a running server sees every change at once. With --remote:
  * the deployed database, through `wrangler d1 execute --remote` behind a D1-shaped adapter, so the
  * same drizzle queries of src/ serve both.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getPlatformProxy } from 'wrangler';
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
 import { database, type Database } from '../../src/db/client.ts';
 import { CliError } from './command.ts';
 import { PROJECT_ROOT } from './dev-vars.ts';
@@ -22,32 +22,95 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** The DB binding of wrangler.toml (its `database_id` also names the local SQLite file). */
-function d1Binding(): { database_name: string; database_id: string } {
+/** The `database_id` of wrangler.toml's DB binding: it also names the local SQLite file. */
+function localDatabaseId(): string {
   const toml = readFileSync(join(PROJECT_ROOT, 'wrangler.toml'), 'utf8');
-  const database_name = /^database_name\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  const database_id = /^database_id\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!database_name || !database_id) throw new Error('wrangler.toml has no [[d1_databases]] DB binding');
-  return { database_name, database_id };
+  const id = /^database_id\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!id) throw new Error('wrangler.toml has no [[d1_databases]] DB binding');
+  return id;
 }
 
 /**
- * Opens the local state's D1 (migrations must have been applied: `npm start` does) through
- * wrangler's platform proxy, at the path `wrangler dev --persist-to` uses. The proxy gets a config
- * holding only the D1 binding: the Worker's Durable Object binding has no class to run here.
+ * Opens the local state's D1 (migrations must have been applied: `npm start` does) in a workerd of
+ * its own, at the path `wrangler dev --persist-to` uses. Miniflare directly rather than wrangler's
+ * platform proxy: no config file to write (parallel runs raced on it) and workerd's own log lines
+ * stay out of the CLI's stderr (a retried SQLITE_BUSY is not the operator's concern).
  */
 export async function openLocalDatabase(): Promise<OpenDatabase> {
-  const configDir = join(localStateDir(), 'cli');
-  mkdirSync(configDir, { recursive: true });
-  const configPath = join(configDir, 'wrangler.json');
-  writeFileSync(configPath, JSON.stringify({ name: 'edge-identity-cli', compatibility_date: '2026-10-01', d1_databases: [{ binding: 'DB', ...d1Binding() }] }));
-  const proxy = await getPlatformProxy<{ DB: D1Database }>({
-    configPath,
-    persist: { path: join(localStateDir(), 'v3') },
-    remoteBindings: false,
-    envFiles: [],
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      log: new Log(LogLevel.NONE),
+      handleStructuredLogs: () => undefined,
+      resourcePersistencePath: join(localStateDir(), 'v3'),
+      modules: true,
+      script: 'export default {}',
+      d1Databases: { DB: localDatabaseId() },
+    }),
+  );
+  const d1 = (await mf.getD1Database('DB')) as unknown as D1Database;
+  return { db: database(retryingWhenBusy(d1)), close: () => mf.dispose() };
+}
+
+const BUSY_RETRY_MS = [10, 25, 50, 100, 200, 400, 800, 1600, 1600, 1600, 1600, 1600];
+
+/**
+ * The local D1 with each statement and batch retried while SQLite says SQLITE_BUSY: `npm start` and
+ * other CLI runs hold the same file, and workerd's SQLite gives up at once instead of waiting.
+ * A batch is one transaction, so retrying it whole is safe; so is a single statement.
+ */
+function retryingWhenBusy(d1: D1Database): D1Database {
+  const original = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = new Proxy(statement, {
+      get(target, key) {
+        if (key === 'bind') return (...params: unknown[]) => wrap(target.bind(...params));
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => whileBusy(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      },
+    });
+    original.set(wrapped, statement);
+    return wrapped;
+  };
+  return new Proxy(d1, {
+    get(target, key) {
+      if (key === 'prepare') return (sql: string) => wrap(target.prepare(sql));
+      if (key === 'batch') return (statements: D1PreparedStatement[]) => whileBusy(() => target.batch(statements.map((s) => original.get(s) ?? s)));
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
   });
-  return { db: database(proxy.env.DB), close: () => proxy.dispose() };
+}
+
+async function whileBusy<T>(run: () => Promise<T>): Promise<T> {
+  for (const delay of BUSY_RETRY_MS) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isBusy(err)) throw explainMissingTables(err);
+      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    }
+  }
+  return run().catch((err: unknown) => {
+    throw explainMissingTables(err);
+  });
+}
+
+/**
+ * SQLITE_BUSY, as workerd reports it: by name, or hidden behind "internal error" when the D1
+ * simulator's bookmark read fails. Either way it is thrown inside the statement's transaction,
+ * which is rolled back, so nothing of the attempt was written.
+ */
+function isBusy(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.message} ${String(err.cause)}` : String(err);
+  return /SQLITE_BUSY|Failed to get session commit token/.test(text);
+}
+
+/** An unmigrated state folder is an operator step away from working: say which step. */
+function explainMissingTables(err: unknown): unknown {
+  const text = err instanceof Error ? `${err.message} ${String(err.cause)}` : String(err);
+  if (!/no such table/.test(text)) return err;
+  return new CliError(`the local database at ${localStateDir()} has no tables yet: run \`npm start\` once (it applies the migrations), or \`npx wrangler d1 migrations apply DB --local --persist-to ${localStateDir()}\``);
 }
 
 /** Opens the deployed D1 through wrangler; each statement (or batch) is one `wrangler d1 execute`. */

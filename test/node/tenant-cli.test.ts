@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliRunner, freshState, startServer } from './support/cli.ts';
+import { cliRunner, freshState, startServer, tenantCli } from './support/cli.ts';
 
 const state = freshState();
 afterAll(() => state.remove());
@@ -13,8 +13,33 @@ describe('tenant CLI on local state', () => {
     expect(created.scimBaseUrl).toBe('http://127.0.0.1:8787/scim/v2/acme');
     const [listed, text] = await Promise.all([json('list'), cli('show', 'acme')]);
     expect((listed.tenants as { slug: string }[]).map((t) => t.slug)).toContain('acme');
-    expect(text.status).toBe(0);
+    expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/slug:\s+acme/);
+  });
+
+  it('lets several runs share the state at once: each waits out the others\' locks, quietly', async () => {
+    const runs = await Promise.all([
+      ...['par-a', 'par-b', 'par-c'].map((slug) => cli('create', slug, '--json')),
+      cli('list', '--json'),
+      cli('show', 'acme', '--json'),
+    ]);
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+    }
+    const listed = await json('list');
+    expect((listed.tenants as { slug: string }[]).map((t) => t.slug)).toEqual(expect.arrayContaining(['par-a', 'par-b', 'par-c']));
+  });
+
+  it('names the missing step when the state has no tables yet', async () => {
+    const empty = freshState({ migrated: false });
+    try {
+      const run = await tenantCli(empty.dir, ['list']);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^error: the local database at .* has no tables yet: run `npm start` once/);
+    } finally {
+      empty.remove();
+    }
   });
 
   it('refuses bad slugs, taken slugs and unknown tenants on stderr with exit code 1', async () => {

@@ -15,16 +15,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** A temporary state folder with the migrations applied, as `npm start` leaves it. */
-export function freshState(): { dir: string; remove(): void } {
+/** A temporary state folder with the migrations applied, as `npm start` leaves it (or left empty). */
+export function freshState({ migrated = true } = {}): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'edge-identity-state-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  if (!migrated) return { dir, remove };
   const run = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
   });
   if (run.status !== 0) throw new Error(`migrations failed: ${run.stderr}`);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, remove };
 }
 
 /** `npm run tenant -- …args` on `stateDir`. */
