@@ -56,6 +56,23 @@ describe('setConnection', () => {
     expect(await getConnectionInfo(db(), tenant.id)).toMatchObject({ tokenAuthMethod: 'client_secret_post', hasClientSecret: true });
   });
 
+  it('turns HMAC-signed ID tokens on only for a client with a secret, and keeps the choice until changed', async () => {
+    const { tenant } = await tenantWithToken();
+    const secretless = { issuer: 'https://acme.okta.com', clientId: 'spa', tokenAuthMethod: 'none' as const, hmacIdTokens: true };
+    await expect(setConnection(db(), env.SECRETS_KEY, tenant.slug, secretless, false)).rejects.toThrow(/public client .*--hmac-id-tokens off/);
+    expect(await getConnectionInfo(db(), tenant.id)).toBeUndefined();
+
+    const first = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { issuer: 'https://acme.okta.com', clientId: 'web', clientSecret: 's3cret' }, false);
+    expect(first.hmacIdTokens).toBe(false);
+    await setConnection(db(), env.SECRETS_KEY, tenant.slug, { hmacIdTokens: true }, false);
+    expect((await setConnection(db(), env.SECRETS_KEY, tenant.slug, { scopes: 'openid email' }, false)).hmacIdTokens).toBe(true);
+    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: tenant.slug }))!.connection).toMatchObject({ hmacIdTokens: true, clientSecret: 's3cret' });
+    // Dropping the secret while the setting stays on would leave HMAC tokens without a key.
+    await expect(setConnection(db(), env.SECRETS_KEY, tenant.slug, { clientSecret: null, tokenAuthMethod: 'none' }, false)).rejects.toThrow(/--hmac-id-tokens off/);
+    const publicClient = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { clientSecret: null, tokenAuthMethod: 'none', hmacIdTokens: false }, false);
+    expect(publicClient).toMatchObject({ tokenAuthMethod: 'none', hasClientSecret: false, hmacIdTokens: false });
+  });
+
   it.each([
     [{ issuer: 'http://acme.okta.com', clientId: 'x' }, /https/],
     [{ issuer: 'https://acme.okta.com', clientId: 'x', scopes: 'email profile' }, /openid/],

@@ -6,7 +6,7 @@ import { checkProvider } from '../src/oidc/provider-check.ts';
 import { fakeScenario } from './support/sign-in.ts';
 import { db, tenantWithToken } from './support/tenants.ts';
 
-const settings = (issuer: string) => ({ issuer, clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid email profile', groupsClaim: 'groups', groupsFilter: '.*', jit: false });
+const settings = (issuer: string) => ({ issuer, clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid email profile', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false });
 
 describe('email domains', () => {
   it('routes only verified domains, one tenant per domain', async () => {
@@ -49,5 +49,15 @@ describe('provider check (oidc test)', () => {
     const scenario = await fakeScenario();
     expect((await checkProvider(settings(scenario.issuer), true)).ok).toBe(true);
     expect((await checkProvider(settings(scenario.issuer), false)).problems.join()).toMatch(/allowed only in local development/);
+  });
+
+  it('counts an HMAC ID token algorithm only when the tenant accepts HMAC-signed ID tokens', async () => {
+    const scenario = await fakeScenario({ signingAlgs: ['HS256'] });
+    const off = await checkProvider(settings(scenario.issuer), true);
+    expect(off.problems).toEqual(['no asymmetric ID token algorithm among HS256 (HMAC-signed ID tokens need --hmac-id-tokens on)']);
+    const on = await checkProvider({ ...settings(scenario.issuer), hmacIdTokens: true }, true);
+    expect(on).toMatchObject({ ok: true, idTokenAlgs: ['HS256'], problems: [] });
+    const none = await fakeScenario({ signingAlgs: ['none'] });
+    expect((await checkProvider({ ...settings(none.issuer), hmacIdTokens: true }, true)).problems).toEqual(['no asymmetric or HMAC ID token algorithm among none']);
   });
 });

@@ -3,13 +3,27 @@
  * jose): each bad response shows an error page with a reference, creates no session, and audits
  * the precise reason.
  */
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { setConnection } from '../src/oidc/connection-store.ts';
 import type { FakeOpKnobs } from './support/fake-op.ts';
 import { app, errorReference, fakeScenario, fakeTenant, location, signInAudit } from './support/sign-in.ts';
+import { db } from './support/tenants.ts';
 
-async function expectRefused(knobs: FakeOpKnobs, reason: RegExp, status = 401) {
+interface TenantOptions {
+  /** Turn on HMAC-signed ID tokens (`oidc set --hmac-id-tokens on`) for the tenant. */
+  hmacIdTokens?: boolean;
+}
+
+async function scenarioAndTenant(knobs: FakeOpKnobs, options: TenantOptions) {
   const scenario = await fakeScenario(knobs);
   const t = await fakeTenant(scenario);
+  if (options.hmacIdTokens) await setConnection(db(), env.SECRETS_KEY, t.slug, { hmacIdTokens: true }, true);
+  return { scenario, t };
+}
+
+async function expectRefused(knobs: FakeOpKnobs, reason: RegExp, options: TenantOptions = {}, status = 401) {
+  const { scenario, t } = await scenarioAndTenant(knobs, options);
   const { response } = await t.signIn();
   const body = await response.clone().text();
   expect(response.status, body).toBe(status);
@@ -23,9 +37,8 @@ async function expectRefused(knobs: FakeOpKnobs, reason: RegExp, status = 401) {
   return { scenario, t };
 }
 
-async function expectAccepted(knobs: FakeOpKnobs) {
-  const scenario = await fakeScenario(knobs);
-  const t = await fakeTenant(scenario);
+async function expectAccepted(knobs: FakeOpKnobs, options: TenantOptions = {}) {
+  const { scenario, t } = await scenarioAndTenant(knobs, options);
   const { response } = await t.signIn('/ok');
   expect(response.status, await response.clone().text()).toBe(302);
   expect(location(response)).toBe('/ok');
@@ -98,4 +111,29 @@ describe('ID tokens and responses we refuse', () => {
     expect(await errorReference(start)).toBeTruthy();
     expect((await scenario.log()).lastAuthorizeParams).toEqual({});
   });
+});
+
+describe('HMAC-signed ID tokens (OIDC Core §10.1), only where the tenant turned them on', () => {
+  const hs256: FakeOpKnobs = { signingAlgs: ['RS256', 'HS256'], idToken: { alg: 'HS256' } };
+
+  it('accepts HS256 signed with the client secret, without fetching the JWKS', async () => {
+    const { scenario } = await expectAccepted(hs256, { hmacIdTokens: true });
+    expect((await scenario.log()).jwksFetches).toBe(0);
+  });
+
+  it('still accepts RS256 through the JWKS', async () => {
+    const { scenario } = await expectAccepted({ signingAlgs: ['RS256', 'HS256'] }, { hmacIdTokens: true });
+    expect((await scenario.log()).jwksFetches).toBe(1);
+  });
+
+  it('refuses the same HS256 token when the tenant has not turned them on', () =>
+    expectRefused(hs256, /^ID token alg "HS256" refused: only asymmetric signatures are accepted \(never "none" or HMAC\)$/));
+
+  it('refuses HS256 signed with another secret', () =>
+    expectRefused({ ...hs256, idToken: { alg: 'HS256', hmacSecret: 'not-the-client-secret' } }, /ID token signature: ERR_JWS_SIGNATURE_VERIFICATION_FAILED/, { hmacIdTokens: true }));
+
+  // oauth4webapi holds the alg to the announced list first; our own check is the second line.
+  it('refuses HS256 when discovery does not announce it', () => expectRefused({ idToken: { alg: 'HS256' } }, /unexpected JWT "alg" header parameter/, { hmacIdTokens: true }));
+
+  it('still refuses alg none', () => expectRefused({ signingAlgs: ['RS256', 'HS256', 'none'], idToken: { alg: 'none' } }, /alg "none" refused/, { hmacIdTokens: true }));
 });

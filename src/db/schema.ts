@@ -163,6 +163,8 @@ export const oidcConnections = sqliteTable('oidc_connections', {
   /** Regular expression a group name must match to count (Okta's "groups claim filter"). */
   groupsFilter: text('groups_filter').notNull(),
   jit: integer('jit', { mode: 'boolean' }).notNull(),
+  /** Accept ID tokens signed HS256/384/512 with the client secret (OIDC Core §10.1); off: asymmetric only. */
+  hmacIdTokens: integer('hmac_id_tokens', { mode: 'boolean' }).notNull().default(false),
   ...timestamps,
 });
 

@@ -69,7 +69,8 @@ async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: Login
     throw new OidcError(400, 'This sign-in response was already used. Please start again from the sign-in page.', `replayed callback for attempt ${attempt.attemptId}`);
   }
   const provider = await tenantProvider(connection, isLocalDev(env));
-  const tokens = await exchangeCode(env, provider, attempt, input);
+  // The secret opened with the connection for the token request also keys HMAC-signed ID tokens, where the tenant opted in.
+  const tokens = await exchangeCode(env, provider, attempt, input, connection.hmacIdTokens ? connection.clientSecret : undefined);
   const userInfo = needsUserInfo(tokens.claims, connection.groupsClaim) ? await fetchUserInfo(provider, tokens) : undefined;
   const identity = signInIdentity(tokens.claims, userInfo, connection.groupsClaim, connection.groupsFilter);
   const access = await resolveAccess(env, db, setup, connection, identity);
@@ -91,7 +92,7 @@ interface Tokens {
 }
 
 /** Validates the authorization response, redeems the code and checks the ID token fully. */
-async function exchangeCode(env: Env, provider: Provider, attempt: LoginAttempt, input: CallbackInput): Promise<Tokens> {
+async function exchangeCode(env: Env, provider: Provider, attempt: LoginAttempt, input: CallbackInput, hmacSecret: string | undefined): Promise<Tokens> {
   const { as, client, clientAuth, http } = provider;
   // state, and RFC 9207 `iss`: required when the provider announces support, compared whenever present.
   const params = oauth.validateAuthResponse(as, client, input.url, attempt.state);
@@ -100,7 +101,7 @@ async function exchangeCode(env: Env, provider: Provider, attempt: LoginAttempt,
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: attempt.nonce, requireIdToken: true });
   const claims = oauth.getValidatedIdTokenClaims(tokens);
   if (!claims || !tokens.id_token) throw new OidcError(401, NOT_VERIFIED, 'token response has no ID token');
-  await verifyIdTokenSignature(tokens.id_token, as, isLocalDev(env));
+  await verifyIdTokenSignature(tokens.id_token, as, isLocalDev(env), hmacSecret);
   // oauth4webapi checks only the type of `iat`; one from the future means a broken clock or a forged token.
   if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new OidcError(401, NOT_VERIFIED, `ID token iat ${claims.iat} is in the future`);
   return { claims, idToken: tokens.id_token, accessToken: tokens.access_token };

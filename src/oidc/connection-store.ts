@@ -32,6 +32,8 @@ export interface ConnectionSettings {
   groupsFilter: string;
   /** Create unknown people at sign-in (just-in-time) instead of refusing them. */
   jit: boolean;
+  /** Also accept ID tokens signed HS256/384/512 with the client secret (OIDC Core §10.1); off by default. */
+  hmacIdTokens: boolean;
 }
 
 /** A stored connection as shown by `oidc show`. */
@@ -59,6 +61,7 @@ export const connectionUpdateSchema = z.strictObject({
   groupsClaim: z.string().min(1).max(100).optional(),
   groupsFilter: z.string().min(1).max(500).optional(),
   jit: z.boolean().optional(),
+  hmacIdTokens: z.boolean().optional(),
 });
 /** A validated change to a connection. */
 export type ConnectionUpdate = z.infer<typeof connectionUpdateSchema>;
@@ -87,6 +90,8 @@ function settingsProblem(s: ConnectionSettings, hasSecret: boolean, localDev: bo
   }
   if (s.tokenAuthMethod === 'none' && hasSecret) return 'a public client (--token-auth none) has no client secret: drop --client-secret or pick client_secret_basic/client_secret_post';
   if (s.tokenAuthMethod !== 'none' && !hasSecret) return `${s.tokenAuthMethod} needs a client secret (--client-secret), or use --token-auth none for a public PKCE client`;
+  // Reached only with a consistent pair, so here no secret means a public client.
+  if (s.hmacIdTokens && !hasSecret) return 'HMAC-signed ID tokens are keyed with the client secret, which a public client (--token-auth none) does not have: set --hmac-id-tokens off, or give the client a secret (--client-secret)';
   return undefined;
 }
 
@@ -99,7 +104,7 @@ function defaultAuthMethod(stored: TokenAuthMethod | undefined, hasSecret: boole
 /**
  * Creates or updates the connection of tenant `slug`. Defaults on first set: scopes `openid email profile`,
  * groups claim `groups` filtered by `.*`, `client_secret_basic` when a secret is given (else
- * `none`), and JIT on only when SCIM is off (with SCIM, SCIM owns who exists).
+ * `none`), JIT on only when SCIM is off (with SCIM, SCIM owns who exists), and HMAC-signed ID tokens refused.
  */
 export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean): Promise<ConnectionInfo> {
   const tenant = await requireTenant(db, slug);
@@ -124,6 +129,7 @@ export async function setConnection(db: Database, secretsKey: string, slug: stri
     groupsClaim: update.groupsClaim ?? existing?.groupsClaim ?? DEFAULT_GROUPS_CLAIM,
     groupsFilter: update.groupsFilter ?? existing?.groupsFilter ?? DEFAULT_GROUPS_FILTER,
     jit: update.jit ?? existing?.jit ?? !tenant.scimEnabled,
+    hmacIdTokens: update.hmacIdTokens ?? existing?.hmacIdTokens ?? false,
   };
   const problem = settingsProblem(settings, secretSealed !== null, localDev);
   if (problem) throw new TenantStoreError(problem);

@@ -2,15 +2,17 @@
  * The provider's signing keys and the ID token signature check oauth4webapi leaves to us (it
  * trusts TLS for tokens from the token endpoint). Key sets are cached per isolate for their
  * Cache-Control max-age; a token signed with a key we do not know refetches the set once, so a
- * provider's key rotation just works.
+ * provider's key rotation just works. HMAC with the client secret only where the tenant opted in.
  */
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { cacheSeconds } from './cache-control.ts';
 import { insecureAllowed } from './issuer-url.ts';
 
-/** Signature algorithms we accept on ID tokens: asymmetric only, so never `none` or HMAC with the client secret. */
+/** Asymmetric signature algorithms we accept on ID tokens, verified with the provider's JWKS; never `none`. */
 export const ACCEPTED_ID_TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+/** HMAC algorithms accepted on ID tokens only when the tenant opted in, keyed with the client secret (OIDC Core §10.1). */
+export const HMAC_ID_TOKEN_ALGS = ['HS256', 'HS384', 'HS512'] as const;
 
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -50,21 +52,35 @@ function keySet(uri: string, refresh: boolean): Promise<CachedKeySet> {
 }
 
 /**
- * Verifies the JWS signature of `idToken` with the provider's JWKS (OIDC Core §3.1.3.7 step 6):
- * the `alg` must be asymmetric and, when the provider lists them, one it announces.
+ * Verifies the JWS signature of `idToken` (OIDC Core §3.1.3.7 steps 6–8): an asymmetric `alg` with
+ * the provider's JWKS or, given `hmacSecret` (the client secret of a tenant that opted in), HS256/384/512
+ * keyed with its UTF-8 octets (§10.1); never `none`. When the provider lists its algs, `alg` must be one.
  */
-export async function verifyIdTokenSignature(idToken: string, as: AuthorizationServer, localDev: boolean): Promise<void> {
+export async function verifyIdTokenSignature(idToken: string, as: AuthorizationServer, localDev: boolean, hmacSecret: string | undefined): Promise<void> {
   let alg: string | undefined;
   try {
     alg = decodeProtectedHeader(idToken).alg;
   } catch {
     throw new SignatureRejected('ID token header is not valid base64url JSON');
   }
-  if (!alg || !(ACCEPTED_ID_TOKEN_ALGS as readonly string[]).includes(alg)) {
-    throw new SignatureRejected(`ID token alg "${alg}" refused: only asymmetric signatures are accepted (never "none" or HMAC)`);
+  const hmacKey = hmacSecret !== undefined && (HMAC_ID_TOKEN_ALGS as readonly string[]).includes(alg ?? '') ? new TextEncoder().encode(hmacSecret) : undefined;
+  if (!alg || (!hmacKey && !(ACCEPTED_ID_TOKEN_ALGS as readonly string[]).includes(alg))) {
+    const accepted = hmacSecret === undefined ? 'only asymmetric signatures are accepted (never "none" or HMAC)' : 'only asymmetric signatures or HMAC with the client secret are accepted (never "none")';
+    throw new SignatureRejected(`ID token alg "${alg}" refused: ${accepted}`);
   }
   const announced = as.id_token_signing_alg_values_supported;
   if (announced && !announced.includes(alg)) throw new SignatureRejected(`ID token alg "${alg}" is not among the provider's ${announced.join(', ')}`);
+  if (!hmacKey) return verifyWithJwks(idToken, alg, as, localDev);
+  // The signature only, as on the JWKS path: oauth4webapi has checked the claims, with its clock tolerance.
+  try {
+    await compactVerify(idToken, hmacKey, { algorithms: [alg] });
+  } catch (err) {
+    throw rejection(err);
+  }
+}
+
+/** The asymmetric path: the key from the provider's JWKS, refetched once for an unknown key. */
+async function verifyWithJwks(idToken: string, alg: string, as: AuthorizationServer, localDev: boolean): Promise<void> {
   if (!as.jwks_uri) throw new SignatureRejected('the provider announces no jwks_uri');
   const uri = new URL(as.jwks_uri);
   if (uri.protocol !== 'https:' && !insecureAllowed(uri, localDev)) throw new SignatureRejected(`jwks_uri ${as.jwks_uri} is not https`);

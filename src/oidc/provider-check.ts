@@ -5,7 +5,7 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { ConnectionSettings } from './connection-store.ts';
 import { insecureAllowed } from './issuer-url.ts';
-import { ACCEPTED_ID_TOKEN_ALGS } from './jwks.ts';
+import { ACCEPTED_ID_TOKEN_ALGS, HMAC_ID_TOKEN_ALGS } from './jwks.ts';
 import { describe, discover } from './provider.ts';
 
 /** The outcome of checking a provider: what was found, and problems that would break sign-in. */
@@ -31,18 +31,31 @@ async function fetchKeys(uri: string, localDev: boolean): Promise<ProviderReport
   return keys.filter((k) => k.use === undefined || k.use === 'sig').map((k) => ({ kid: k.kid ?? null, kty: k.kty, alg: k.alg ?? null }));
 }
 
+/** The ID token algs the provider may use (RS256 when it does not say, OIDC Discovery §3). */
+function idTokenAlgs(as: AuthorizationServer): string[] {
+  return as.id_token_signing_alg_values_supported ?? ['RS256'];
+}
+
+/** Whether the provider may sign ID tokens with a published key; one signing only with the client secret needs no JWKS. */
+function signsWithKeys(as: AuthorizationServer): boolean {
+  return idTokenAlgs(as).some((a) => (ACCEPTED_ID_TOKEN_ALGS as readonly string[]).includes(a));
+}
+
 function capabilityProblems(as: AuthorizationServer, settings: ConnectionSettings): { problems: string[]; notes: string[] } {
   const problems: string[] = [];
   const notes: string[] = [];
   if (!as.authorization_endpoint) problems.push('no authorization_endpoint');
   if (!as.token_endpoint) problems.push('no token_endpoint');
-  if (!as.jwks_uri) problems.push('no jwks_uri');
   const authMethods = as.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
   if (!authMethods.includes(settings.tokenAuthMethod)) problems.push(`token endpoint does not list ${settings.tokenAuthMethod} (it offers ${authMethods.join(', ')})`);
   const pkce = as.code_challenge_methods_supported;
   if (pkce && !pkce.includes('S256')) problems.push('PKCE S256 is not supported');
-  const algs = as.id_token_signing_alg_values_supported ?? ['RS256'];
-  if (!algs.some((a) => (ACCEPTED_ID_TOKEN_ALGS as readonly string[]).includes(a))) problems.push(`no asymmetric ID token algorithm among ${algs.join(', ')}`);
+  const algs = idTokenAlgs(as);
+  const hmac = algs.some((a) => (HMAC_ID_TOKEN_ALGS as readonly string[]).includes(a));
+  if (!signsWithKeys(as) && !(hmac && settings.hmacIdTokens)) {
+    problems.push(`no ${settings.hmacIdTokens ? 'asymmetric or HMAC' : 'asymmetric'} ID token algorithm among ${algs.join(', ')}${hmac ? ' (HMAC-signed ID tokens need --hmac-id-tokens on)' : ''}`);
+  }
+  if (!as.jwks_uri && signsWithKeys(as)) problems.push('no jwks_uri');
   const scopes = as.scopes_supported;
   const missing = scopes ? settings.scopes.split(' ').filter((s) => !scopes.includes(s)) : [];
   if (missing.length) notes.push(`scopes not announced by the provider: ${missing.join(', ')} (Okta's org server has no "groups" scope: use the app's groups claim filter)`);
@@ -76,7 +89,7 @@ export async function checkProvider(settings: ConnectionSettings, localDev: bool
   if (as.jwks_uri) {
     try {
       report.signingKeys = await fetchKeys(as.jwks_uri, localDev);
-      if (report.signingKeys.length === 0) report.problems.push('the JWKS holds no signing keys');
+      if (report.signingKeys.length === 0 && signsWithKeys(as)) report.problems.push('the JWKS holds no signing keys');
     } catch (err) {
       report.problems.push(describe(err));
     }

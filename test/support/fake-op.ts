@@ -31,6 +31,8 @@ export interface FakeOpKnobs {
     kid?: string | null;
     /** `unpublished`: a key whose public half is not in the JWKS (a forged signature). */
     signWith?: 'current' | 'unpublished';
+    /** The secret an HS256 token is signed with (default: the client secret, as OIDC Core §10.1 says). */
+    hmacSecret?: string;
   };
   /** Userinfo overrides (claim values; null removes). */
   userinfo?: Record<string, unknown>;
@@ -114,7 +116,7 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
     const alg = s.knobs.idToken?.alg ?? 'RS256';
     if (alg === 'none') return `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify(claims))}.`;
     if (alg === 'HS256') {
-      return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(s.knobs.clientSecret ?? 'fake-secret'));
+      return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(s.knobs.idToken?.hmacSecret ?? s.knobs.clientSecret ?? 'fake-secret'));
     }
     const current = s.keys[s.keys.length - 1]!;
     const key = s.knobs.idToken?.signWith === 'unpublished' ? s.unpublished : current;

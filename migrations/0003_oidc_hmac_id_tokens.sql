@@ -1,0 +1,1 @@
+ALTER TABLE `oidc_connections` ADD `hmac_id_tokens` integer DEFAULT false NOT NULL;
