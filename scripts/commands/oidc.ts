@@ -1,6 +1,7 @@
 /** `oidc set|show|test`: a tenant's OpenID Provider connection and the values its Okta admin pastes. */
 import { readFileSync } from 'node:fs';
 import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate, type TokenAuthMethod } from '../../src/oidc/connection-store.ts';
+import { frontChannelLogoutPath } from '../../src/oidc/frontchannel-logout.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
 import { setSessionTimeouts } from '../../src/sessions/session-settings.ts';
 import { requireTenant } from '../../src/tenants/tenant-store.ts';
@@ -16,6 +17,9 @@ export function oktaAppValues(ctx: CliContext, slug: string) {
     signInRedirectUri: `${ctx.publicBaseUrl}/auth/callback`,
     signOutRedirectUri: `${ctx.publicBaseUrl}/auth/logged-out`,
     initiateLoginUri: `${ctx.publicBaseUrl}/auth/${slug}/initiate`,
+    // Front-Channel Logout 1.0; we require `sid` (frontchannel_logout_session_required), so Okta must include the session ID.
+    frontChannelLogoutUri: `${ctx.publicBaseUrl}${frontChannelLogoutPath(slug)}`,
+    frontChannelLogoutSessionRequired: 'yes (include the session ID: iss and sid)',
     loginInitiatedBy: 'Either Okta or App',
     loginFlow: 'Redirect to app to initiate login (OIDC Compliant)',
     userSignInUrl: `${ctx.publicBaseUrl}/auth/${slug}/login`,

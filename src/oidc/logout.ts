@@ -5,7 +5,7 @@
  */
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { deleteSession, peekSession } from '../sessions/session-store.ts';
+import { deleteSession } from '../sessions/session-store.ts';
 import { auditInsert } from './audit.ts';
 import { loadSignInSetup } from './connection-store.ts';
 import { insecureAllowed, isLocalDev } from './issuer-url.ts';
@@ -21,8 +21,8 @@ export const LOGGED_OUT_PATH = '/auth/logged-out';
 export async function endSession(env: Env, sessionId: string | undefined, origin: string): Promise<string> {
   const loggedOut = origin + LOGGED_OUT_PATH;
   if (!sessionId) return loggedOut;
-  const record = await peekSession(env.SESSIONS, sessionId);
-  await deleteSession(env.SESSIONS, sessionId);
+  // Also drops the session from its sid index, so a later front-channel logout for it finds nothing.
+  const record = await deleteSession(env.SESSIONS, sessionId);
   if (!record) return loggedOut;
   const db = database(env.DB);
   await auditInsert(db, { tenantId: record.tenantId, actor: 'oidc', action: 'signout', resourceType: 'User', resourceId: record.userId, outcome: 'success' }).run();

@@ -1,4 +1,4 @@
-/** The two small HTML pages of sign-in that are not errors: the email prompt and "signed out". */
+/** The small HTML pages of sign-in that are not errors: the email prompt, "signed out", and the front-channel logout answer. */
 import { html } from 'hono/html';
 
 const STYLE = 'font-family:system-ui;max-width:36rem;margin:4rem auto';
@@ -15,4 +15,9 @@ export function emailPromptPage(returnTo: string) {
 export function signedOutPage() {
   return html`<!doctype html><meta charset="utf-8"><title>Signed out</title>
 <body style="${STYLE}"><h1>You are signed out</h1><p><a href="/auth/login">Sign in again</a></p></body>`;
+}
+
+/** The provider's hidden iframe gets next to nothing (Front-Channel Logout 1.0 §2); the reference matches the log line. */
+export function frontChannelLogoutPage(reference: string) {
+  return html`<!doctype html><meta charset="utf-8"><title>Signed out</title><p>Reference: <code>${reference}</code></p>`;
 }

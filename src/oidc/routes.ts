@@ -17,11 +17,12 @@ import { initiatingIssuerMatches } from './issuer-url.ts';
 import { tenantSlugForEmail } from './domain-store.ts';
 import { requireConnection, startLogin } from './login.ts';
 import { loginCookieName } from './login-state.ts';
+import { frontChannelHeaders, frontChannelLogout, MAX_SID_LENGTH } from './frontchannel-logout.ts';
 import { endSession } from './logout.ts';
 import { limitSignInStarts } from './rate-limit.ts';
 import { safeReturnTo, safeTargetLink } from './return-to.ts';
 import { isSameOriginPost } from './same-origin.ts';
-import { emailPromptPage, signedOutPage } from './pages.ts';
+import { emailPromptPage, frontChannelLogoutPage, signedOutPage } from './pages.ts';
 
 type AuthContext = Context<{ Bindings: Env }>;
 
@@ -35,6 +36,7 @@ const loginQuery = z.object({ return_to: optionalText, login_hint: z.string().ma
 const initiateQuery = z.object({ iss: z.string().min(1).max(2048), login_hint: z.string().max(320).optional(), target_link_uri: optionalText });
 const emailQuery = z.object({ email: z.string().max(320).optional(), return_to: optionalText });
 const callbackQuery = z.object({ state: z.string().min(1).max(512) }).loose();
+const frontChannelQuery = z.object({ iss: z.string().min(1).max(2048), sid: z.string().min(1).max(MAX_SID_LENGTH) });
 
 const origin = (c: AuthContext) => new URL(c.req.url).origin;
 
@@ -57,7 +59,8 @@ async function redirectToProvider(c: AuthContext, setup: SignInSetup, returnTo: 
 export const authRoutes = new Hono<{ Bindings: Env }>()
   .use(async (c, next) => {
     await next();
-    c.header('cache-control', 'no-store');
+    // A route with its own rule keeps it (front-channel logout sends `no-cache, no-store` as its spec asks).
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
     c.header('referrer-policy', 'no-referrer');
   })
 
@@ -99,6 +102,12 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
   })
 
   .get('/logged-out', (c) => c.html(signedOutPage()))
+
+  // Front-Channel Logout 1.0: the provider's hidden iframe (no cookie comes along); a 400 without iss or sid.
+  .get('/:tenant/frontchannel-logout', zValidator('query', frontChannelQuery, oidcHook), async (c) => {
+    const outcome = await frontChannelLogout(c.env, c.req.param('tenant'), c.req.valid('query'));
+    return c.html(frontChannelLogoutPage(outcome.reference), 200, frontChannelHeaders(outcome.frameAncestor));
+  })
 
   .get('/:tenant/login', zValidator('query', loginQuery, oidcHook), async (c) => {
     const { return_to, login_hint } = c.req.valid('query');

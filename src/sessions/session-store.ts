@@ -2,9 +2,11 @@
  * Sign-in sessions in KV. The browser holds a 256-bit random id; KV is keyed by its SHA-256, so a
  * dump of the namespace holds no usable session. Each session has an idle and an absolute timeout
  * (the tenant's); KV's own expiry removes it at the earlier of the two, and every read checks both
- * because KV reads may be up to a minute stale.
+ * because KV reads may be up to a minute stale. A session whose ID token had a `sid` is also
+ * indexed by it (sid-index.ts), for logout by the provider.
  */
 import { base64url } from 'jose';
+import { indexSession, takeIndexedSessions, unindexSession, type ProviderSession } from './sid-index.ts';
 
 const KEY_PREFIX = 'session:';
 /** KV refuses expirations sooner than this. */
@@ -23,6 +25,8 @@ export interface SessionRecord {
   claimGroups: string[];
   /** For RP-initiated logout's `id_token_hint`. */
   idToken: string | undefined;
+  /** The ID token's `sid` (Front-Channel Logout 1.0 §3), when the provider sent one: it can end the session. */
+  sid?: string;
   /** Epoch milliseconds. */
   createdAt: number;
   lastSeenAt: number;
@@ -59,8 +63,15 @@ export async function createSession(
 ): Promise<{ sessionId: string; record: SessionRecord }> {
   const sessionId = newSessionId();
   const record: SessionRecord = { ...fields, createdAt: nowMs, lastSeenAt: nowMs, idleSeconds: timeouts.idleSeconds, absoluteExpiresAt: nowMs + timeouts.absoluteSeconds * 1000 };
-  await put(kv, await kvKey(sessionId), record, nowMs);
+  const key = await kvKey(sessionId);
+  await put(kv, key, record, nowMs);
+  const at = providerSession(record);
+  if (at) await indexSession(kv, at, key, record.absoluteExpiresAt, nowMs);
   return { sessionId, record };
+}
+
+function providerSession(record: SessionRecord): ProviderSession | undefined {
+  return record.sid === undefined ? undefined : { tenantId: record.tenantId, issuer: record.issuer, sid: record.sid };
 }
 
 /**
@@ -82,12 +93,25 @@ export async function useSession(kv: KVNamespace, sessionId: string, nowMs = Dat
   return touched;
 }
 
-/** The session without touching it (for logout's id_token_hint). */
-export async function peekSession(kv: KVNamespace, sessionId: string): Promise<SessionRecord | undefined> {
-  return (await kv.get<SessionRecord>(await kvKey(sessionId), 'json')) ?? undefined;
+/** Ends the session (and drops it from the sid index); returns what it was, for logout's id_token_hint. */
+export async function deleteSession(kv: KVNamespace, sessionId: string, nowMs = Date.now()): Promise<SessionRecord | undefined> {
+  const key = await kvKey(sessionId);
+  const record = (await kv.get<SessionRecord>(key, 'json')) ?? undefined;
+  await kv.delete(key);
+  const at = record && providerSession(record);
+  if (at) await unindexSession(kv, at, key, nowMs);
+  return record;
 }
 
-/** Ends the session. */
-export async function deleteSession(kv: KVNamespace, sessionId: string): Promise<void> {
-  await kv.delete(await kvKey(sessionId));
+/** Ends every session signed in under provider session `at` (Front-Channel Logout 1.0 §2); returns the ones that were still live. */
+export async function deleteProviderSessions(kv: KVNamespace, at: ProviderSession, nowMs = Date.now()): Promise<SessionRecord[]> {
+  const keys = await takeIndexedSessions(kv, at);
+  const records = await Promise.all(
+    keys.map(async (key) => {
+      const record = await kv.get<SessionRecord>(key, 'json');
+      if (record) await kv.delete(key);
+      return record;
+    }),
+  );
+  return records.filter((r): r is SessionRecord => r !== null && sessionExpiresAt(r) > nowMs);
 }

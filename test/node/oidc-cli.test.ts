@@ -42,6 +42,7 @@ describe('oidc commands', () => {
     expect(set.stdout).not.toContain(secret);
     expect(set.stdout).toMatch(/signInRedirectUri:\s+http:\/\/127\.0\.0\.1:8787\/auth\/callback/);
     expect(set.stdout).toMatch(/initiateLoginUri:\s+http:\/\/127\.0\.0\.1:8787\/auth\/okta-co\/initiate/);
+    expect(set.stdout).toMatch(/frontChannelLogoutUri:\s+http:\/\/127\.0\.0\.1:8787\/auth\/okta-co\/frontchannel-logout/);
     expect(set.stdout).toMatch(/Either Okta or App/);
     const shown = await json('oidc', 'show', 'okta-co');
     expect(JSON.stringify(shown)).not.toContain(secret);

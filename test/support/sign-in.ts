@@ -157,11 +157,11 @@ export async function fakeTenant(scenario: FakeScenario, options: { jit?: boolea
   return {
     ...t,
     jar,
-    /** Login → provider → callback; returns the callback's response (and the callback URL for replays). */
-    async signIn(returnTo = '/home'): Promise<{ response: Response; callbackUrl: string }> {
-      const start = await app(jar, `/auth/${t.slug}/login?return_to=${encodeURIComponent(returnTo)}`);
+    /** Login → provider → callback in `browser` (default: the tenant's jar); returns the callback's response (and the callback URL for replays). */
+    async signIn(returnTo = '/home', browser = jar): Promise<{ response: Response; callbackUrl: string }> {
+      const start = await app(browser, `/auth/${t.slug}/login?return_to=${encodeURIComponent(returnTo)}`);
       const callbackUrl = await fakeAuthorize(location(start));
-      return { response: await app(jar, callbackUrl), callbackUrl };
+      return { response: await app(browser, callbackUrl), callbackUrl };
     },
   };
 }
