@@ -128,10 +128,12 @@ describe('sign-in by email domain', () => {
     expect(await response.text()).toMatch(/No organization uses single sign-on/);
   });
 
-  it('asks for an email when none is given', async () => {
+  it('asks for an email when none is given, on a page no other site may frame', async () => {
     const response = await app(new CookieJar(), '/auth/login');
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/name="email"/);
+    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
   });
 });
 
@@ -145,6 +147,8 @@ it('rate-limits sign-in starts per client IP and tenant', async () => {
   expect((await app(new CookieJar(), `/auth/${t.slug}/login`, { headers: { 'cf-connecting-ip': '203.0.113.8' } })).status).toBe(302);
 });
 
-it('answers unknown tenants and tenants without SSO with a 404 page', async () => {
-  expect((await app(new CookieJar(), '/auth/no-such-tenant/login')).status).toBe(404);
+it('answers unknown tenants and tenants without SSO with a 404 page, not framable', async () => {
+  const response = await app(new CookieJar(), '/auth/no-such-tenant/login');
+  expect(response.status).toBe(404);
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
 });

@@ -1,6 +1,7 @@
 /**
  * The sign-in routes under `/auth`: parse, resolve the tenant, call the OIDC functions, set
- * cookies and redirect. Every answer is `no-store` and sends no Referer (codes travel in URLs).
+ * cookies and redirect. Every answer is `no-store`, sends no Referer (codes travel in URLs) and
+ * may not be framed (no clickjacking of sign-in or sign-out) unless its route says who may.
  */
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
@@ -62,6 +63,11 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     // A route with its own rule keeps it (front-channel logout sends `no-cache, no-store` as its spec asks).
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
     c.header('referrer-policy', 'no-referrer');
+    // Front-channel logout names the one origin that may frame it; every other answer, nobody.
+    if (!c.res.headers.has('content-security-policy')) {
+      c.header('content-security-policy', "frame-ancestors 'none'");
+      c.header('x-frame-options', 'DENY');
+    }
   })
 
   // Home-realm discovery: the tenant whose verified domain the email has.
