@@ -45,7 +45,11 @@ const startsWith = (keys: readonly string[], prefix: readonly string[]): boolean
 
 type Rule = (definition: AttributeDefinition, keys: readonly string[]) => boolean;
 
+/** Neither list given: what `returned` says by itself. One function for every such request. */
+const defaultRule: Rule = (definition) => definition.returned === 'always' || definition.returned === 'default';
+
 function listRule(resourceType: ResourceTypeDefinition, projection: Projection): Rule {
+  if (projection.attributes === undefined && projection.excludedAttributes === undefined) return defaultRule;
   const asked = projection.attributes === undefined ? [] : parseAttributeList(resourceType, projection.attributes);
   if (asked.length > 0) {
     return (definition, keys) => {
@@ -63,32 +67,82 @@ function listRule(resourceType: ResourceTypeDefinition, projection: Projection):
   };
 }
 
-function projectComplex(definition: AttributeDefinition, value: unknown, keys: readonly string[], rule: Rule): JsonObject | undefined {
-  if (!isObject(value)) return undefined;
-  const out: JsonObject = {};
-  for (const sub of definition.subAttributes ?? []) {
-    if (value[sub.name] !== undefined && rule(sub, [...keys, sub.name])) out[sub.name] = value[sub.name];
-  }
-  return Object.keys(out).length ? out : undefined;
+/** An attribute with its canonical keys from the resource root, and its sub-attributes likewise. */
+interface Planned {
+  definition: AttributeDefinition;
+  keys: readonly string[];
+  subs: readonly Planned[];
 }
 
-function projectAttribute(definition: AttributeDefinition, value: unknown, keys: readonly string[], rule: Rule): unknown {
-  if (value === undefined || !rule(definition, keys)) return undefined;
+/** A resource type's attributes in response order, keys computed once per isolate rather than per resource. */
+interface Plan {
+  core: readonly Planned[];
+  extensions: readonly { id: string; attributes: readonly Planned[] }[];
+  meta: readonly Planned[];
+}
+
+const plans = new WeakMap<ResourceTypeDefinition, Plan>();
+
+function planned(attributes: readonly AttributeDefinition[], prefix: readonly string[]): Planned[] {
+  return attributes.map((definition) => {
+    const keys = [...prefix, definition.name];
+    return { definition, keys, subs: planned(definition.subAttributes ?? [], keys) };
+  });
+}
+
+function planOf(resourceType: ResourceTypeDefinition): Plan {
+  let plan = plans.get(resourceType);
+  if (!plan) {
+    plan = {
+      core: planned([ID_ATTRIBUTE, EXTERNAL_ID_ATTRIBUTE, ...resourceType.schema.attributes], []),
+      extensions: resourceType.schemaExtensions.map(({ schema }) => ({ id: schema.id, attributes: planned(schema.attributes, [schema.id]) })),
+      meta: planned([META_ATTRIBUTE], []),
+    };
+    plans.set(resourceType, plan);
+  }
+  return plan;
+}
+
+function projectComplex(attribute: Planned, value: unknown, rule: Rule): JsonObject | undefined {
+  if (!isObject(value)) return undefined;
+  const out: JsonObject = {};
+  let kept = false;
+  for (const sub of attribute.subs) {
+    const name = sub.definition.name;
+    if (value[name] !== undefined && rule(sub.definition, sub.keys)) {
+      out[name] = value[name];
+      kept = true;
+    }
+  }
+  return kept ? out : undefined;
+}
+
+function projectAttribute(attribute: Planned, value: unknown, rule: Rule): unknown {
+  const { definition } = attribute;
+  if (value === undefined || !rule(definition, attribute.keys)) return undefined;
   if (definition.type !== 'complex') return value;
-  if (!definition.multiValued) return projectComplex(definition, value, keys, rule);
+  if (!definition.multiValued) return projectComplex(attribute, value, rule);
   if (!Array.isArray(value)) return undefined;
-  const elements = value.map((element) => projectComplex(definition, element, keys, rule)).filter((e) => e !== undefined);
+  const elements: JsonObject[] = [];
+  for (const element of value) {
+    const projected = projectComplex(attribute, element, rule);
+    if (projected !== undefined) elements.push(projected);
+  }
   // An empty list the caller computed (`members: []`) stays; elements emptied by projection go.
   return elements.length || value.length === 0 ? elements : undefined;
 }
 
-function projectBlock(attributes: readonly AttributeDefinition[], source: JsonObject, prefix: readonly string[], rule: Rule): JsonObject {
-  const out: JsonObject = {};
-  for (const definition of attributes) {
-    const value = projectAttribute(definition, source[definition.name], [...prefix, definition.name], rule);
-    if (value !== undefined) out[definition.name] = value;
+/** Projects `attributes` of `source` into `out`; whether any was kept. */
+function projectBlock(attributes: readonly Planned[], source: JsonObject, rule: Rule, out: JsonObject): boolean {
+  let kept = false;
+  for (const attribute of attributes) {
+    const value = projectAttribute(attribute, source[attribute.definition.name], rule);
+    if (value !== undefined) {
+      out[attribute.definition.name] = value;
+      kept = true;
+    }
   }
-  return out;
+  return kept;
 }
 
 /**
@@ -97,15 +151,17 @@ function projectBlock(attributes: readonly AttributeDefinition[], source: JsonOb
  */
 export function projectResource(resourceType: ResourceTypeDefinition, resource: JsonObject, projection: Projection = {}): JsonObject {
   const rule = listRule(resourceType, projection);
+  const plan = planOf(resourceType);
   const out: JsonObject = { schemas: resource.schemas };
-  Object.assign(out, projectBlock([ID_ATTRIBUTE, EXTERNAL_ID_ATTRIBUTE, ...resourceType.schema.attributes], resource, [], rule));
-  for (const { schema } of resourceType.schemaExtensions) {
-    const block = resource[schema.id];
+  projectBlock(plan.core, resource, rule, out);
+  for (const extension of plan.extensions) {
+    const block = resource[extension.id];
     // The block goes when none of its attributes survives (which also covers excluding the URN itself).
-    const projected = isObject(block) ? projectBlock(schema.attributes, block, [schema.id], rule) : {};
-    if (Object.keys(projected).length) out[schema.id] = projected;
+    const projected: JsonObject = {};
+    if (isObject(block) && projectBlock(extension.attributes, block, rule, projected)) out[extension.id] = projected;
   }
-  return Object.assign(out, projectBlock([META_ATTRIBUTE], resource, [], rule));
+  projectBlock(plan.meta, resource, rule, out);
+  return out;
 }
 
 /** Whether the projection returns the top-level attribute `name`, so callers can skip computing `members` or `groups`. */
