@@ -5,14 +5,14 @@
  * `page_buckets` (page-buckets.ts), so page N costs what page 1 costs. Filtered and `sortBy` pages
  * whose start is not remembered still take an OFFSET, which grows with the page's position.
  */
-import { and, asc, count as countRows, desc, eq, gt, type SQL } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
+import { and, asc, count as countRows, desc, eq, getTableColumns, gt, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
 import { groups, tenants, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
 import { filterToSql, sortColumn } from '../filter/to-sql.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
+import { batchCompiled, compileSelect, parameterized, renderFragment, type CompiledSelect, type SelectedFields } from './compiled-select.ts';
 import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
 
@@ -38,14 +38,63 @@ export interface Page<Row> {
   rows: Row[];
 }
 
-/** A statement that answers something about a page's rows, given the SQL selecting their ids. */
-export type Alongside<R> = (pageIds: SQL) => BatchItem<'sqlite'> & PromiseLike<R>;
+/** A statement that answers something about a page's rows, given the SQL selecting their ids; `name` tells it apart in the statement cache. */
+export interface Alongside<R> {
+  name: string;
+  /** What `query` selects, in order. */
+  fields: SelectedFields;
+  query(db: Database, pageIds: SQL, tenantId: Placeholder): { toSQL(): { sql: string; params: unknown[] } };
+  /** Only carries the row type. */
+  readonly row?: R;
+}
+
+/** How a page finds its first row: past a remembered `seq`, through `page_buckets`, or by OFFSET. */
+type PageMode = 'seek' | 'bucket' | 'offset';
+
+/** A list's batch compiled: the count, the page, and what rides along. */
+type ListStatements = readonly CompiledSelect<unknown>[];
+
+/** Compiled batches by shape (resource type, mode, order, filter text, alongside); values are bound per request. */
+const shapes = new Map<string, ListStatements>();
+const MAX_SHAPES = 512;
+
+/** `count(*)`, decoded as drizzle's `count()` decodes it. */
+const COUNT_DECODER = { mapFromDriverValue: Number };
+
+const P = {
+  tenantId: sql.placeholder('tenantId'),
+  after: sql.placeholder('after'),
+  startIndex: sql.placeholder('startIndex'),
+  count: sql.placeholder('count'),
+  offset: sql.placeholder('offset'),
+};
+
+/** Builds a shape's statements with drizzle, with placeholders for every per-request value. */
+function compileShape(db: Database, resourceType: ResourceTypeDefinition, table: ResourceTable, mode: PageMode, query: ListQuery, filter: SQL | undefined, alongside: Alongside<unknown> | undefined): ListStatements {
+  const where = and(eq(table.tenantId, P.tenantId), filter)!;
+  const counter = table === users ? tenants.userCount : tenants.groupCount;
+  const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: counter }).from(tenants).where(eq(tenants.id, P.tenantId));
+  const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
+  const pageOf = <Q extends SQLiteSelect>(q: Q) =>
+    mode === 'seek'
+      ? q.where(and(where, gt(table.seq, P.after))).orderBy(...order).limit(P.count)
+      : mode === 'bucket'
+        ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
+        : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
+  const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
+  const statements = [compileSelect(count, { n: filter ? COUNT_DECODER : counter }), compileSelect(page, getTableColumns(table as ResourceTable))];
+  if (alongside) {
+    const pageIds = pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
+    statements.push(compileSelect(alongside.query(db, pageIds.getSQL(), P.tenantId), alongside.fields));
+  }
+  return statements;
+}
 
 /**
  * Rows `startIndex … startIndex+count-1` of the tenant's resources matching `query.filter`, in
  * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered). The
  * count, the page and `alongside` (e.g. the page's users' groups, given the page's ids as a
- * subquery) go to D1 as one batch: one round trip.
+ * subquery) go to D1 as one batch: one round trip. The batch's SQL is compiled once per shape.
  */
 export async function listPage<T extends ResourceTable, R = never>(
   db: Database,
@@ -54,34 +103,33 @@ export async function listPage<T extends ResourceTable, R = never>(
   table: T,
   query: ListQuery,
   alongside?: Alongside<R>,
-): Promise<Page<T['$inferSelect']> & { alongside?: R }> {
-  const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : filterToSql(resourceType, parseFilter(query.filter), tenantId);
-  const where = and(eq(table.tenantId, tenantId), filter)!;
-  const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: table === users ? tenants.userCount : tenants.groupCount }).from(tenants).where(eq(tenants.id, tenantId));
-
+): Promise<Page<T['$inferSelect']> & { alongside?: R[] }> {
+  const filterSql = query.filter === undefined || query.filter.trim() === '' ? undefined : filterToSql(resourceType, parseFilter(query.filter), tenantId);
+  const filter = filterSql && renderFragment(filterSql);
   const seekKey = `${tenantId}|${resourceType.name}|${query.filter ?? ''}`;
   const after = query.sortBy !== undefined ? undefined : query.startIndex === 1 ? 0 : pageEnds.get(`${seekKey}|${query.startIndex}`);
-  const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
   // Sequential pages in default order seek past the last page's `seq`; other unfiltered default-order
   // pages start from their bucket; filtered or sorted ones take the offset.
-  const bucketed = after === undefined && query.sortBy === undefined && !filter;
-  const pageOf = <Q extends SQLiteSelect>(q: Q) =>
-    after !== undefined
-      ? q.where(and(where, gt(table.seq, after))).orderBy(...order).limit(query.count)
-      : bucketed
-        ? q.where(and(where, positionedPage(table, tenantId, table === users ? 'User' : 'Group', query.startIndex, query.count))).orderBy(...order).limit(query.count)
-        : q.where(where).orderBy(...order).limit(query.count).offset(query.startIndex - 1);
-  const page = () => pageOf(db.select().from(table as ResourceTable).$dynamic());
-  const pageIds = () => pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
-  const statements = [count, page()] as const;
-  const [[counted], found, extra] = alongside
-    ? await db.batch([...statements, alongside(pageIds().getSQL())])
-    : [...(await db.batch(statements)), undefined];
-  const totalResults = counted?.n ?? 0;
+  const mode: PageMode = after !== undefined ? 'seek' : query.sortBy === undefined && !filter ? 'bucket' : 'offset';
+
+  // The filter's values become placeholders; a filter whose text cannot be split keeps them, and its key says so.
+  const filterTemplate = filter && parameterized(filter, 'f');
+  const values: Record<string, unknown> = { tenantId, after, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1 };
+  if (filterTemplate) filter!.params.forEach((value, i) => (values[`f${i}`] = value));
+  const filterKey = filter ? (filterTemplate ? filter.sql : `${filter.sql}\u0000${JSON.stringify(filter.params)}`) : '';
+  const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', alongside?.name ?? '', filterKey].join('\u0000');
+  let statements = shapes.get(key);
+  if (!statements) {
+    statements = compileShape(db, resourceType, table, mode, query, filterTemplate ?? filterSql, alongside as Alongside<unknown> | undefined);
+    if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value!);
+    shapes.set(key, statements);
+  }
+
+  const [counted, found, extra] = await batchCompiled(db.$client, statements, values);
+  const totalResults = (counted?.[0] as { n: number } | undefined)?.n ?? 0;
   if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
   const rows = found as T['$inferSelect'][];
   const last = rows.at(-1);
   if (query.sortBy === undefined && last && rows.length === query.count) rememberPageEnd(`${seekKey}|${query.startIndex + query.count}`, last.seq);
-  return { totalResults, rows, ...(extra === undefined ? {} : { alongside: extra as R }) };
+  return { totalResults, rows, ...(extra === undefined ? {} : { alongside: extra as R[] }) };
 }
-

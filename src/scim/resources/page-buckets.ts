@@ -4,7 +4,7 @@
  * start no isolate remembers finds its bucket by a running sum over those counts and skips fewer
  * than 1,024 rows inside it, so page 1,000 costs what page 1 costs (no OFFSET scan of the tenant).
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { pageBuckets, type groups, type users } from '../../db/schema.ts';
 
@@ -39,11 +39,11 @@ export function countDeleted(db: Database, tenantId: string, resourceType: Bucke
  * fewer than 1,024 within it along the `(tenant_id, seq)` index. One statement, no round trip of
  * its own. Only for unfiltered lists: buckets count every row of the tenant.
  */
-export function positionedPage(table: ResourceTable, tenantId: string, resourceType: BucketResource, startIndex: number, count: number): SQL {
+export function positionedPage(table: ResourceTable, tenantId: string | Placeholder, resourceType: BucketResource, startIndex: number | Placeholder, count: number | Placeholder): SQL {
   const target = sql`SELECT "bucket", "total" - "count" AS "before"
     FROM (SELECT "bucket", "count", SUM("count") OVER (ORDER BY "bucket") AS "total" FROM ${pageBuckets} WHERE "tenant_id" = ${tenantId} AND "resource_type" = ${resourceType})
     WHERE "total" >= ${startIndex} ORDER BY "bucket" LIMIT 1`;
   return sql`${table.seq} IN (WITH "target" AS (${target})
     SELECT ${table.seq} FROM ${table} WHERE ${table.tenantId} = ${tenantId} AND ${table.seq} >= (SELECT "bucket" << ${bits} FROM "target")
-    ORDER BY ${table.seq} LIMIT ${count} OFFSET ${startIndex - 1} - IFNULL((SELECT "before" FROM "target"), 0))`;
+    ORDER BY ${table.seq} LIMIT ${count} OFFSET ${startIndex} - 1 - IFNULL((SELECT "before" FROM "target"), 0))`;
 }

@@ -22,7 +22,7 @@ import { ifNoneMatchHits } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { writeAsCaller } from '../write-as-caller.ts';
 import type { WrittenUser } from './user-writes.ts';
-import { findUserRow, groupRefsByUser, groupsOfUsers, userGroupsQuery, type UserGroupRef, type UserRow } from './user-rows.ts';
+import { findUserRow, groupRefsByUser, groupsOfUsers, pageUserGroups, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 
@@ -44,7 +44,7 @@ async function list(c: ScimContext, query: ListQuery): Promise<Response> {
   const db = c.get('caller').db;
   const tenantId = c.get('caller').tenant.id;
   // The page's users' groups come in the page's own D1 batch.
-  const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query, (ids) => userGroupsQuery(db, tenantId, ids));
+  const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query, pageUserGroups);
   const groups = groupRefsByUser(page.rows.map((r) => r.id), page.alongside ?? []);
   const resources = await renderUsers(db, tenantId, page.rows, scimBaseUrl(c), projectionOf(query), groups);
   return scimJson(listResponse(resources, page.totalResults, query.startIndex));

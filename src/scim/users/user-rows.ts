@@ -1,9 +1,10 @@
 /** Users as stored in D1, and the derived rows and columns kept beside the resource JSON. */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { foldCase } from '../filter/fold-case.ts';
 import type { JsonObject } from '../resource/json.ts';
+import type { Alongside } from '../resources/list.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -52,17 +53,26 @@ export function emailRows(tenantId: string, userId: string, data: JsonObject): (
     }));
 }
 
+const USER_GROUP_FIELDS = { userId: groupMembers.userId, groupId: groups.id, display: groups.displayName };
+
 /** The query for the `groups` of the users `userIds` lists, or selects (a subquery's SQL). */
-export function userGroupsQuery(db: Database, tenantId: string, userIds: string[] | SQL) {
+export function userGroupsQuery(db: Database, tenantId: string | Placeholder, userIds: string[] | SQL) {
   // One JSON parameter, not one per id: D1 allows at most 100 bound parameters a statement.
   const ids = Array.isArray(userIds) ? sql`(SELECT value FROM json_each(${JSON.stringify(userIds)}))` : sql`(${userIds})`;
   return db
-    .select({ userId: groupMembers.userId, groupId: groups.id, display: groups.displayName })
+    .select(USER_GROUP_FIELDS)
     .from(groupMembers)
     .innerJoin(groups, eq(groups.id, groupMembers.groupId))
     .where(and(eq(groupMembers.tenantId, tenantId), sql`${groupMembers.userId} IN ${ids}`))
     .orderBy(groups.displayName);
 }
+
+/** A user list page's users' groups, in the page's own batch (`listPage`). */
+export const pageUserGroups: Alongside<Awaited<ReturnType<typeof userGroupsQuery>>[number]> = {
+  name: 'user-groups',
+  fields: USER_GROUP_FIELDS,
+  query: (db, pageIds, tenantId) => userGroupsQuery(db, tenantId, pageIds),
+};
 
 /** The rows of `userGroupsQuery` as each user's `groups` attribute. */
 export function groupRefsByUser(userIds: string[], rows: Awaited<ReturnType<typeof userGroupsQuery>>): Map<string, UserGroupRef[]> {
