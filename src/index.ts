@@ -1,4 +1,4 @@
-/** The Worker: one Hono app for SCIM, sign-in and status, plus the tenant Durable Object class. */
+/** The Worker: one Hono app for SCIM, sign-in, self-service setup and status, plus the tenant Durable Object class. */
 import { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
 import type { Env } from './env.ts';
@@ -6,6 +6,7 @@ import { renderError } from './http/render-error.ts';
 import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
 import { scimRoutes } from './scim/routes.ts';
+import { setupRoutes } from './setup/routes.ts';
 
 export { TenantObject } from './tenants/tenant-object.ts';
 
@@ -14,6 +15,7 @@ const app = new Hono<{ Bindings: Env }>({ strict: false });
 app.get('/', (c) => c.json({ name: pkg.name, version: pkg.version, status: 'ok' }));
 app.route('/scim/v2', scimRoutes);
 app.route('/auth', authRoutes);
+app.route('/setup', setupRoutes);
 
 app.onError(renderError);
 app.notFound((c) => c.json({ error: 'not_found', path: new URL(c.req.url).pathname }, 404));

@@ -1,31 +1,16 @@
 /** `oidc set|show|test`: a tenant's OpenID Provider connection and the values its Okta admin pastes. */
 import { readFileSync } from 'node:fs';
 import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate, type TokenAuthMethod } from '../../src/oidc/connection-store.ts';
-import { frontChannelLogoutPath } from '../../src/oidc/frontchannel-logout.ts';
+import { oktaAppValues as appValues } from '../../src/oidc/okta-app-values.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
 import { setSessionTimeouts } from '../../src/sessions/session-settings.ts';
 import { requireTenant } from '../../src/tenants/tenant-store.ts';
-import { parseDuration } from '../../src/tenants/tokens.ts';
-import { CliError, keyValues, positional, stringFlag, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
-import { scimBaseUrl } from './tenants.ts';
+import { CliError, durationFlag, keyValues, positional, stringFlag, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
+
+/** The Okta app values at the CLI's public base URL. */
+const oktaAppValues = (ctx: CliContext, slug: string) => appValues(ctx.publicBaseUrl, slug);
 
 const AUTH_ALIASES: Record<string, TokenAuthMethod> = { basic: 'client_secret_basic', post: 'client_secret_post', none: 'none' };
-
-/** The URLs and choices for the Okta app (README "Set up Okta SSO" walks through where each goes). */
-export function oktaAppValues(ctx: CliContext, slug: string) {
-  return {
-    signInRedirectUri: `${ctx.publicBaseUrl}/auth/callback`,
-    signOutRedirectUri: `${ctx.publicBaseUrl}/auth/logged-out`,
-    initiateLoginUri: `${ctx.publicBaseUrl}/auth/${slug}/initiate`,
-    // Front-Channel Logout 1.0; we require `sid` (frontchannel_logout_session_required), so Okta must include the session ID.
-    frontChannelLogoutUri: `${ctx.publicBaseUrl}${frontChannelLogoutPath(slug)}`,
-    frontChannelLogoutSessionRequired: 'yes (include the session ID: iss and sid)',
-    loginInitiatedBy: 'Either Okta or App',
-    loginFlow: 'Redirect to app to initiate login (OIDC Compliant)',
-    userSignInUrl: `${ctx.publicBaseUrl}/auth/${slug}/login`,
-    scimBaseUrl: scimBaseUrl(ctx, { slug }),
-  };
-}
 
 function onOff(args: ParsedArgs, name: string): boolean | undefined {
   const value = stringFlag(args, name);
@@ -46,14 +31,6 @@ function authMethodFlag(args: ParsedArgs): TokenAuthMethod | undefined {
   const method = AUTH_ALIASES[value] ?? (TOKEN_AUTH_METHODS as readonly string[]).find((m) => m === value);
   if (!method) throw new CliError(`--token-auth takes basic, post or none (client_secret_basic, client_secret_post, none)`);
   return method as TokenAuthMethod;
-}
-
-function durationFlag(args: ParsedArgs, name: string): number | undefined {
-  const value = stringFlag(args, name);
-  if (value === undefined) return undefined;
-  const seconds = parseDuration(value);
-  if (seconds === undefined) throw new CliError(`--${name} "${value}" is not a duration like 30m, 8h or 1d`);
-  return seconds;
 }
 
 function connectionText(ctx: CliContext, slug: string, info: ConnectionInfo): string {

@@ -1,7 +1,6 @@
 /** `token create|list|revoke`: SCIM bearer tokens, shown once and stored only as hashes. */
 import { createScimToken, listScimTokens, revokeScimToken } from '../../src/tenants/tenant-store.ts';
-import { parseDuration } from '../../src/tenants/tokens.ts';
-import { CliError, keyValues, positional, stringFlag, table, type Command } from '../lib/command.ts';
+import { durationFlag, keyValues, positional, stringFlag, table, type Command } from '../lib/command.ts';
 import { scimBaseUrl } from './tenants.ts';
 
 export const tokenCommands: Command[] = [
@@ -11,10 +10,7 @@ export const tokenCommands: Command[] = [
     summary: 'issue a SCIM token (printed once)',
     async run(ctx, args) {
       const slug = positional(args, 0, 'slug');
-      const expiresIn = stringFlag(args, 'expires-in');
-      const seconds = expiresIn === undefined ? undefined : parseDuration(expiresIn);
-      if (expiresIn !== undefined && seconds === undefined) throw new CliError(`--expires-in "${expiresIn}" is not a duration like 90d, 12h, 30m or 3600s`);
-      const { info, token, tenant } = await createScimToken(ctx.db, slug, stringFlag(args, 'label') ?? 'default', seconds);
+      const { info, token, tenant } = await createScimToken(ctx.db, slug, stringFlag(args, 'label') ?? 'default', durationFlag(args, 'expires-in'));
       const json = { id: info.id, token, label: info.label, expiresAt: info.expiresAt, scimBaseUrl: scimBaseUrl(ctx, tenant), scimEnabled: tenant.scimEnabled };
       const warning = tenant.scimEnabled ? '' : `\n\nSCIM is disabled for ${slug}: npm run tenant -- scim enable ${slug}`;
       return { json, text: `${keyValues(json)}\n\nThe token is shown only this once: paste it into Okta/Entra now.${warning}` };

@@ -1,5 +1,6 @@
 /** The tenant CLI's command contract: every command module exports a list of these. */
 import type { Database } from '../../src/db/client.ts';
+import { parseDuration } from '../../src/tenants/tokens.ts';
 
 /** `positionals` in order; `--flag value` as a string, a bare `--flag` as true. */
 export interface ParsedArgs {
@@ -35,6 +36,15 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   const value = args.flags[name];
   if (value === true) throw new CliError(`--${name} needs a value`);
   return value;
+}
+
+/** Seconds in the flag's duration (`90d`, `8h`, `30m`, `3600s`), or undefined when absent; a CliError when it is not one. */
+export function durationFlag(args: ParsedArgs, name: string): number | undefined {
+  const value = stringFlag(args, name);
+  if (value === undefined) return undefined;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new CliError(`--${name} "${value}" is not a duration like 90d, 8h, 30m or 3600s`);
+  return seconds;
 }
 
 /** The positional at `index`, or a CliError naming what is missing. */

@@ -180,7 +180,25 @@ export const tenantDomains = sqliteTable(
   (t) => [index('tenant_domains_tenant').on(t.tenantId)],
 );
 
-/** Every write and sign-in: who (token id, `cli`, `oidc`), what, when, outcome. Never a secret. */
+/**
+ * Self-service setup links (src/setup): a key the operator hands to the tenant's IT admin, kept only
+ * as its SHA-256 hash; it opens that one tenant's setup page until it expires or is revoked.
+ */
+export const setupLinks = sqliteTable(
+  'setup_links',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull().unique(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    revokedAt: text('revoked_at'),
+    lastUsedAt: text('last_used_at'),
+  },
+  (t) => [index('setup_links_tenant').on(t.tenantId)],
+);
+
+/** Every write and sign-in: who (token id, `cli`, `oidc`, `setup:<link id>`), what, when, outcome. Never a secret. */
 export const auditLog = sqliteTable(
   'audit_log',
   {

@@ -25,15 +25,18 @@ export class ScimError extends Error {
   }
 }
 
-/** A sign-in failure: shown as a plain page with a reference id; `reason` is only logged. */
+/** A sign-in (or setup page) failure: shown as a plain page with a reference id; `reason` is only logged. */
 export class OidcError extends Error {
   readonly status: number;
   /** What the person sees. */
   readonly publicMessage: string;
-  constructor(status: number, publicMessage: string, reason: string) {
+  /** The page's heading. */
+  readonly title: string;
+  constructor(status: number, publicMessage: string, reason: string, title = 'Sign-in failed') {
     super(reason);
     this.name = 'OidcError';
     this.status = status;
     this.publicMessage = publicMessage;
+    this.title = title;
   }
 }

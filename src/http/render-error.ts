@@ -16,10 +16,10 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** A plain sign-in error page carrying a reference id that matches the logged reason. */
-export function oidcErrorPage(status: number, message: string, reference: string): Response {
-  const html = `<!doctype html><meta charset="utf-8"><title>Sign-in failed</title>
-<body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>Sign-in failed</h1><p>${escapeHtml(message)}</p>
+/** A plain sign-in (or setup) error page carrying a reference id that matches the logged reason. */
+export function oidcErrorPage(status: number, message: string, reference: string, title = 'Sign-in failed'): Response {
+  const html = `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
 <p style="color:#666">Reference: <code>${escapeHtml(reference)}</code></p></body>`;
   return new Response(html, {
     status,
@@ -38,7 +38,7 @@ export function renderError(err: Error, c: Context): Response {
   const reference = crypto.randomUUID();
   if (err instanceof OidcError) {
     console.warn(`[oidc ${reference}] ${err.message}`);
-    return oidcErrorPage(err.status, err.publicMessage, reference);
+    return oidcErrorPage(err.status, err.publicMessage, reference, err.title);
   }
   console.error(`[error ${reference}]`, err);
   if (new URL(c.req.url).pathname.startsWith('/scim/')) {

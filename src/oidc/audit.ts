@@ -2,11 +2,14 @@
 import { now, type Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
+/** Who made a change: sign-in, the operator's CLI, or the IT admin through a setup link. */
+export type AuditActor = 'oidc' | 'cli' | `setup:${string}`;
+
 /** One audit event; `detail` is a reason or a summary, never a secret or a token. */
 export interface OidcAuditEvent {
   tenantId: string;
-  /** `oidc` for sign-in events, `cli` for operator changes. */
-  actor: 'oidc' | 'cli';
+  /** `oidc` for sign-in events, `cli` for operator changes, `setup:<link id>` for the IT admin's setup page. */
+  actor: AuditActor;
   action: string;
   resourceType?: string;
   resourceId?: string | null;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { now, type Database } from '../db/client.ts';
 import { oidcConnections, tenants } from '../db/schema.ts';
 import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
-import { auditInsert } from './audit.ts';
+import { auditInsert, type AuditActor } from './audit.ts';
 import { issuerProblem } from './issuer-url.ts';
 import { open, seal } from './secret-box.ts';
 
@@ -101,12 +101,19 @@ function defaultAuthMethod(stored: TokenAuthMethod | undefined, hasSecret: boole
   return stored === undefined || stored === 'none' ? 'client_secret_basic' : stored;
 }
 
+/** Who saves a connection (for the audit row), and a last check of the complete settings before they are written. */
+export interface SetConnectionOptions {
+  actor?: AuditActor;
+  /** Throws to refuse the settings (the setup page checks the provider's discovery and JWKS here). */
+  beforeSave?: (settings: ConnectionSettings) => Promise<void>;
+}
+
 /**
  * Creates or updates the connection of tenant `slug`. Defaults on first set: scopes `openid email profile`,
  * groups claim `groups` filtered by `.*`, `client_secret_basic` when a secret is given (else
  * `none`), JIT on only when SCIM is off (with SCIM, SCIM owns who exists), and HMAC-signed ID tokens refused.
  */
-export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean): Promise<ConnectionInfo> {
+export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean, options: SetConnectionOptions = {}): Promise<ConnectionInfo> {
   const tenant = await requireTenant(db, slug);
   const parsed = connectionUpdateSchema.safeParse(rawUpdate);
   if (!parsed.success) throw new TenantStoreError(`invalid OIDC settings: ${z.prettifyError(parsed.error)}`);
@@ -133,13 +140,14 @@ export async function setConnection(db: Database, secretsKey: string, slug: stri
   };
   const problem = settingsProblem(settings, secretSealed !== null, localDev);
   if (problem) throw new TenantStoreError(problem);
+  await options.beforeSave?.(settings);
   const at = now();
   const row: ConnectionRow = { tenantId: tenant.id, ...settings, clientSecretEncrypted: secretSealed, createdAt: existing?.createdAt ?? at, updatedAt: at };
   const changed = Object.keys(update).filter((k) => k !== 'clientSecret');
   if (update.clientSecret !== undefined) changed.push(update.clientSecret === null ? 'clientSecret removed' : 'clientSecret set');
   await db.batch([
     db.insert(oidcConnections).values(row).onConflictDoUpdate({ target: oidcConnections.tenantId, set: { ...settings, clientSecretEncrypted: secretSealed, updatedAt: at } }),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: existing ? 'oidc.update' : 'oidc.create', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', detail: changed.join(', ') }),
+    auditInsert(db, { tenantId: tenant.id, actor: options.actor ?? 'cli', action: existing ? 'oidc.update' : 'oidc.create', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', detail: changed.join(', ') }),
   ]);
   return toInfo(row);
 }

@@ -1,12 +1,12 @@
 /**
  * Authenticated encryption under the Worker's SECRETS_KEY, shared by the Worker and the CLI:
  * AES-256-GCM with a key derived per purpose (HKDF-SHA256), so a client secret sealed for storage
- * can never be replayed as a sign-in cookie and vice versa.
+ * can never be replayed as a sign-in or setup cookie and vice versa.
  */
 import { base64url } from 'jose';
 
 /** What a sealed value is for; part of the key derivation. */
-export type SealPurpose = 'client-secret' | 'login-state';
+export type SealPurpose = 'client-secret' | 'login-state' | 'setup-grant';
 /** What a MAC is for; part of the key derivation. */
 export type MacPurpose = 'domain-verification';
 

@@ -12,9 +12,9 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 const ATTRIBUTES = { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' } as const;
 
-/** Sets `__Host-{name}` for `maxAgeSeconds`. */
-export function setHostCookie(c: Context, name: string, value: string, maxAgeSeconds: number): void {
-  setCookie(c, name, value, { ...ATTRIBUTES, maxAge: maxAgeSeconds });
+/** Sets `__Host-{name}` for `maxAgeSeconds`; `Strict` for a cookie no cross-site navigation may carry (the setup page's). */
+export function setHostCookie(c: Context, name: string, value: string, maxAgeSeconds: number, sameSite: 'Lax' | 'Strict' = 'Lax'): void {
+  setCookie(c, name, value, { ...ATTRIBUTES, sameSite, maxAge: maxAgeSeconds });
 }
 
 /** The value of `__Host-{name}`, if sent. */

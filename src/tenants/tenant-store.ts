@@ -60,21 +60,23 @@ export async function deleteTenant(db: Database, slug: string): Promise<Tenant> 
   return tenant;
 }
 
-export async function setScimEnabled(db: Database, slug: string, enabled: boolean): Promise<Tenant> {
+/** Turns SCIM on or off; `actor` is who the audit row names (`cli`, or `setup:<link id>` from the setup page). */
+export async function setScimEnabled(db: Database, slug: string, enabled: boolean, actor = 'cli'): Promise<Tenant> {
   const tenant = await requireTenant(db, slug);
   await db.batch([
     db.update(tenants).set({ scimEnabled: enabled, updatedAt: now() }).where(eq(tenants.id, tenant.id)),
-    operatorAudit(db, tenant.id, enabled ? 'scim.enable' : 'scim.disable', tenant.id),
+    operatorAudit(db, tenant.id, enabled ? 'scim.enable' : 'scim.disable', tenant.id, actor),
   ]);
   return { ...tenant, scimEnabled: enabled };
 }
 
-/** Issues a token; the plaintext is returned once and only its hash is stored. */
+/** Issues a token; the plaintext is returned once and only its hash is stored. `actor` as for setScimEnabled. */
 export async function createScimToken(
   db: Database,
   slug: string,
   label: string,
   expiresInSeconds: number | undefined,
+  actor = 'cli',
 ): Promise<{ info: ScimTokenInfo; token: string; tenant: Tenant }> {
   const tenant = await requireTenant(db, slug);
   const token = generateScimToken();
@@ -90,7 +92,7 @@ export async function createScimToken(
   };
   await db.batch([
     db.insert(scimTokens).values({ ...info, tokenHash: await hashToken(token) }),
-    operatorAudit(db, tenant.id, 'token.create', info.id),
+    operatorAudit(db, tenant.id, 'token.create', info.id, actor),
   ]);
   return { info, token, tenant };
 }
@@ -119,7 +121,7 @@ export async function revokeScimToken(db: Database, slug: string, tokenId: strin
   return info;
 }
 
-/** An audit row for an operator (CLI) action. */
-function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string) {
-  return db.insert(auditLog).values({ tenantId, at: now(), actor: 'cli', action, resourceType: 'Tenant', resourceId, outcome: 'success', status: null, detail: null });
+/** An audit row for an operator (CLI) or setup-page action. */
+function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor = 'cli') {
+  return db.insert(auditLog).values({ tenantId, at: now(), actor, action, resourceType: 'Tenant', resourceId, outcome: 'success', status: null, detail: null });
 }

@@ -1,6 +1,6 @@
 /**
- * SCIM bearer tokens, shared by the Worker (verification) and the CLI (issuing): 256 random bits
- * behind a prefix secret scanners can match, stored only as a SHA-256 hash.
+ * Bearer secrets (SCIM tokens, setup-link keys), shared by the Worker (verification) and the CLI
+ * (issuing): 256 random bits behind a prefix secret scanners can match, stored only as a SHA-256 hash.
  */
 export const SCIM_TOKEN_PREFIX = 'eid_scim_';
 const TOKEN_BODY = /^[A-Za-z0-9_-]{43}$/;
@@ -11,14 +11,24 @@ function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** A fresh secret: `prefix` + base64url of 32 random bytes (256 bits). Shown once, never stored. */
+export function generatePrefixedSecret(prefix: string): string {
+  return prefix + base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** Whether `secret` has the shape generatePrefixedSecret(prefix) gives (cheap pre-check before hashing and a lookup). */
+export function hasPrefixedSecretShape(prefix: string, secret: string): boolean {
+  return secret.startsWith(prefix) && TOKEN_BODY.test(secret.slice(prefix.length));
+}
+
 /** A fresh token: `eid_scim_` + base64url of 32 random bytes. Shown once, never stored. */
 export function generateScimToken(): string {
-  return SCIM_TOKEN_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return generatePrefixedSecret(SCIM_TOKEN_PREFIX);
 }
 
 /** Whether `token` has the shape of one of ours (cheap pre-check before hashing and a lookup). */
 export function looksLikeScimToken(token: string): boolean {
-  return token.startsWith(SCIM_TOKEN_PREFIX) && TOKEN_BODY.test(token.slice(SCIM_TOKEN_PREFIX.length));
+  return hasPrefixedSecretShape(SCIM_TOKEN_PREFIX, token);
 }
 
 /** Lower-case hex SHA-256 of the token: what D1 stores and looks up. */

@@ -1,0 +1,113 @@
+/**
+ * Setup links, shared by the CLI (`setup-link create|list|revoke`) and the Worker (`/setup`): a
+ * 256-bit key in the link, only its SHA-256 hash in D1, one tenant per link, always an expiry.
+ */
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { now, type Database } from '../db/client.ts';
+import { setupLinks, tenants } from '../db/schema.ts';
+import { auditInsert } from '../oidc/audit.ts';
+import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
+import { constantTimeEqual, generatePrefixedSecret, hashToken, hasPrefixedSecretShape } from '../tenants/tokens.ts';
+
+/** Prefix of a setup key, so secret scanners can tell it from a SCIM token. */
+export const SETUP_KEY_PREFIX = 'eid_setup_';
+/** A link lives this long unless told otherwise. */
+export const DEFAULT_LINK_SECONDS = 7 * 86400;
+/** And never longer than this: it hands out control of the tenant's SSO. */
+export const MAX_LINK_SECONDS = 30 * 86400;
+
+type SetupLinkRow = typeof setupLinks.$inferSelect;
+/** A link as listed to the operator: never the hash. */
+export type SetupLinkInfo = Omit<SetupLinkRow, 'hash'>;
+
+/** A live link and its tenant: what every setup request acts for. */
+export interface LiveSetupLink {
+  link: SetupLinkInfo;
+  tenant: Tenant;
+}
+
+/** The setup page's path for tenant `slug`. */
+export function setupPath(slug: string): string {
+  return `/setup/${slug}`;
+}
+
+/** The link to hand to the IT admin (the key is in the query only until the first visit trades it for a cookie). */
+export function setupUrl(baseUrl: string, slug: string, key: string): string {
+  return `${baseUrl}${setupPath(slug)}?key=${key}`;
+}
+
+function withoutHash({ hash: _hash, ...info }: SetupLinkRow): SetupLinkInfo {
+  return info;
+}
+
+/** Issues a link for tenant `slug`; the key is returned once and only its hash is stored. */
+export async function createSetupLink(db: Database, slug: string, expiresInSeconds = DEFAULT_LINK_SECONDS): Promise<{ info: SetupLinkInfo; key: string; tenant: Tenant }> {
+  if (expiresInSeconds > MAX_LINK_SECONDS) throw new TenantStoreError(`a setup link lives at most ${MAX_LINK_SECONDS / 86400} days`);
+  const tenant = await requireTenant(db, slug);
+  const key = generatePrefixedSecret(SETUP_KEY_PREFIX);
+  const createdAt = now();
+  const info: SetupLinkInfo = {
+    id: `sl_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`,
+    tenantId: tenant.id,
+    createdAt,
+    expiresAt: new Date(Date.parse(createdAt) + expiresInSeconds * 1000).toISOString(),
+    revokedAt: null,
+    lastUsedAt: null,
+  };
+  await db.batch([
+    db.insert(setupLinks).values({ ...info, hash: await hashToken(key) }),
+    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'setup-link.create', resourceType: 'SetupLink', resourceId: info.id, outcome: 'success', detail: `expires ${info.expiresAt}` }),
+  ]);
+  return { info, key, tenant };
+}
+
+/** Tenant `slug`'s links, oldest first (never the keys). */
+export async function listSetupLinks(db: Database, slug: string): Promise<SetupLinkInfo[]> {
+  const tenant = await requireTenant(db, slug);
+  const rows = await db.select().from(setupLinks).where(eq(setupLinks.tenantId, tenant.id)).orderBy(asc(setupLinks.createdAt)).all();
+  return rows.map(withoutHash);
+}
+
+/** Revokes link `linkId` of tenant `slug`: its setup cookies stop working on their next request. */
+export async function revokeSetupLink(db: Database, slug: string, linkId: string): Promise<SetupLinkInfo> {
+  const tenant = await requireTenant(db, slug);
+  const ofTenant = and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenant.id));
+  const [revoked] = await db.update(setupLinks).set({ revokedAt: now() }).where(and(ofTenant, isNull(setupLinks.revokedAt))).returning();
+  if (revoked) {
+    await auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success' });
+    return withoutHash(revoked);
+  }
+  const existing = await db.select({ revokedAt: setupLinks.revokedAt }).from(setupLinks).where(ofTenant).get();
+  throw new TenantStoreError(existing ? `setup link "${linkId}" was already revoked at ${existing.revokedAt}` : `tenant "${slug}" has no setup link "${linkId}" (see: npm run tenant -- setup-link list ${slug})`);
+}
+
+/**
+ * The live link `key` opens for tenant `slug` (and its last use noted), or undefined for a key of
+ * another tenant, a revoked or expired one, or no key of ours — the caller never learns which.
+ */
+export async function redeemSetupKey(db: Database, slug: string, key: string): Promise<LiveSetupLink | undefined> {
+  if (!hasPrefixedSecretShape(SETUP_KEY_PREFIX, key)) return undefined;
+  const hash = await hashToken(key);
+  const at = now();
+  const row = await db
+    .select({ link: setupLinks, tenant: tenants })
+    .from(setupLinks)
+    .innerJoin(tenants, eq(tenants.id, setupLinks.tenantId))
+    .where(and(eq(setupLinks.hash, hash), isNull(setupLinks.revokedAt), gt(setupLinks.expiresAt, at)))
+    .get();
+  // The index found the row by hash; the constant-time check keeps the comparison itself timing-safe.
+  if (!row || !constantTimeEqual(row.link.hash, hash) || row.tenant.slug !== slug) return undefined;
+  await db.update(setupLinks).set({ lastUsedAt: at }).where(eq(setupLinks.id, row.link.id));
+  return { link: { ...withoutHash(row.link), lastUsedAt: at }, tenant: row.tenant };
+}
+
+/** Link `linkId` with its tenant while it is live and belongs to tenant `tenantId` named `slug`; else undefined. */
+export async function liveSetupLink(db: Database, slug: string, tenantId: string, linkId: string): Promise<LiveSetupLink | undefined> {
+  const row = await db
+    .select({ link: setupLinks, tenant: tenants })
+    .from(setupLinks)
+    .innerJoin(tenants, eq(tenants.id, setupLinks.tenantId))
+    .where(and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenantId), eq(tenants.slug, slug), isNull(setupLinks.revokedAt), gt(setupLinks.expiresAt, now())))
+    .get();
+  return row && { link: withoutHash(row.link), tenant: row.tenant };
+}

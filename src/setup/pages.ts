@@ -1,0 +1,132 @@
+/**
+ * The setup pages the tenant's IT admin sees: the Okta steps with this tenant's values, the
+ * connection form, and the SCIM token shown once. `html` escapes every interpolated value.
+ */
+import { html } from 'hono/html';
+import { TOKEN_AUTH_METHODS, type ConnectionInfo, type TokenAuthMethod } from '../oidc/connection-store.ts';
+import type { OktaAppValues } from '../oidc/okta-app-values.ts';
+
+const STYLE = 'font-family:system-ui;max-width:48rem;margin:3rem auto;line-height:1.5';
+
+/** The connection form's values as last entered (never a secret). */
+export interface ConnectionFormValues {
+  issuer: string;
+  clientId: string;
+  tokenAuthMethod: TokenAuthMethod;
+}
+
+/** Everything the setup page shows. */
+export interface SetupPageView {
+  slug: string;
+  tenantName: string;
+  okta: OktaAppValues;
+  connection: ConnectionInfo | undefined;
+  scimEnabled: boolean;
+  /** Shown above the form after a save. */
+  notice?: string;
+  /** Why the last save was refused. */
+  problems?: string[];
+  /** What the refused form held, to fill it in again. */
+  form?: ConnectionFormValues;
+}
+
+const AUTH_LABELS: Record<TokenAuthMethod, string> = {
+  client_secret_basic: 'Client secret, sent as HTTP Basic (client_secret_basic, the usual choice)',
+  client_secret_post: 'Client secret, sent in the request body (client_secret_post)',
+  none: 'None: a public client with PKCE only (no client secret)',
+};
+
+/**
+ * The first visit's answer: the key was traded for the cookie; this page moves on to the clean URL.
+ * A same-site step rather than a redirect, because browsers withhold SameSite=Strict cookies for the
+ * rest of a navigation that started on another site (the email the link came in); a refresh also
+ * replaces this history entry, so the key leaves history too.
+ */
+export function continuePage(path: string) {
+  return html`<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${path}"><title>Opening setup…</title>
+<body style="${STYLE}"><p>Opening the setup page… <a href="${path}">Continue</a></p></body>`;
+}
+
+function connectionState(connection: ConnectionInfo | undefined) {
+  if (!connection) return html`<p><strong>Not connected yet.</strong> Fill in the form below.</p>`;
+  return html`<table>
+<tr><th align="left">Issuer</th><td><code>${connection.issuer}</code></td></tr>
+<tr><th align="left">Client ID</th><td><code>${connection.clientId}</code></td></tr>
+<tr><th align="left">Client authentication</th><td>${connection.tokenAuthMethod}</td></tr>
+<tr><th align="left">Client secret</th><td>${connection.hasClientSecret ? 'set (not shown)' : 'not set'}</td></tr>
+<tr><th align="left">Last changed</th><td>${connection.updatedAt}</td></tr></table>`;
+}
+
+function connectionForm(view: SetupPageView) {
+  const values = view.form ?? { issuer: view.connection?.issuer ?? '', clientId: view.connection?.clientId ?? '', tokenAuthMethod: view.connection?.tokenAuthMethod ?? 'client_secret_basic' };
+  const keepSecret = view.connection?.hasClientSecret ? 'Leave empty to keep the stored secret' : '';
+  return html`<form method="post" action="/setup/${view.slug}/connection">
+<p><label>Issuer (your Okta URL, e.g. <code>https://acme.okta.com</code>, or a custom authorization server such as <code>https://acme.okta.com/oauth2/default</code>)<br>
+<input name="issuer" type="url" required size="60" value="${values.issuer}"></label></p>
+<p><label>Client ID<br><input name="clientId" required size="40" value="${values.clientId}" autocomplete="off"></label></p>
+<p><label>Client secret<br><input name="clientSecret" type="password" size="40" autocomplete="new-password" placeholder="${keepSecret}"></label></p>
+<p><label>Client authentication<br><select name="tokenAuthMethod">${TOKEN_AUTH_METHODS.map(
+    (m) => html`<option value="${m}"${m === values.tokenAuthMethod ? html` selected` : ''}>${AUTH_LABELS[m]}</option>`,
+  )}</select></label></p>
+<p><button type="submit">Test and save</button> (we fetch your Okta's discovery document and signing keys first; nothing is saved if they do not work)</p>
+</form>`;
+}
+
+/** The tenant's setup page: Okta steps with its values, the connection state and form, and SCIM. */
+export function setupPage(view: SetupPageView) {
+  const { okta } = view;
+  const groupsClaim = view.connection?.groupsClaim ?? 'groups';
+  return html`<!doctype html><meta charset="utf-8"><title>Single sign-on setup: ${view.tenantName}</title>
+<body style="${STYLE}"><h1>Single sign-on setup for ${view.tenantName}</h1>
+${view.notice ? html`<p role="status" style="background:#e7f6e7;padding:.5rem"><strong>${view.notice}</strong></p>` : ''}
+${view.problems?.length ? html`<div role="alert" style="background:#fdecea;padding:.5rem"><p><strong>Nothing was saved:</strong></p><ul>${view.problems.map((p) => html`<li>${p}</li>`)}</ul></div>` : ''}
+
+<h2>1. Create the app in Okta</h2>
+<ol>
+<li>In the Okta Admin Console: <strong>Applications → Applications → Create App Integration</strong>.</li>
+<li>Sign-in method <strong>OIDC – OpenID Connect</strong>, application type <strong>Web Application</strong> (OIDC – Web Application). <strong>Next</strong>.</li>
+<li>Grant type: leave <strong>Authorization Code</strong> checked.</li>
+<li><strong>Sign-in redirect URI</strong>: <code>${okta.signInRedirectUri}</code><br>
+<strong>Sign-out redirect URI</strong>: <code>${okta.signOutRedirectUri}</code></li>
+<li><strong>Assignments</strong>: limit access to the groups that should sign in. <strong>Save</strong>.</li>
+<li><strong>General → General Settings → Edit</strong>, section <strong>Login</strong>:
+<ul><li><strong>Login initiated by</strong>: ${okta.loginInitiatedBy}</li>
+<li><strong>Login flow</strong>: ${okta.loginFlow}</li>
+<li><strong>Initiate login URI</strong>: <code>${okta.initiateLoginUri}</code></li></ul> <strong>Save</strong>.</li>
+<li><strong>Sign On → OpenID Connect ID Token → Edit</strong>: Issuer <strong>Okta URL</strong>; Groups claim type <strong>Filter</strong>;
+<strong>Groups claim filter</strong>: <code>${groupsClaim}</code> <strong>Matches regex</strong> <code>.*</code> (or narrower). <strong>Save</strong>.</li>
+<li>Optional, recommended — <strong>Single Logout</strong> (front-channel): logout URI <code>${okta.frontChannelLogoutUri}</code>, <strong>Include session ID</strong> on.</li>
+<li>On the <strong>General</strong> tab, copy the <strong>Client ID</strong> and <strong>Client secret</strong> into the form below.</li>
+</ol>
+
+<h2>2. Connect</h2>
+${connectionState(view.connection)}
+${connectionForm(view)}
+${view.connection ? html`<p>People sign in at <code>${okta.userSignInUrl}</code> or from the Okta dashboard tile.</p>` : ''}
+
+<h2>3. Provisioning (SCIM)</h2>
+<p>SCIM base URL: <code>${okta.scimBaseUrl}</code><br>SCIM provisioning: <strong>${view.scimEnabled ? 'enabled' : 'not enabled yet'}</strong></p>
+<form method="post" action="/setup/${view.slug}/scim-token"><button type="submit">Create SCIM token</button>
+(turns provisioning on; the token is shown once, on the next page)</form>
+</body>`;
+}
+
+/** The new SCIM token, shown this once, with the Okta provisioning steps. */
+export function scimTokenPage(view: { slug: string; tenantName: string; token: string; scimBaseUrl: string }) {
+  return html`<!doctype html><meta charset="utf-8"><title>SCIM token: ${view.tenantName}</title>
+<body style="${STYLE}"><h1>SCIM token for ${view.tenantName}</h1>
+<p>Copy it now: it is shown only this once and cannot be read again.</p>
+<p><code style="font-size:1.1rem;word-break:break-all">${view.token}</code></p>
+<h2>In Okta</h2>
+<ol>
+<li>Your app's <strong>General → App Settings → Edit</strong>: <strong>Provisioning: SCIM</strong> (the app supports provisioning). <strong>Save</strong>.</li>
+<li><strong>Provisioning → Integration → Edit</strong> (SCIM 2.0):
+<ul><li><strong>SCIM connector base URL</strong> (Entra ID calls it <em>Tenant URL</em>): <code>${view.scimBaseUrl}</code></li>
+<li><strong>Unique identifier field for users</strong>: <code>userName</code></li>
+<li><strong>Supported provisioning actions</strong>: Push New Users, Push Profile Updates, Push Groups</li>
+<li><strong>Authentication Mode</strong>: <strong>HTTP Header</strong>; <strong>Authorization</strong>: the token above</li></ul>
+<strong>Test Connector Configuration</strong>, then <strong>Save</strong>.</li>
+<li><strong>Provisioning → To App → Edit</strong>: enable Create Users, Update User Attributes and Deactivate Users. <strong>Save</strong>.</li>
+</ol>
+<p><a href="/setup/${view.slug}">Back to the setup page</a></p></body>`;
+}

@@ -1,0 +1,326 @@
+/**
+ * Self-service setup links: the key is traded for a sealed, tenant-bound Strict cookie; the page
+ * shows the tenant's own Okta values and never a secret; changes need a same-origin POST and a
+ * live link, go through the CLI's stores (provider checked first) and are audited as setup:<id>.
+ */
+import { env, SELF } from 'cloudflare:test';
+import { eq } from 'drizzle-orm';
+import { describe, expect, inject, it } from 'vitest';
+import { oidcConnections, scimTokens, setupLinks } from '../src/db/schema.ts';
+import { getConnectionInfo, loadSignInSetup, setConnection } from '../src/oidc/connection-store.ts';
+import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../src/setup/link-store.ts';
+import { grantFor, openSetupGrant, sealSetupGrant } from '../src/setup/setup-grant.ts';
+import { createTenant, findTenantBySlug } from '../src/tenants/tenant-store.ts';
+import { app, CookieJar, fakeScenario, location, TEST_APP_ORIGIN } from './support/sign-in.ts';
+import { db, scimClient, tenantWithToken, uniqueSlug } from './support/tenants.ts';
+
+const FORM = { origin: TEST_APP_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' };
+
+/** A fresh link for `slug` and the path (with key) it opens. */
+async function link(slug: string, expiresInSeconds?: number) {
+  const { info, key } = await createSetupLink(db(), slug, expiresInSeconds);
+  return { id: info.id, key, path: setupUrl('', slug, key) };
+}
+
+/** Opens a link in a fresh browser: the key is traded for the cookie. */
+async function openLink(slug: string, expiresInSeconds?: number) {
+  const issued = await link(slug, expiresInSeconds);
+  const jar = new CookieJar();
+  const response = await app(jar, issued.path);
+  expect(response.status).toBe(200);
+  return { ...issued, jar, response };
+}
+
+/** The 403 page without its per-response reference, so refusals can be compared. */
+async function refusal(response: Response): Promise<string> {
+  expect(response.status).toBe(403);
+  return (await response.text()).replace(/<code>[^<]*<\/code>/, '');
+}
+
+const postForm = (jar: CookieJar, slug: string, fields: Record<string, string>, headers: Record<string, string> = FORM) =>
+  app(jar, `/setup/${slug}/connection`, { method: 'POST', headers, body: new URLSearchParams(fields) });
+
+async function auditRows(tenantId: string) {
+  const rows = await env.DB.prepare('SELECT actor, action, outcome, detail FROM audit_log WHERE tenant_id = ? ORDER BY id').bind(tenantId).all<{ actor: string; action: string; outcome: string; detail: string | null }>();
+  return rows.results;
+}
+
+async function tokenCount(tenantId: string) {
+  return (await db().select().from(scimTokens).where(eq(scimTokens.tenantId, tenantId)).all()).length;
+}
+
+describe('setup links in the store', () => {
+  it('live 7 days by default, at most 30, are listed without keys, and are revoked once, by their own tenant only', async () => {
+    const a = await tenantWithToken();
+    const b = await tenantWithToken();
+    const before = Date.now();
+    const { info, key } = await createSetupLink(db(), a.slug);
+    expect(key).toMatch(/^eid_setup_[A-Za-z0-9_-]{43}$/);
+    expect(Date.parse(info.expiresAt) - before).toBeGreaterThanOrEqual(7 * 86400_000 - 1000);
+    expect(Date.parse(info.expiresAt) - before).toBeLessThanOrEqual(7 * 86400_000 + 1000);
+    await expect(createSetupLink(db(), a.slug, 31 * 86400)).rejects.toThrow(/at most 30 days/);
+    await expect(createSetupLink(db(), 'no-such-tenant')).rejects.toThrow(/unknown tenant/);
+
+    const row = await db().select().from(setupLinks).where(eq(setupLinks.id, info.id)).get();
+    expect(row!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain(key.slice('eid_setup_'.length));
+    const listed = await listSetupLinks(db(), a.slug);
+    expect(listed).toEqual([info]);
+    expect(JSON.stringify(listed)).not.toContain(row!.hash);
+
+    await expect(revokeSetupLink(db(), b.slug, info.id)).rejects.toThrow(/has no setup link/);
+    const revoked = await revokeSetupLink(db(), a.slug, info.id);
+    expect(revoked.revokedAt).not.toBeNull();
+    await expect(revokeSetupLink(db(), a.slug, info.id)).rejects.toThrow(/already revoked/);
+    expect((await auditRows(a.tenant.id)).filter((r) => r.action.startsWith('setup-link'))).toEqual([
+      expect.objectContaining({ actor: 'cli', action: 'setup-link.create', outcome: 'success' }),
+      expect.objectContaining({ actor: 'cli', action: 'setup-link.revoke', outcome: 'success' }),
+    ]);
+  });
+
+  it('seal a grant that opens for its own tenant until it expires, and never beyond its link', async () => {
+    const nowMs = Date.parse('2030-01-01T00:00:00.000Z');
+    const grant = grantFor('tenant-id', 'sl_1', '2030-01-01T00:10:00.000Z', nowMs);
+    expect(grant.expiresAt).toBe(nowMs + 600_000);
+    expect(grantFor('tenant-id', 'sl_1', '2030-02-01T00:00:00.000Z', nowMs).expiresAt).toBe(nowMs + 3600_000);
+    const sealed = await sealSetupGrant(env.SECRETS_KEY, 'acme', grant);
+    expect(await openSetupGrant(env.SECRETS_KEY, 'acme', sealed, nowMs)).toEqual(grant);
+    expect(await openSetupGrant(env.SECRETS_KEY, 'acme', sealed, grant.expiresAt)).toBeUndefined();
+    expect(await openSetupGrant(env.SECRETS_KEY, 'other', sealed, nowMs)).toBeUndefined();
+    expect(await openSetupGrant(env.SECRETS_KEY, 'acme', 'v1.garbage', nowMs)).toBeUndefined();
+  });
+});
+
+describe('GET /setup/:tenant', () => {
+  it('trades the key for a Strict, sealed, tenant-bound cookie and leaves the key behind', async () => {
+    const t = await tenantWithToken();
+    const { jar, response, key, id } = await openLink(t.slug);
+    const [cookie] = response.headers.getSetCookie();
+    expect(cookie).toMatch(new RegExp(`^__Host-eid_setup_${t.slug}=v1\\.`));
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; SameSite=Strict/i);
+    expect(cookie).toMatch(/; Path=\//i);
+    expect(Number(/Max-Age=(\d+)/i.exec(cookie!)![1])).toBeLessThanOrEqual(3600);
+    expect(cookie).not.toContain(key);
+    // A same-site step to the clean URL (a redirect would lose the Strict cookie after a cross-site click).
+    const body = await response.text();
+    expect(body).toContain(`<meta http-equiv="refresh" content="0;url=/setup/${t.slug}">`);
+    expect(body).not.toContain(key);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect((await listSetupLinks(db(), t.slug))[0]).toMatchObject({ id, lastUsedAt: expect.any(String) });
+    const page = await app(jar, `/setup/${t.slug}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Not connected yet.');
+  });
+
+  it("shows the tenant's own Okta values and connection state, never the secret, with no-store and no framing", async () => {
+    const slug = uniqueSlug('acme');
+    await createTenant(db(), slug, 'Acme <b>"Inc"</b>');
+    await setConnection(db(), env.SECRETS_KEY, slug, { issuer: 'https://acme.okta.com', clientId: '0oa-client-id', clientSecret: 'super-secret-value', groupsClaim: 'okta_groups' }, false);
+    const { jar } = await openLink(slug);
+    const page = await app(jar, `/setup/${slug}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const body = await page.text();
+    for (const text of [
+      `${TEST_APP_ORIGIN}/auth/callback`,
+      `${TEST_APP_ORIGIN}/auth/logged-out`,
+      `${TEST_APP_ORIGIN}/auth/${slug}/initiate`,
+      `${TEST_APP_ORIGIN}/auth/${slug}/frontchannel-logout`,
+      `${TEST_APP_ORIGIN}/scim/v2/${slug}`,
+      'OIDC – Web Application',
+      'Either Okta or App',
+      '<code>okta_groups</code> <strong>Matches regex</strong> <code>.*</code>',
+      'https://acme.okta.com',
+      '0oa-client-id',
+      'client_secret_basic',
+      'set (not shown)',
+      'not enabled yet',
+    ]) {
+      expect(body).toContain(text);
+    }
+    expect(body).not.toContain('super-secret-value');
+    expect(body).toContain('Acme &lt;b&gt;&quot;Inc&quot;&lt;/b&gt;');
+    expect(body).not.toContain('<b>"Inc"</b>');
+  });
+
+  it('refuses expired, revoked, wrong-tenant and garbage keys, and a missing cookie, with one and the same 403 page', async () => {
+    const t = await tenantWithToken();
+    const other = await tenantWithToken();
+    const expired = await link(t.slug);
+    await db().update(setupLinks).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(setupLinks.id, expired.id));
+    const revoked = await link(t.slug);
+    await revokeSetupLink(db(), t.slug, revoked.id);
+    const othersKey = (await link(other.slug)).key;
+    const keys = [expired.key, revoked.key, othersKey, 'eid_setup_' + 'A'.repeat(43), 'garbage', ''];
+    const pages = new Set<string>();
+    for (const key of keys) {
+      const response = await SELF.fetch(`${TEST_APP_ORIGIN}/setup/${t.slug}?key=${encodeURIComponent(key)}`, { redirect: 'manual' });
+      expect(response.headers.getSetCookie()).toEqual([]);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      pages.add(await refusal(response));
+    }
+    pages.add(await refusal(await SELF.fetch(`${TEST_APP_ORIGIN}/setup/${t.slug}`)));
+    pages.add(await refusal(await SELF.fetch(`${TEST_APP_ORIGIN}/setup/Not_A_Slug?key=${encodeURIComponent(othersKey)}`)));
+    expect(pages.size).toBe(1);
+    expect([...pages][0]).toContain('This setup link is not valid any more; ask the team at edge.test that sent it for a new one.');
+  });
+
+  it('stops working on the next request once the link is revoked or has expired, cookie or not', async () => {
+    const t = await tenantWithToken();
+    const revoked = await openLink(t.slug);
+    expect((await app(revoked.jar, `/setup/${t.slug}`)).status).toBe(200);
+    await revokeSetupLink(db(), t.slug, revoked.id);
+    await refusal(await app(revoked.jar, `/setup/${t.slug}`));
+    await refusal(await app(revoked.jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM }));
+    expect(await tokenCount(t.tenant.id)).toBe(1);
+
+    const expiring = await openLink(t.slug);
+    await db().update(setupLinks).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(setupLinks.id, expiring.id));
+    await refusal(await app(expiring.jar, `/setup/${t.slug}`));
+  });
+
+  it("does not open another tenant's page with one tenant's cookie", async () => {
+    const a = await tenantWithToken();
+    const b = await tenantWithToken();
+    const { jar } = await openLink(a.slug);
+    await refusal(await app(jar, `/setup/${b.slug}`));
+    // Even renamed to B's cookie, A's sealed value does not open (its cookie name is sealed in).
+    const value = jar.cookies.get(`__Host-eid_setup_${a.slug}`)!;
+    const forged = new CookieJar();
+    forged.cookies.set(`__Host-eid_setup_${b.slug}`, value);
+    await refusal(await app(forged, `/setup/${b.slug}`));
+    await refusal(await app(forged, `/setup/${b.slug}/scim-token`, { method: 'POST', headers: FORM }));
+    expect(await tokenCount(b.tenant.id)).toBe(1);
+  });
+});
+
+describe('POST /setup/:tenant/connection', () => {
+  it('refuses a cross-site POST (foreign Origin, or no Origin and no same-origin Fetch Metadata) and saves nothing', async () => {
+    const scenario = await fakeScenario();
+    const t = await tenantWithToken();
+    const { jar } = await openLink(t.slug);
+    const fields = { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret, tokenAuthMethod: 'client_secret_basic' };
+    for (const headers of [
+      { ...FORM, origin: 'https://evil.example' } as Record<string, string>,
+      { 'content-type': FORM['content-type'] },
+      { 'content-type': FORM['content-type'], 'sec-fetch-site': 'cross-site' },
+    ]) {
+      const response = await postForm(jar, t.slug, fields, headers);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('Changes must be made from the setup page itself.');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+    }
+    expect(await getConnectionInfo(db(), t.tenant.id)).toBeUndefined();
+    const scim = await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: { 'content-type': FORM['content-type'], origin: 'https://evil.example' } });
+    expect(scim.status).toBe(403);
+    expect(await tokenCount(t.tenant.id)).toBe(1);
+    // Fetch Metadata alone (a browser that sends no Origin) is enough.
+    expect((await postForm(jar, t.slug, fields, { 'content-type': FORM['content-type'], 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+  });
+
+  it('saves a connection the provider check passes (secret sealed, audited as the link) and sign-in then starts', async () => {
+    const scenario = await fakeScenario();
+    const t = await tenantWithToken();
+    const { jar, id } = await openLink(t.slug);
+    const saved = await postForm(jar, t.slug, { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret, tokenAuthMethod: 'client_secret_post' });
+    expect(saved.status).toBe(303);
+    expect(location(saved)).toBe(`/setup/${t.slug}?saved=connection`);
+    const page = await (await app(jar, location(saved))).text();
+    expect(page).toContain('Saved: the connection works and sign-in is on.');
+    expect(page).toContain(`${TEST_APP_ORIGIN}/auth/${t.slug}/login`);
+    expect(page).not.toContain(scenario.clientSecret);
+
+    const row = await db().select().from(oidcConnections).where(eq(oidcConnections.tenantId, t.tenant.id)).get();
+    expect(row).toMatchObject({ issuer: scenario.issuer, clientId: scenario.clientId, tokenAuthMethod: 'client_secret_post' });
+    expect(row!.clientSecretEncrypted).toMatch(/^v1\./);
+    expect(row!.clientSecretEncrypted).not.toContain(scenario.clientSecret);
+    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: t.slug }))!.connection!.clientSecret).toBe(scenario.clientSecret);
+    expect(await auditRows(t.tenant.id)).toContainEqual({ actor: `setup:${id}`, action: 'oidc.create', outcome: 'success', detail: 'issuer, clientId, tokenAuthMethod, clientSecret set' });
+
+    const login = await app(new CookieJar(), `/auth/${t.slug}/login`);
+    expect(login.status).toBe(302);
+    expect(location(login).startsWith(`${scenario.issuer}/`)).toBe(true);
+    expect(new URL(location(login)).searchParams.get('client_id')).toBe(scenario.clientId);
+  });
+
+  it('keeps the stored secret when the field is left empty, and drops it for a public client', async () => {
+    const scenario = await fakeScenario();
+    const t = await tenantWithToken();
+    await setConnection(db(), env.SECRETS_KEY, t.slug, { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret }, true);
+    const { jar } = await openLink(t.slug);
+    expect((await postForm(jar, t.slug, { issuer: scenario.issuer, clientId: 'renamed-client', clientSecret: '', tokenAuthMethod: 'client_secret_basic' })).status).toBe(303);
+    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: t.slug }))!.connection).toMatchObject({ clientId: 'renamed-client', clientSecret: scenario.clientSecret });
+    expect((await postForm(jar, t.slug, { issuer: scenario.issuer, clientId: 'spa-client', clientSecret: 'ignored', tokenAuthMethod: 'none' })).status).toBe(303);
+    expect(await getConnectionInfo(db(), t.tenant.id)).toMatchObject({ clientId: 'spa-client', tokenAuthMethod: 'none', hasClientSecret: false });
+    expect(await (await app(jar, `/setup/${t.slug}`)).text()).toMatch(/<th align="left">Client secret<\/th><td>not set<\/td>/);
+  });
+
+  it("saves nothing when the provider check fails or the store's issuer rules refuse, and lists why on the page", async () => {
+    const t = await tenantWithToken();
+    const { jar, id } = await openLink(t.slug);
+    const gone = `${inject('fakeOpBase')}/s/no-such-issuer`;
+    const failed = await postForm(jar, t.slug, { issuer: gone, clientId: 'c<lient>', clientSecret: 'never-shown', tokenAuthMethod: 'client_secret_basic' });
+    expect(failed.status).toBe(422);
+    expect(failed.headers.get('cache-control')).toBe('no-store');
+    const body = await failed.text();
+    expect(body).toContain('Nothing was saved');
+    expect(body).toMatch(/<li>discovery at .*no-such-issuer.* failed/);
+    expect(body).toContain(`value="${gone}"`);
+    expect(body).toContain('value="c&lt;lient&gt;"');
+    expect(body).not.toContain('never-shown');
+    expect(await getConnectionInfo(db(), t.tenant.id)).toBeUndefined();
+    expect(await auditRows(t.tenant.id)).toContainEqual(expect.objectContaining({ actor: `setup:${id}`, action: 'oidc.update', outcome: 'failure', detail: expect.stringMatching(/discovery at .* failed/) }));
+
+    const http = await postForm(jar, t.slug, { issuer: 'http://acme.okta.com', clientId: 'c', clientSecret: 's', tokenAuthMethod: 'client_secret_basic' });
+    expect(http.status).toBe(422);
+    expect(await http.text()).toContain('<li>issuer &quot;http://acme.okta.com&quot; must use https://</li>');
+    expect(await getConnectionInfo(db(), t.tenant.id)).toBeUndefined();
+  });
+
+  it('answers a malformed form with a plain 400 page', async () => {
+    const t = await tenantWithToken();
+    const { jar } = await openLink(t.slug);
+    const response = await postForm(jar, t.slug, { issuer: 'https://acme.okta.com', tokenAuthMethod: 'client_secret_jwt' });
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).toContain('<h1>Setup failed</h1>');
+    expect(body).toContain('This setup request is malformed');
+    expect(await getConnectionInfo(db(), t.tenant.id)).toBeUndefined();
+  });
+});
+
+describe('POST /setup/:tenant/scim-token', () => {
+  it('shows a new token once, turns SCIM on, and the token then reads the SCIM API', async () => {
+    const t = await tenantWithToken({ scimEnabled: false });
+    const { jar, id } = await openLink(t.slug);
+    const response = await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = await response.text();
+    const token = /<code[^>]*>(eid_scim_[A-Za-z0-9_-]{43})<\/code>/.exec(body)?.[1];
+    expect(token).toBeDefined();
+    for (const text of ['Provisioning: SCIM', 'SCIM 2.0', `${TEST_APP_ORIGIN}/scim/v2/${t.slug}`, 'Tenant URL', '<strong>HTTP Header</strong>', 'shown only this once']) expect(body).toContain(text);
+
+    expect((await findTenantBySlug(db(), t.slug))!.scimEnabled).toBe(true);
+    expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(200);
+    expect(await auditRows(t.tenant.id)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ actor: `setup:${id}`, action: 'token.create' }),
+      expect.objectContaining({ actor: `setup:${id}`, action: 'scim.enable' }),
+    ]));
+    const page = await (await app(jar, `/setup/${t.slug}`)).text();
+    expect(page).not.toContain(token);
+    expect(page).toContain('<strong>enabled</strong>');
+
+    // SCIM already on: a second token leaves it on and writes no second scim.enable.
+    expect((await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM })).status).toBe(200);
+    expect(await tokenCount(t.tenant.id)).toBe(3);
+    expect((await auditRows(t.tenant.id)).filter((r) => r.action === 'scim.enable' && r.actor === `setup:${id}`)).toHaveLength(1);
+  });
+});
