@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { groupMembers, users } from '../src/db/schema.ts';
 import { addMembers } from '../src/scim/groups/group-members.ts';
+import { batchCompiled } from '../src/scim/resources/compiled-statement.ts';
 import { eq } from 'drizzle-orm';
 import { createGroup, createUsers, GROUP_URN, getGroup, memberIdsOf, patchGroup, sorted } from './support/groups.ts';
 import { tenantWithToken } from './support/tenants.ts';
@@ -76,7 +77,7 @@ describe('concurrent group writes', () => {
     // The planned add is built while the user exists, then the user is deleted underneath it.
     const plannedAdd = addMembers(db, tenant.id, group.id, [gone!.id], new Date().toISOString());
     await db.delete(users).where(eq(users.id, gone!.id));
-    await db.batch([plannedAdd]);
+    await batchCompiled(env.DB, [plannedAdd]);
     expect(await memberIdsOf(scim, group.id)).toEqual([]);
     // A raw insert of the same membership is refused by the foreign key.
     const refused = await db

@@ -1,6 +1,8 @@
 /** Audit rows for SCIM writes: who (token id), what, which resource, outcome. Never a secret. */
-import { now, type Database } from '../db/client.ts';
+import { sql } from 'drizzle-orm';
+import { now } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
+import { compiledOnce, compileStatement, type CompiledRun } from './resources/compiled-statement.ts';
 
 export interface AuditEntry {
   tenantId: string;
@@ -14,7 +16,25 @@ export interface AuditEntry {
   detail?: string;
 }
 
-/** The insert statement for one audit row (to join a write's batch, or alone for a failure). */
-export function auditInsert(db: Database, entry: AuditEntry) {
-  return db.insert(auditLog).values({ ...entry, detail: entry.detail ?? null, at: now() });
+const p = (name: keyof AuditEntry | 'at') => sql.placeholder(name);
+
+const insertAudit = compiledOnce((db) =>
+  compileStatement(
+    db.insert(auditLog).values({
+      tenantId: p('tenantId'),
+      actor: p('actor'),
+      action: p('action'),
+      resourceType: p('resourceType'),
+      resourceId: p('resourceId'),
+      outcome: p('outcome'),
+      status: p('status'),
+      detail: p('detail'),
+      at: p('at'),
+    }),
+  ),
+);
+
+/** The insert of one audit row, compiled once (to join a write's batch, or alone for a failure). */
+export function auditInsert(db: Parameters<typeof insertAudit>[0], entry: AuditEntry): CompiledRun {
+  return { statement: insertAudit(db), values: { ...entry, detail: entry.detail ?? null, at: now() } };
 }

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { auditInsert } from '../scim/audit.ts';
+import { batchCompiled } from '../scim/resources/compiled-statement.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
 import { tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
@@ -64,7 +65,7 @@ export class TenantObject extends DurableObject<Env> {
       if (!outcome.ok) this.#forget(resourceType, resourceId);
       // A refused token (401) is no write of this tenant's: it leaves no audit row, as before it reached the object.
       if (!outcome.ok && outcome.status !== 401) {
-        await auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail });
+        await batchCompiled(ctx.db.$client, [auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail })]);
       }
       return outcome.ok && guard?.used ? { ...outcome, tokenChecked: true } : outcome;
     });

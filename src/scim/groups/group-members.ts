@@ -7,6 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, users } from '../../db/schema.ts';
+import { compiledOnce, compileStatement, type CompiledRun } from '../resources/compiled-statement.ts';
 
 /** One member as a group's `members` attribute shows it. */
 export interface MemberRow {
@@ -43,30 +44,43 @@ export async function memberCount(db: Database, groupId: string): Promise<number
   return row?.n ?? 0;
 }
 
+const P = sql.placeholder;
+
 /**
- * Adds `userIds` to the group. Only ids that are users of the tenant at the moment the statement
- * runs are inserted, so a user deleted meanwhile is never left as a dangling member; existing
- * memberships are kept (ON CONFLICT DO NOTHING).
+ * Adds the users of placeholder `ids` (a JSON array) to the group. Only ids that are users of the
+ * tenant at the moment the statement runs are inserted, so a user deleted meanwhile is never left
+ * as a dangling member; existing memberships are kept (ON CONFLICT DO NOTHING).
  */
-export function addMembers(db: Database, tenantId: string, groupId: string, userIds: readonly string[], at: string) {
+const insertMembers = compiledOnce((db) =>
   // Columns in table order: tenant_id, group_id, user_id, created_at. CROSS JOIN keeps the ids as
   // the outer loop (one primary-key probe each) rather than a scan of the tenant's users.
-  return db
-    .insert(groupMembers)
-    .select(
-      sql`SELECT ${tenantId}, ${groupId}, ${users.id}, ${at} FROM json_each(${JSON.stringify(userIds)}) AS "j" CROSS JOIN ${users} ON ${users.id} = "j"."value" WHERE ${users.tenantId} = ${tenantId}`,
-    )
-    .onConflictDoNothing();
+  compileStatement(
+    db
+      .insert(groupMembers)
+      .select(
+        sql`SELECT ${P('tenantId')}, ${P('groupId')}, ${users.id}, ${P('at')} FROM json_each(${P('ids')}) AS "j" CROSS JOIN ${users} ON ${users.id} = "j"."value" WHERE ${users.tenantId} = ${P('tenantId')}`,
+      )
+      .onConflictDoNothing(),
+  ),
+);
+const deleteMembers = compiledOnce((db) => compileStatement(db.delete(groupMembers).where(and(eq(groupMembers.groupId, P('groupId')), sql`${groupMembers.userId} IN (SELECT value FROM json_each(${P('ids')}))`))));
+const deleteOtherMembers = compiledOnce((db) =>
+  compileStatement(db.delete(groupMembers).where(and(eq(groupMembers.groupId, P('groupId')), sql`${groupMembers.userId} NOT IN (SELECT value FROM json_each(${P('ids')}))`))),
+);
+
+/** Adds `userIds` (users of the tenant when the statement runs) to the group, keeping existing memberships. */
+export function addMembers(db: Database, tenantId: string, groupId: string, userIds: readonly string[], at: string): CompiledRun {
+  return { statement: insertMembers(db), values: { tenantId, groupId, ids: JSON.stringify(userIds), at } };
 }
 
 /** Removes `userIds` from the group (ids that are not members are no-ops). */
-export function removeMembers(db: Database, groupId: string, userIds: readonly string[]) {
-  return db.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), sql`${groupMembers.userId} IN ${idList(userIds)}`));
+export function removeMembers(db: Database, groupId: string, userIds: readonly string[]): CompiledRun {
+  return { statement: deleteMembers(db), values: { groupId, ids: JSON.stringify(userIds) } };
 }
 
 /** Removes every member not in `userIds` (the first half of a full replace). */
-export function keepOnlyMembers(db: Database, groupId: string, userIds: readonly string[]) {
-  return db.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), sql`${groupMembers.userId} NOT IN ${idList(userIds)}`));
+export function keepOnlyMembers(db: Database, groupId: string, userIds: readonly string[]): CompiledRun {
+  return { statement: deleteOtherMembers(db), values: { groupId, ids: JSON.stringify(userIds) } };
 }
 
 const memberColumns = sql`${groupMembers.groupId} AS "groupId", ${groupMembers.userId} AS "userId", coalesce(${users.displayName}, ${users.userName}) AS "display"`;

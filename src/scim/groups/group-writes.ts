@@ -5,8 +5,7 @@
  * the group itself gets one UPDATE (version, lastModified). The unique index on
  * (tenant, lower(displayName)) and the version guard are the backstops.
  */
-import { eq, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { now } from '../../db/client.ts';
 import { groups, tenants } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
@@ -16,16 +15,16 @@ import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
 import type { PatchRequest } from '../patch/request.ts';
 import { bodyMemberIds } from '../resource/members.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
-import { commitBatch } from '../resources/commit.ts';
-import { countCreated, countDeleted } from '../resources/page-buckets.ts';
-import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
+import { commitCompiled } from '../resources/commit.ts';
+import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
+import { bucketOf, countCreated, countDeleted } from '../resources/page-buckets.ts';
+import { checkIfMatch, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
 import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, unknownUserIds } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../filter/fold-case.ts';
 
-type Statement = BatchItem<'sqlite'>;
 
 /** How many unknown ids a 400 names. */
 const UNKNOWN_IDS_SHOWN = 5;
@@ -55,13 +54,29 @@ async function requireUsers(ctx: WriteContext, ids: readonly string[]): Promise<
   );
 }
 
-function commit<T extends [Statement, ...Statement[]]>(ctx: WriteContext, displayName: string, statements: T) {
-  return commitBatch(ctx.db, statements, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
+function commit(ctx: WriteContext, displayName: string, runs: CompiledRun[]) {
+  return commitCompiled(ctx.db, runs, { resource: 'group', uniqueness: () => uniquenessError(displayName) });
 }
+
+const P = sql.placeholder;
+const ROW_COLUMNS = getTableColumns(groups);
+/** The columns an update sets. */
+const UPDATED = ['displayName', 'externalId', 'data', 'version', 'updatedAt'] as const;
+/** A group's UPDATE under its version guard, compiled once (every PATCH and PUT). */
+const updateGroup = compiledOnce((db) =>
+  compileStatement<GroupRow>(
+    db
+      .update(groups)
+      .set(placeholdersOf<GroupRow, (typeof UPDATED)[number]>(UPDATED))
+      .where(sql`${groups.id} = ${P('id')} AND ${groups.version} = ${P('currentVersion')}`)
+      .returning(),
+    ROW_COLUMNS,
+  ),
+);
 
 /** A membership change as statements, only for the members it really changes, with a summary for the audit row. */
 interface MembershipWrite {
-  statements: Statement[];
+  statements: CompiledRun[];
   detail: string;
 }
 
@@ -103,14 +118,15 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
   const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at);
   const [inserted] = await commit(ctx, columns.displayName, [
-    ctx.db.insert(groups).values(row).returning(),
+    runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
     ...members.statements,
-    ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
-    countCreated(ctx.db, groups, 'Group', row.id),
+    runOnce(ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, ctx.tenantId))),
+    runOnce(countCreated(ctx.db, groups, 'Group', row.id)),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);
-  ctx.groups?.set(inserted[0]!);
-  return inserted[0]!;
+  const created = inserted![0] as GroupRow;
+  ctx.groups?.set(created);
+  return created;
 }
 
 /** Stores `data` and the membership change, unless neither changes anything (re-sends are no-ops). */
@@ -122,17 +138,13 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
   ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
   const [updated] = await commit(ctx, columns.displayName, [
-    ctx.db
-      .update(groups)
-      .set({ ...columns, data, version: current.version + 1, updatedAt: at })
-      .where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)
-      .returning(),
-    abortUnlessChanged(ctx.db),
+    { statement: updateGroup(ctx.db), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
+    versionGuard,
     ...members.statements,
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
   ]);
   // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
-  return updated[0]!;
+  return updated![0] as GroupRow;
 }
 
 async function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
@@ -168,10 +180,10 @@ export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string
   const current = await requireGroup(ctx, id, ifMatch);
   ctx.groups?.delete(id);
   await commit(ctx, current.displayName, [
-    ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`),
-    abortUnlessChanged(ctx.db),
-    ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, ctx.tenantId)),
-    countDeleted(ctx.db, ctx.tenantId, 'Group', current.seq),
+    runOnce(ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)),
+    versionGuard,
+    runOnce(ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, ctx.tenantId))),
+    runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);
 }

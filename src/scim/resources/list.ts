@@ -12,7 +12,7 @@ import { groups, tenants, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
 import { filterToSql, sortColumn } from '../filter/to-sql.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
-import { batchCompiled, compileSelect, parameterized, renderFragment, type CompiledSelect, type SelectedFields } from './compiled-select.ts';
+import { batchCompiled, compileStatement, parameterized, renderFragment, type CompiledStatement, type SelectedFields } from './compiled-statement.ts';
 import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
 
@@ -52,7 +52,7 @@ export interface Alongside<R> {
 type PageMode = 'seek' | 'bucket' | 'offset';
 
 /** A list's batch compiled: the count, the page, and what rides along. */
-type ListStatements = readonly CompiledSelect<unknown>[];
+type ListStatements = readonly CompiledStatement<unknown>[];
 
 /** Compiled batches by shape (resource type, mode, order, filter text, alongside); values are bound per request. */
 const shapes = new Map<string, ListStatements>();
@@ -82,10 +82,10 @@ function compileShape(db: Database, resourceType: ResourceTypeDefinition, table:
         ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
         : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
   const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
-  const statements = [compileSelect(count, { n: filter ? COUNT_DECODER : counter }), compileSelect(page, getTableColumns(table as ResourceTable))];
+  const statements = [compileStatement(count, { n: filter ? COUNT_DECODER : counter }), compileStatement(page, getTableColumns(table as ResourceTable))];
   if (alongside) {
     const pageIds = pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
-    statements.push(compileSelect(alongside.query(db, pageIds.getSQL(), P.tenantId), alongside.fields));
+    statements.push(compileStatement(alongside.query(db, pageIds.getSQL(), P.tenantId), alongside.fields));
   }
   return statements;
 }
@@ -125,7 +125,7 @@ export async function listPage<T extends ResourceTable, R = never>(
     shapes.set(key, statements);
   }
 
-  const [counted, found, extra] = await batchCompiled(db.$client, statements, values);
+  const [counted, found, extra] = await batchCompiled(db.$client, statements.map((statement) => ({ statement, values })));
   const totalResults = (counted?.[0] as { n: number } | undefined)?.n ?? 0;
   if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
   const rows = found as T['$inferSelect'][];

@@ -18,19 +18,24 @@ export type BucketResource = 'User' | 'Group';
 const bits = sql.raw(String(BUCKET_BITS));
 
 /** Counts the row `id` in its bucket; goes after the row's INSERT in the same batch (the insert assigns `seq`). */
-export function countCreated(db: Database, table: ResourceTable, resourceType: BucketResource, id: string) {
+export function countCreated(db: Database, table: ResourceTable, resourceType: BucketResource, id: string | Placeholder) {
   return db
     .insert(pageBuckets)
     .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, 1 FROM ${table} WHERE ${table.id} = ${id}`)
     .onConflictDoUpdate({ target: [pageBuckets.tenantId, pageBuckets.resourceType, pageBuckets.bucket], set: { count: sql`${pageBuckets.count} + 1` } });
 }
 
-/** Uncounts a deleted row of `seq`; goes in the same batch as its (guarded) DELETE. */
-export function countDeleted(db: Database, tenantId: string, resourceType: BucketResource, seq: number) {
+/** The bucket a row of `seq` is counted in. */
+export function bucketOf(seq: number): number {
+  return Math.floor(seq / 2 ** BUCKET_BITS);
+}
+
+/** Uncounts a deleted row of `bucketOf(seq)`; goes in the same batch as its (guarded) DELETE. */
+export function countDeleted(db: Database, tenantId: string | Placeholder, resourceType: BucketResource, bucket: number | Placeholder) {
   return db
     .update(pageBuckets)
     .set({ count: sql`${pageBuckets.count} - 1` })
-    .where(and(eq(pageBuckets.tenantId, tenantId), eq(pageBuckets.resourceType, resourceType), eq(pageBuckets.bucket, Math.floor(seq / 2 ** BUCKET_BITS))));
+    .where(and(eq(pageBuckets.tenantId, tenantId), eq(pageBuckets.resourceType, resourceType), eq(pageBuckets.bucket, bucket)));
 }
 
 /**

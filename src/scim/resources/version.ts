@@ -6,11 +6,17 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
+import { compileStatement, type CompiledRun } from './compiled-statement.ts';
+
+const ABORT_UNLESS_CHANGED = sql`SELECT json('version conflict') WHERE changes() = 0`;
 
 /** `json()` of a non-JSON text raises an error, which rolls the batch back; it runs only when the previous statement changed nothing. */
 export function abortUnlessChanged(db: Database) {
-  return db.run(sql`SELECT json('version conflict') WHERE changes() = 0`);
+  return db.run(ABORT_UNLESS_CHANGED);
 }
+
+/** `abortUnlessChanged` compiled, for a batch of compiled statements. */
+export const versionGuard: CompiledRun = { statement: compileStatement(ABORT_UNLESS_CHANGED), values: {} };
 
 /** Whether a D1 error came from `abortUnlessChanged`. */
 export function isVersionConflict(err: unknown): boolean {

@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { foldCase } from '../filter/fold-case.ts';
 import type { JsonObject } from '../resource/json.ts';
+import { compiledOnce, compileStatement } from '../resources/compiled-statement.ts';
 import type { Alongside } from '../resources/list.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -39,19 +40,28 @@ export function userColumns(data: JsonObject) {
   };
 }
 
-/** `user_emails` rows for a normalized user: values case-folded as SQLite's lower() does (emails are caseExact=false). */
-export function emailRows(tenantId: string, userId: string, data: JsonObject): (typeof userEmails.$inferInsert)[] {
+/** A `user_emails` row's value, type and primary flag (0/1), as the JSON array `insertEmails` reads. */
+export type EmailTuple = [value: string, type: string | null, primary: 0 | 1];
+
+/** A normalized user's `user_emails` rows: values case-folded as SQLite's lower() does (emails are caseExact=false). */
+export function emailTuples(data: JsonObject): EmailTuple[] {
   const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]) : [];
-  return emails
-    .filter((e) => typeof e.value === 'string')
-    .map((e) => ({
-      tenantId,
-      userId,
-      value: foldCase(e.value as string),
-      type: typeof e.type === 'string' ? e.type : null,
-      primary: e.primary === true,
-    }));
+  return emails.filter((e) => typeof e.value === 'string').map((e) => [foldCase(e.value as string), typeof e.type === 'string' ? e.type : null, e.primary === true ? 1 : 0]);
 }
+
+/**
+ * Inserts a user's email rows from one JSON array of `EmailTuple`s (placeholders `tenantId`,
+ * `userId`, `emails`): one statement and shape for any number of emails, three parameters.
+ */
+export const insertEmails = compiledOnce((db) =>
+  compileStatement(
+    db
+      .insert(userEmails)
+      .select(
+        sql`SELECT ${sql.placeholder('tenantId')}, ${sql.placeholder('userId')}, json_extract("e"."value", '$[0]'), json_extract("e"."value", '$[1]'), json_extract("e"."value", '$[2]') FROM json_each(${sql.placeholder('emails')}) AS "e"`,
+      ),
+  ),
+);
 
 const USER_GROUP_FIELDS = { userId: groupMembers.userId, groupId: groups.id, display: groups.displayName };
 
@@ -66,6 +76,9 @@ export function userGroupsQuery(db: Database, tenantId: string | Placeholder, us
     .where(and(eq(groupMembers.tenantId, tenantId), sql`${groupMembers.userId} IN ${ids}`))
     .orderBy(groups.displayName);
 }
+
+/** The `groups` of one user (placeholders `tenantId`, `userId`), compiled once. */
+export const oneUserGroups = compiledOnce((db) => compileStatement<Awaited<ReturnType<typeof userGroupsQuery>>[number]>(userGroupsQuery(db, sql.placeholder('tenantId'), sql`SELECT ${sql.placeholder('userId')}`), USER_GROUP_FIELDS));
 
 /** A user list page's users' groups, in the page's own batch (`listPage`). */
 export const pageUserGroups: Alongside<Awaited<ReturnType<typeof userGroupsQuery>>[number]> = {

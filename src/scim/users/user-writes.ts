@@ -3,10 +3,8 @@
  * is one D1 batch — resource row, email rows, counter, audit row — so a request applies whole or
  * not at all; the unique index on (tenant, lower(userName)) and the version guard are backstops.
  */
-import { eq, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
-import { insertChunks } from '../../db/batch.ts';
 import { tenants, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditInsert } from '../audit.ts';
@@ -15,13 +13,14 @@ import { applyPatch } from '../patch/apply.ts';
 import type { PatchRequest } from '../patch/request.ts';
 import { allowedRoles } from '../resource/allowed-roles.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
-import { commitBatch } from '../resources/commit.ts';
-import { countCreated, countDeleted } from '../resources/page-buckets.ts';
-import { abortUnlessChanged, checkIfMatch } from '../resources/version.ts';
+import { commitCompiled } from '../resources/commit.ts';
+import { compiledOnce, compileStatement, placeholdersOf, type CompiledRun } from '../resources/compiled-statement.ts';
+import { bucketOf, countCreated, countDeleted } from '../resources/page-buckets.ts';
+import { checkIfMatch, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
-import { emailRows, findUserRow, groupRefsByUser, userColumns, userGroupsQuery, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
+import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 /** Who writes, for which tenant: what every write needs besides its own input. */
 export interface WriteContext {
@@ -46,13 +45,46 @@ async function requireUniqueUserName(ctx: WriteContext, userName: string, except
   if (await userNameHolder(ctx.db, ctx.tenantId, userName, exceptId)) throw uniquenessError(userName);
 }
 
-/** Runs a write batch, mapping the backstops' failures to SCIM errors; returns each statement's result. */
-function commit<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(ctx: WriteContext, userName: string, statements: T) {
-  return commitBatch(ctx.db, statements, { resource: 'user', uniqueness: () => uniquenessError(userName) });
+/** Runs a write batch, mapping the backstops' failures to SCIM errors; returns each statement's rows. */
+function commit(ctx: WriteContext, userName: string, runs: CompiledRun[]) {
+  return commitCompiled(ctx.db, runs, { resource: 'user', uniqueness: () => uniquenessError(userName) });
 }
 
-function emailInserts(ctx: WriteContext, userId: string, data: ScimData) {
-  return insertChunks(emailRows(ctx.tenantId, userId, data)).map((rows) => ctx.db.insert(userEmails).values(rows));
+const P = sql.placeholder;
+const ROW_COLUMNS = getTableColumns(users);
+/** The columns an update sets. */
+const UPDATED = ['userName', 'externalId', 'displayName', 'active', 'data', 'version', 'updatedAt'] as const;
+/** The statements of a create and an update, compiled once; each write binds its own values. */
+const insertUser = compiledOnce((db) =>
+  compileStatement<UserRow>(
+    db
+      .insert(users)
+      .values(placeholdersOf<UserRow, Exclude<keyof UserRow, 'seq'>>(['id', 'tenantId', ...UPDATED, 'createdAt']))
+      .returning(),
+    ROW_COLUMNS,
+  ),
+);
+const countUser = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, P('tenantId')))));
+const bucketUser = compiledOnce((db) => compileStatement(countCreated(db, users, 'User', P('id'))));
+const updateUser = compiledOnce((db) =>
+  compileStatement<UserRow>(
+    db
+      .update(users)
+      .set(placeholdersOf<UserRow, (typeof UPDATED)[number]>(UPDATED))
+      .where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`)
+      .returning(),
+    ROW_COLUMNS,
+  ),
+);
+const deleteUserRow = compiledOnce((db) => compileStatement(db.delete(users).where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`)));
+const uncountUser = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, P('tenantId')))));
+const unbucketUser = compiledOnce((db) => compileStatement(countDeleted(db, P('tenantId'), 'User', P('bucket'))));
+const dropEmails = compiledOnce((db) => compileStatement(db.delete(userEmails).where(eq(userEmails.userId, P('userId')))));
+
+/** The user's email rows as one insert, if it has any. */
+function emailInserts(ctx: WriteContext, userId: string, data: ScimData): CompiledRun[] {
+  const emails = emailTuples(data);
+  return emails.length ? [{ statement: insertEmails(ctx.db), values: { tenantId: ctx.tenantId, userId, emails: JSON.stringify(emails) } }] : [];
 }
 
 /**
@@ -66,14 +98,15 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
   const [inserted] = await commit(ctx, columns.userName, [
-    ctx.db.insert(users).values(row).returning(),
+    { statement: insertUser(ctx.db), values: row },
     ...emailInserts(ctx, row.id, data),
-    ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, ctx.tenantId)),
-    countCreated(ctx.db, users, 'User', row.id),
+    { statement: countUser(ctx.db), values: { tenantId: ctx.tenantId } },
+    { statement: bucketUser(ctx.db), values: { id: row.id } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
   ]);
-  ctx.users?.set(inserted[0]!);
-  return inserted[0]!;
+  const created = inserted![0] as UserRow;
+  ctx.users?.set(created);
+  return created;
 }
 
 /** A user as a write left it, with its `groups` when the write's batch read them (no D1 call left for the response). */
@@ -90,21 +123,16 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: now() };
   ctx.users?.set(next);
   const committed = await commit(ctx, columns.userName, [
-    ctx.db
-      .update(users)
-      .set({ ...columns, data, version: next.version, updatedAt: next.updatedAt })
-      .where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`)
-      .returning(),
-    abortUnlessChanged(ctx.db),
-    ctx.db.delete(userEmails).where(eq(userEmails.userId, current.id)),
+    { statement: updateUser(ctx.db), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
+    versionGuard,
+    { statement: dropEmails(ctx.db), values: { userId: current.id } },
     ...emailInserts(ctx, current.id, data),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
-    userGroupsQuery(ctx.db, ctx.tenantId, [current.id]),
+    { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } },
   ]);
-  const groupRows = committed.at(-1) as Awaited<ReturnType<typeof userGroupsQuery>>;
-  const [updated] = committed;
+  const groupRows = committed.at(-1) as ReturnType<typeof oneUserGroups> extends { decode(row: never): infer G } ? G[] : never;
   // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
-  return { ...updated[0]!, groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
+  return { ...(committed[0]![0] as UserRow), groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
 }
 
 async function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
@@ -133,10 +161,10 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
   const current = await requireUser(ctx, id, ifMatch);
   ctx.users?.delete(id);
   await commit(ctx, current.userName, [
-    ctx.db.delete(users).where(sql`${users.id} = ${current.id} AND ${users.version} = ${current.version}`),
-    abortUnlessChanged(ctx.db),
-    ctx.db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, ctx.tenantId)),
-    countDeleted(ctx.db, ctx.tenantId, 'User', current.seq),
+    { statement: deleteUserRow(ctx.db), values: { id: current.id, currentVersion: current.version } },
+    versionGuard,
+    { statement: uncountUser(ctx.db), values: { tenantId: ctx.tenantId } },
+    { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);
 }

@@ -1,0 +1,94 @@
+/**
+ * A write's statements are compiled once per shape and bound per request (user rows, email rows
+ * from one JSON array whatever their count, counters, page buckets, audit rows, memberships): each
+ * request must store its own values, never those of the request the shape was compiled for or of
+ * another tenant.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { oktaAddMembers, oktaSetActive } from './support/okta-bodies.ts';
+import { oktaNewUser, tenantWithToken, type ScimClient } from './support/tenants.ts';
+
+type Email = { value: string; type?: string; primary?: boolean };
+
+const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@Shapes.Example`;
+
+async function createUser(scim: ScimClient, userName: string, emails: Email[]): Promise<{ id: string; userName: string }> {
+  const res = await scim.post('/Users', oktaNewUser(userName, { emails }));
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; userName: string };
+}
+
+async function storedEmails(userId: string) {
+  const { results } = await env.DB.prepare('SELECT tenant_id AS tenantId, value, type, "primary" FROM user_emails WHERE user_id = ? ORDER BY value').bind(userId).all();
+  return results;
+}
+
+async function storedUser(userId: string) {
+  return env.DB.prepare('SELECT tenant_id AS tenantId, user_name AS userName, active, version FROM users WHERE id = ?').bind(userId).first();
+}
+
+async function auditOf(resourceId: string) {
+  const { results } = await env.DB.prepare('SELECT tenant_id AS tenantId, action, status, detail FROM audit_log WHERE resource_id = ? ORDER BY id').bind(resourceId).all();
+  return results;
+}
+
+describe('write statements reused across requests of one shape', () => {
+  it('stores each create with its own values and email count, per tenant', async () => {
+    const a = await tenantWithToken();
+    const b = await tenantWithToken();
+    const plans: { scim: ScimClient; tenantId: string; userName: string; emails: Email[] }[] = [
+      { scim: a.scim, tenantId: a.tenant.id, userName: unique('three'), emails: [{ value: 'One@X.Example', type: 'work', primary: true }, { value: 'two@x.example', type: 'home' }, { value: 'three@x.example' }] },
+      { scim: b.scim, tenantId: b.tenant.id, userName: unique('none'), emails: [] },
+      { scim: a.scim, tenantId: a.tenant.id, userName: unique('one'), emails: [{ value: 'Solo@Y.Example', type: 'other' }] },
+      { scim: b.scim, tenantId: b.tenant.id, userName: unique('two'), emails: [{ value: 'b1@z.example', primary: true }, { value: 'B2@z.example', type: 'work' }] },
+    ];
+    // Concurrent, so their writes share group commits of one tenant object each.
+    const created = await Promise.all(plans.map((p) => createUser(p.scim, p.userName, p.emails)));
+    for (const [i, plan] of plans.entries()) {
+      const user = created[i]!;
+      expect(await storedUser(user.id)).toEqual({ tenantId: plan.tenantId, userName: plan.userName, active: 1, version: 1 });
+      const expected = plan.emails
+        .map((e) => ({ tenantId: plan.tenantId, value: e.value.toLowerCase(), type: e.type ?? null, primary: e.primary ? 1 : 0 }))
+        .sort((x, y) => x.value.localeCompare(y.value));
+      expect(await storedEmails(user.id)).toEqual(expected);
+      expect(await auditOf(user.id)).toEqual([{ tenantId: plan.tenantId, action: 'user.create', status: 201, detail: null }]);
+    }
+    const counts = await env.DB.prepare('SELECT id, user_count AS n FROM tenants WHERE id IN (?, ?) ORDER BY id').bind(a.tenant.id, b.tenant.id).all();
+    expect(Object.fromEntries(counts.results.map((r) => [r.id, r.n]))).toEqual({ [a.tenant.id]: 2, [b.tenant.id]: 2 });
+  });
+
+  it('updates only the addressed user, with its own emails, version and groups', async () => {
+    const { scim, tenant } = await tenantWithToken();
+    const [left, right] = await Promise.all([
+      createUser(scim, unique('left'), [{ value: 'l1@x.example' }, { value: 'l2@x.example' }]),
+      createUser(scim, unique('right'), [{ value: 'r1@x.example', primary: true }]),
+    ]);
+    const group = (await (await scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: unique('g') })).json()) as { id: string };
+    expect((await scim.patch(`/Groups/${group.id}`, oktaAddMembers([{ value: right!.id, display: right!.userName }]))).status).toBe(204);
+
+    const [deactivated, replaced] = await Promise.all([
+      scim.patch(`/Users/${left!.id}`, oktaSetActive(false)),
+      scim.patch(`/Users/${right!.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'emails', value: [{ value: 'R9@X.Example', type: 'home' }, { value: 'r8@x.example' }, { value: 'r7@x.example' }] }] }),
+    ]);
+    expect(deactivated.status).toBe(200);
+    expect(replaced.status).toBe(200);
+    const leftBody = (await deactivated.json()) as { active: boolean; groups: unknown[] };
+    const rightBody = (await replaced.json()) as { active: boolean; groups: { value: string }[] };
+    expect(leftBody.active).toBe(false);
+    expect(leftBody.groups).toEqual([]);
+    expect(rightBody.active).toBe(true);
+    expect(rightBody.groups.map((g) => g.value)).toEqual([group.id]);
+
+    expect(await storedUser(left!.id)).toMatchObject({ tenantId: tenant.id, active: 0, version: 2 });
+    expect(await storedUser(right!.id)).toMatchObject({ tenantId: tenant.id, active: 1, version: 2 });
+    expect((await storedEmails(left!.id)).map((e) => e.value)).toEqual(['l1@x.example', 'l2@x.example']);
+    expect(await storedEmails(right!.id)).toEqual([
+      { tenantId: tenant.id, value: 'r7@x.example', type: null, primary: 0 },
+      { tenantId: tenant.id, value: 'r8@x.example', type: null, primary: 0 },
+      { tenantId: tenant.id, value: 'r9@x.example', type: 'home', primary: 0 },
+    ]);
+    expect((await auditOf(left!.id)).map((r) => r.action)).toEqual(['user.create', 'user.patch']);
+    expect((await auditOf(group.id)).map((r) => r.detail)).toEqual(['members: +0 -0', 'members: +1 -0']);
+  });
+});
