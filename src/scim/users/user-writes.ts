@@ -81,6 +81,9 @@ const uncountUser = compiledOnce((db) => compileStatement(db.update(tenants).set
 const unbucketUser = compiledOnce((db) => compileStatement(countDeleted(db, P('tenantId'), 'User', P('bucket'))));
 const dropEmails = compiledOnce((db) => compileStatement(db.delete(userEmails).where(eq(userEmails.userId, P('userId')))));
 
+/** Whether two states of a user store the same email rows. */
+const sameEmails = (a: ScimData, b: ScimData) => JSON.stringify(emailTuples(a)) === JSON.stringify(emailTuples(b));
+
 /** The user's email rows as one insert, if it has any. */
 function emailInserts(ctx: WriteContext, userId: string, data: ScimData): CompiledRun[] {
   const emails = emailTuples(data);
@@ -125,8 +128,8 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   const committed = await commit(ctx, columns.userName, [
     { statement: updateUser(ctx.db), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
     versionGuard,
-    { statement: dropEmails(ctx.db), values: { userId: current.id } },
-    ...emailInserts(ctx, current.id, data),
+    // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
+    ...(sameEmails(current.data, data) ? [] : [{ statement: dropEmails(ctx.db), values: { userId: current.id } }, ...emailInserts(ctx, current.id, data)]),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
     { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } },
   ]);
