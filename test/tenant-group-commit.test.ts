@@ -106,3 +106,41 @@ describe('group commit', () => {
     expect(log).toEqual(['first', 'second']);
   });
 });
+
+const passing = () => env.DB.prepare('SELECT 1');
+const refusing = () => env.DB.prepare(`SELECT json('refused')`);
+
+describe('group commit guards', () => {
+  it('runs each distinct guard once in a combined batch and returns every write its own results', async () => {
+    const table = await freshTable();
+    const { d1, calls } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const write = (name: string, key: string) => {
+      const guard = gc.guardNextBatch(passing(), key);
+      const result = gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?) RETURNING name`).bind(name)]);
+      return { guard, result };
+    };
+    const writes = [write('a', 'k1'), write('b', 'k1'), write('c', 'k2'), write('d', 'k1')];
+    const results = await Promise.all(writes.map((w) => w.result));
+    // Two distinct guards, four inserts.
+    expect(calls).toEqual([6]);
+    expect(results.map((r) => r.map((x) => (x.results[0] as { name: string }).name))).toEqual([['a'], ['b'], ['c'], ['d']]);
+    expect(writes.every((w) => w.guard.used)).toBe(true);
+  });
+
+  it('refuses every write that carried a refusing guard, and only those', async () => {
+    const table = await freshTable();
+    const { d1 } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const insert = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);
+    gc.guardNextBatch(refusing(), 'dead');
+    const first = insert('a');
+    const second = insert('b');
+    gc.guardNextBatch(refusing(), 'dead');
+    const third = insert('c');
+    const outcomes = await Promise.allSettled([first, second, third]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    const { results } = await env.DB.prepare(`SELECT name FROM ${table} ORDER BY name`).all();
+    expect(results).toEqual([{ name: 'b' }]);
+  });
+});

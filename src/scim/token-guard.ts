@@ -36,6 +36,11 @@ export function tokenGuard(d1: D1Database, check: TokenCheck): D1PreparedStateme
   return d1.prepare(guardQuery.sql).bind(...params);
 }
 
+/** What a guard checks, as a key: guards of equal keys built moments apart check the same thing. */
+export function tokenCheckKey(check: TokenCheck): string {
+  return JSON.stringify([check.tokenId, check.tokenHash, check.tenantId, check.slug, check.roles]);
+}
+
 /** Whether a D1 error is the guard refusing the token. */
 export function isTokenRefused(err: unknown): boolean {
   return err instanceof Error && (err.message + String(err.cause ?? '')).includes(REFUSED_MARKER);

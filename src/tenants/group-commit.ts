@@ -11,17 +11,25 @@
 /** The most writes one combined batch carries (D1 counts each statement against per-call limits). */
 const MAX_WRITES_PER_GROUP = 32;
 
-/** A statement to put in front of the next batch handed in (the token guard), and whether it was. */
+/**
+ * A statement to put in front of the next batch handed in (the token guard), and whether it was.
+ * Guards of one `key` check the same thing: a combined batch carries only the last handed in.
+ */
 export interface BatchGuard {
   statement: D1PreparedStatement;
+  key: string;
   used: boolean;
 }
 
 interface PendingBatch {
+  guard: BatchGuard | undefined;
   statements: D1PreparedStatement[];
   resolve(results: D1Result[]): void;
   reject(error: unknown): void;
 }
+
+/** A batch's statements as sent alone: its guard first. */
+const alone = (g: PendingBatch) => (g.guard ? [g.guard.statement, ...g.statements] : g.statements);
 
 /** A D1 statement whose direct execution first waits for the pending group commits. */
 class BarrierStatement {
@@ -89,8 +97,8 @@ export class GroupCommitD1 {
    * one at a time until they hand in their batch. It shares that batch's fate: if it raises, the
    * write rolls back. Its result is not among the batch's results.
    */
-  guardNextBatch(statement: D1PreparedStatement): BatchGuard {
-    this.#nextGuard = { statement, used: false };
+  guardNextBatch(statement: D1PreparedStatement, key: string): BatchGuard {
+    this.#nextGuard = { statement, key, used: false };
     return this.#nextGuard;
   }
 
@@ -105,11 +113,10 @@ export class GroupCommitD1 {
     this.#nextGuard = undefined;
     const inner = statements.map((s) => s.inner);
     if (guard) guard.used = true;
-    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ statements: guard ? [guard.statement, ...inner] : inner, resolve, reject }));
+    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, statements: inner, resolve, reject }));
     this.#onBatchHandedIn();
     this.#scheduleFlush();
-    const results = await result;
-    return guard ? results.slice(1) : results;
+    return result;
   }
 
   /** Resolves once every batch handed in so far is written (or has failed). */
@@ -142,8 +149,12 @@ export class GroupCommitD1 {
 
   async #write(group: PendingBatch[]): Promise<void> {
     if (group.length > 1) {
+      // One transaction: a guard anywhere in it vouches for every write, so each distinct check runs
+      // once, as the last write handed in built it (the latest time an expiry is checked against).
+      const guards = new Map<string, D1PreparedStatement>();
+      for (const g of group) if (g.guard) guards.set(g.guard.key, g.guard.statement);
       try {
-        const results = await this.#d1.batch(group.flatMap((g) => g.statements));
+        const results = (await this.#d1.batch([...guards.values(), ...group.flatMap((g) => g.statements)])).slice(guards.size);
         let offset = 0;
         for (const g of group) {
           g.resolve(results.slice(offset, offset + g.statements.length));
@@ -156,7 +167,8 @@ export class GroupCommitD1 {
     }
     for (const g of group) {
       try {
-        g.resolve(await this.#d1.batch(g.statements));
+        const results = await this.#d1.batch(alone(g));
+        g.resolve(g.guard ? results.slice(1) : results);
       } catch (err) {
         g.reject(err);
       }

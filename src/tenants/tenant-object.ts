@@ -5,7 +5,7 @@ import { auditInsert } from '../scim/audit.ts';
 import { batchCompiled } from '../scim/resources/compiled-statement.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
-import { tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
+import { tokenCheckKey, tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
 import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
@@ -56,7 +56,7 @@ export class TenantObject extends DurableObject<Env> {
   protected write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
     const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, users: this.#users, groups: this.#groups };
     return this.writes.run(async () => {
-      const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck));
+      const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck), tokenCheckKey(request.tokenCheck));
       const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard)).catch((err: unknown) => {
         this.#forget(resourceType, resourceId);
         throw err;
