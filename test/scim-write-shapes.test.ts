@@ -91,4 +91,22 @@ describe('write statements reused across requests of one shape', () => {
     expect((await auditOf(left!.id)).map((r) => r.action)).toEqual(['user.create', 'user.patch']);
     expect((await auditOf(group.id)).map((r) => r.detail)).toEqual(['members: +0 -0', 'members: +1 -0']);
   });
+
+  it('decides member adds in their batch: concurrent adds to one group each apply once, a re-sent add is a no-op', async () => {
+    const { scim, tenant } = await tenantWithToken();
+    const members = await Promise.all(['m1', 'm2', 'm3'].map((n) => createUser(scim, unique(n), [])));
+    const group = (await (await scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: unique('adds') })).json()) as { id: string };
+    const add = (m: { id: string; userName: string }) => scim.patch(`/Groups/${group.id}`, oktaAddMembers([{ value: m.id, display: m.userName }]));
+    // m1 twice among the concurrent adds: one of the two adds nothing.
+    const statuses = await Promise.all([add(members[0]!), add(members[1]!), add(members[0]!), add(members[2]!)].map(async (r) => (await r).status));
+    expect(statuses).toEqual([204, 204, 204, 204]);
+    const again = await add(members[1]!);
+    expect(again.status).toBe(204);
+    expect(again.headers.get('etag')).toBe('W/"4"');
+    const stored = await env.DB.prepare('SELECT version, tenant_id AS tenantId FROM groups WHERE id = ?').bind(group.id).first();
+    expect(stored).toEqual({ version: 4, tenantId: tenant.id });
+    const { results } = await env.DB.prepare('SELECT user_id AS userId FROM group_members WHERE group_id = ? ORDER BY user_id').bind(group.id).all();
+    expect(results.map((r) => r.userId)).toEqual(members.map((m) => m.id).sort());
+    expect((await auditOf(group.id)).map((r) => r.detail)).toEqual(['members: +0 -0', 'members: +1 -0', 'members: +1 -0', 'members: +1 -0']);
+  });
 });

@@ -18,6 +18,8 @@ export interface AuditEntry {
 
 const p = (name: keyof AuditEntry | 'at') => sql.placeholder(name);
 
+const COLUMNS = ['tenantId', 'actor', 'action', 'resourceType', 'resourceId', 'outcome', 'status', 'detail', 'at'] as const;
+
 const insertAudit = compiledOnce((db) =>
   compileStatement(
     db.insert(auditLog).values({
@@ -37,4 +39,22 @@ const insertAudit = compiledOnce((db) =>
 /** The insert of one audit row, compiled once (to join a write's batch, or alone for a failure). */
 export function auditInsert(db: Parameters<typeof insertAudit>[0], entry: AuditEntry): CompiledRun {
   return { statement: insertAudit(db), values: { ...entry, detail: entry.detail ?? null, at: now() } };
+}
+
+/**
+ * The insert of an audit row whose detail ends with how many rows the previous statement of the
+ * batch changed (`${detail}${changes()}${detailEnd}`), only if it changed any: for a write whose
+ * effect is decided in its batch (group member adds). Then `changes()` is 1 for the next statement.
+ */
+const insertAuditIfChanged = compiledOnce(() =>
+  compileStatement(
+    sql`INSERT INTO ${auditLog} (${sql.join(COLUMNS.map((c) => sql.identifier(auditLog[c].name)), sql`, `)})
+      SELECT ${p('tenantId')}, ${p('actor')}, ${p('action')}, ${p('resourceType')}, ${p('resourceId')}, ${p('outcome')}, ${p('status')}, ${p('detail')} || changes() || ${sql.placeholder('detailEnd')}, ${p('at')}
+      WHERE changes() > 0`,
+  ),
+);
+
+/** `auditInsert` of an entry whose count is what the previous statement changed, written only if it changed something. */
+export function auditIfChanged(db: Parameters<typeof insertAuditIfChanged>[0], entry: AuditEntry & { detail: string; detailEnd: string }): CompiledRun {
+  return { statement: insertAuditIfChanged(db), values: { ...entry, at: now() } };
 }

@@ -34,4 +34,25 @@ export class RowCache<Row extends { id: string }> {
   delete(id: string): void {
     this.#rows.delete(id);
   }
+
+  /**
+   * Marks the row `id` as being written by `write`, whose commit decides its next state (a write
+   * that may turn out a no-op): until it settles, `settling(id)` hands out a promise to wait on.
+   */
+  writing(id: string, write: Promise<unknown>): void {
+    const settled = write.then(ignore, ignore);
+    this.#settling.set(id, settled);
+    void settled.then(() => {
+      if (this.#settling.get(id) === settled) this.#settling.delete(id);
+    });
+  }
+
+  /** The pending write of row `id` to wait for before deciding on it, if any. */
+  settling(id: string): Promise<void> | undefined {
+    return this.#settling.get(id);
+  }
+
+  readonly #settling = new Map<string, Promise<void>>();
 }
+
+const ignore = () => undefined;

@@ -9,7 +9,7 @@ import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { now } from '../../db/client.ts';
 import { groups, tenants } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
-import { auditInsert } from '../audit.ts';
+import { auditIfChanged, auditInsert } from '../audit.ts';
 import { applyPatch } from '../patch/apply.ts';
 import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
 import type { PatchRequest } from '../patch/request.ts';
@@ -21,6 +21,7 @@ import { bucketOf, countCreated, countDeleted } from '../resources/page-buckets.
 import { checkIfMatch, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
+import type { RowCache } from '../../tenants/row-cache.ts';
 import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, unknownUserIds } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../filter/fold-case.ts';
@@ -147,7 +148,54 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   return updated![0] as GroupRow;
 }
 
+/** The group is still at the version the write decided on: first in a batch whose UPDATE may rightly change nothing. */
+const versionStill = compiledOnce(() =>
+  compileStatement(sql`SELECT json('version conflict') WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.id} = ${P('id')} AND ${groups.version} = ${P('currentVersion')})`),
+);
+/** Bumps the group's version only if the statement before it changed something. */
+const bumpIfChanged = compiledOnce((db) =>
+  compileStatement<GroupRow>(
+    db
+      .update(groups)
+      .set(placeholdersOf<GroupRow, 'version' | 'updatedAt'>(['version', 'updatedAt']))
+      .where(sql`${groups.id} = ${P('id')} AND ${groups.version} = ${P('currentVersion')} AND changes() > 0`)
+      .returning(),
+    ROW_COLUMNS,
+  ),
+);
+
+/**
+ * A PATCH that only adds members, decided in its batch instead of after a read of the membership
+ * (which waited for every write handed in before it): the insert skips current members, and the
+ * audit row and the version bump follow only if it added any, so a re-sent add stays a no-op
+ * (204, version unchanged). A later write of this group waits for this one's commit.
+ */
+async function addOnly(ctx: WriteContext & { groups: RowCache<GroupRow> }, current: GroupRow, ids: string[]): Promise<GroupRow> {
+  await requireUsers(ctx, ids);
+  const at = now();
+  const entry = { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 } as const;
+  const write = commit(ctx, current.displayName, [
+    { statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } },
+    addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
+    auditIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
+    { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
+  ]).then(
+    (results) => {
+      const row = (results[3]![0] as GroupRow | undefined) ?? current;
+      ctx.groups.set(row);
+      return row;
+    },
+    (err: unknown) => {
+      ctx.groups.delete(current.id);
+      throw err;
+    },
+  );
+  ctx.groups.writing(current.id, write);
+  return write;
+}
+
 async function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
+  await ctx.groups?.settling(id);
   const current = ctx.groups?.get(id) ?? (await findGroupRow(ctx.db, ctx.tenantId, id));
   if (!current || current.tenantId !== ctx.tenantId) throw notFound(id);
   ctx.groups?.set(current);
@@ -171,6 +219,8 @@ export async function replaceGroup(ctx: WriteContext, id: string, body: unknown,
 export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequest, ifMatch: string | undefined): Promise<GroupRow> {
   const current = await requireGroup(ctx, id, ifMatch);
   const { memberChanges, rest } = splitMemberOperations(patch.Operations);
+  const { add, remove, replaceAll } = memberChanges;
+  if (ctx.groups && rest.length === 0 && add.length > 0 && remove.length === 0 && !replaceAll) return addOnly({ ...ctx, groups: ctx.groups }, current, add);
   const data = rest.length ? applyPatch(GROUP_RESOURCE_TYPE, { id: current.id, ...current.data }, rest, { tenantRoles: ctx.tenantRoles }) : current.data;
   return update(ctx, current, data, memberChanges, 'group.patch');
 }
