@@ -3,7 +3,7 @@
  * is one D1 batch — resource row, email rows, counter, audit row — so a request applies whole or
  * not at all; the unique index on (tenant, lower(userName)) and the version guard are backstops.
  */
-import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
 import { tenants, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
@@ -51,29 +51,28 @@ function commit(ctx: WriteContext, userName: string, runs: CompiledRun[]) {
 }
 
 const P = sql.placeholder;
-const ROW_COLUMNS = getTableColumns(users);
 /** The columns an update sets. */
 const UPDATED = ['userName', 'externalId', 'displayName', 'active', 'data', 'version', 'updatedAt'] as const;
 /** The statements of a create and an update, compiled once; each write binds its own values. */
 const insertUser = compiledOnce((db) =>
-  compileStatement<UserRow>(
+  compileStatement<Pick<UserRow, 'seq'>>(
     db
       .insert(users)
       .values(placeholdersOf<UserRow, Exclude<keyof UserRow, 'seq'>>(['id', 'tenantId', ...UPDATED, 'createdAt']))
-      .returning(),
-    ROW_COLUMNS,
+      // Only what D1 assigns: the rest of the row is what this write sent.
+      .returning({ seq: users.seq }),
+    { seq: users.seq },
   ),
 );
 const countUser = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, P('tenantId')))));
 const bucketUser = compiledOnce((db) => compileStatement(countCreated(db, users, 'User', P('id'))));
+// No RETURNING: under the version guard the stored row is the remembered one with this write's columns.
 const updateUser = compiledOnce((db) =>
-  compileStatement<UserRow>(
+  compileStatement(
     db
       .update(users)
       .set(placeholdersOf<UserRow, (typeof UPDATED)[number]>(UPDATED))
-      .where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`)
-      .returning(),
-    ROW_COLUMNS,
+      .where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`),
   ),
 );
 const deleteUserRow = compiledOnce((db) => compileStatement(db.delete(users).where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`)));
@@ -92,8 +91,8 @@ function emailInserts(ctx: WriteContext, userId: string, data: ScimData): Compil
 
 /**
  * POST /Users: creates a user; 409 uniqueness when the userName is taken. The unique index on
- * (tenant, lower(userName)) decides — no read first — and the insert returns the stored row, so a
- * create is one D1 round trip.
+ * (tenant, lower(userName)) decides — no read first — and the insert returns the `seq` D1 assigned,
+ * so a create is one D1 round trip.
  */
 export async function createUser(ctx: WriteContext, body: unknown): Promise<UserRow> {
   const data = normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
@@ -107,7 +106,7 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
     { statement: bucketUser(ctx.db), values: { id: row.id } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
   ]);
-  const created = inserted![0] as UserRow;
+  const created: UserRow = { ...row, ...(inserted![0] as Pick<UserRow, 'seq'>) };
   ctx.users?.set(created);
   return created;
 }
@@ -117,7 +116,7 @@ export type WrittenUser = UserRow & { groups?: UserGroupRef[] };
 
 /**
  * Stores `data` as the user's new state, unless it equals the current one (re-sends are no-ops);
- * the same batch returns the stored row and the user's groups.
+ * the same batch returns the user's groups.
  */
 async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<WrittenUser> {
   if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
@@ -134,8 +133,8 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
     { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } },
   ]);
   const groupRows = committed.at(-1) as ReturnType<typeof oneUserGroups> extends { decode(row: never): infer G } ? G[] : never;
-  // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
-  return { ...(committed[0]![0] as UserRow), groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
+  // The guard after the UPDATE aborts the batch unless it changed the row: it holds `next`.
+  return { ...next, groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
 }
 
 async function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
