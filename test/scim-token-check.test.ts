@@ -3,9 +3,12 @@
  * object's write batch: these cases prove a change to the token or tenant still counts on the very
  * next request, whatever that request does first.
  */
-import { env } from 'cloudflare:test';
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { revokeScimToken, setScimEnabled } from '../src/tenants/tenant-store.ts';
+import type { TenantObject } from '../src/tenants/tenant-object.ts';
+import { createScimToken, revokeScimToken, setScimEnabled } from '../src/tenants/tenant-store.ts';
+import { hashToken } from '../src/tenants/tokens.ts';
+import { oktaNewGroup } from './support/okta-bodies.ts';
 import { db, oktaNewUser, tenantWithToken } from './support/tenants.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -92,5 +95,31 @@ describe('a token seen before', () => {
       scim.post('/Users', oktaNewUser(`burst.${crypto.randomUUID().slice(0, 8)}@acme.com`)).then((r) => r.status),
     ]);
     expect(statuses).toEqual([200, 200, 200, 201]);
+  });
+});
+
+describe('the tenant object', () => {
+  it("never lets a failed write's audit row take the token check of the write after it", async () => {
+    const { tenant, slug } = await tenantWithToken();
+    const revoked = await createScimToken(db(), slug, 'revoked', undefined);
+    await revokeScimToken(db(), slug, revoked.info.id);
+    const tokenCheck = { tokenId: revoked.info.id, tokenHash: await hashToken(revoked.token), tenantId: tenant.id, slug, roles: tenant.roles };
+    const base = { tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'token:live' };
+    const stub = env.TENANT.get(env.TENANT.idFromName(tenant.id));
+    const [duplicate, group] = await runInDurableObject(stub, async (object: TenantObject) => {
+      expect((await object.createUser({ ...base, body: oktaNewUser('taken@acme.com') })).ok).toBe(true);
+      // The duplicate fails after handing in its batch (the unique index decides), while the
+      // revoked token's create has its check waiting and reads (which wait for that batch).
+      return Promise.allSettled([
+        object.createUser({ ...base, body: oktaNewUser('taken@acme.com') }),
+        object.createGroup({ ...base, actor: `token:${revoked.info.id}`, tokenCheck, body: oktaNewGroup('made by a revoked token') }),
+      ]);
+    });
+    expect(duplicate).toMatchObject({ status: 'fulfilled', value: { ok: false, status: 409 } });
+    expect(group).toMatchObject({ status: 'fulfilled', value: { ok: false, status: 401 } });
+    const stored = await env.DB.prepare('SELECT COUNT(*) AS n FROM groups WHERE tenant_id = ?').bind(tenant.id).first<{ n: number }>();
+    expect(stored?.n).toBe(0);
+    const audit = await env.DB.prepare("SELECT action, outcome, status FROM audit_log WHERE tenant_id = ? AND action = 'user.create' AND outcome = 'failure'").bind(tenant.id).all();
+    expect(audit.results).toEqual([{ action: 'user.create', outcome: 'failure', status: 409 }]);
   });
 });

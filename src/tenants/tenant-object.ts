@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { auditInsert } from '../scim/audit.ts';
-import { batchCompiled } from '../scim/resources/compiled-statement.ts';
+import { runCompiled } from '../scim/resources/compiled-statement.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
 import { tokenCheckKey, tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
@@ -64,8 +64,9 @@ export class TenantObject extends DurableObject<Env> {
       // A failed write may have left the row it decided on in memory: D1 is the truth again.
       if (!outcome.ok) this.#forget(resourceType, resourceId);
       // A refused token (401) is no write of this tenant's: it leaves no audit row, as before it reached the object.
+      // Run alone, not as a batch: a batch would take the guard of the write that started meanwhile and release it from the queue.
       if (!outcome.ok && outcome.status !== 401) {
-        await batchCompiled(ctx.db.$client, [auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail })]);
+        await runCompiled(ctx.db.$client, auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail }));
       }
       return outcome.ok && guard?.used ? { ...outcome, tokenChecked: true } : outcome;
     });

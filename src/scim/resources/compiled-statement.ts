@@ -107,6 +107,15 @@ export function runOnce(query: SQL | { toSQL(): { sql: string; params: unknown[]
   return { statement: compileStatement(query, fields), values: {} };
 }
 
+/**
+ * Runs one compiled statement by itself, not as a batch: through the tenant object's binding it
+ * waits for the pending group commit but is no write's batch (it takes no token guard and does
+ * not release the write queue).
+ */
+export async function runCompiled(d1: D1Database, { statement, values }: CompiledRun): Promise<void> {
+  await d1.prepare(statement.sql).bind(...statement.bind(values)).run();
+}
+
 /** Runs compiled statements, each with its own values, as one D1 batch: each one's decoded rows. */
 export async function batchCompiled(d1: D1Database, runs: readonly CompiledRun[]): Promise<unknown[][]> {
   const results = await d1.batch(runs.map(({ statement, values }) => d1.prepare(statement.sql).bind(...statement.bind(values))));
