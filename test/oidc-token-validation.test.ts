@@ -132,6 +132,9 @@ describe('HMAC-signed ID tokens (OIDC Core §10.1), only where the tenant turned
   it('refuses HS256 signed with another secret', () =>
     expectRefused({ ...hs256, idToken: { alg: 'HS256', hmacSecret: 'not-the-client-secret' } }, /ID token signature: ERR_JWS_SIGNATURE_VERIFICATION_FAILED/, { hmacIdTokens: true }));
 
+  it('refuses HS256 keyed by a client secret shorter than the hash (RFC 7518 §3.2)', () =>
+    expectRefused({ ...hs256, clientSecret: 'short-secret-31-bytes-xxxxxxxxx' }, /alg "HS256" needs a client secret of at least 32 bytes \(RFC 7518 §3\.2\); this one has 31$/, { hmacIdTokens: true }));
+
   // oauth4webapi holds the alg to the announced list first; our own check is the second line.
   it('refuses HS256 when discovery does not announce it', () => expectRefused({ idToken: { alg: 'HS256' } }, /unexpected JWT "alg" header parameter/, { hmacIdTokens: true }));
 

@@ -13,6 +13,8 @@ import { insecureAllowed } from './issuer-url.ts';
 export const ACCEPTED_ID_TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 /** HMAC algorithms accepted on ID tokens only when the tenant opted in, keyed with the client secret (OIDC Core §10.1). */
 export const HMAC_ID_TOKEN_ALGS = ['HS256', 'HS384', 'HS512'] as const;
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output; a shorter client secret keys nothing. */
+const HMAC_MIN_KEY_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
 
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -71,6 +73,8 @@ export async function verifyIdTokenSignature(idToken: string, as: AuthorizationS
   const announced = as.id_token_signing_alg_values_supported;
   if (announced && !announced.includes(alg)) throw new SignatureRejected(`ID token alg "${alg}" is not among the provider's ${announced.join(', ')}`);
   if (!hmacKey) return verifyWithJwks(idToken, alg, as, localDev);
+  const minBytes = HMAC_MIN_KEY_BYTES[alg]!;
+  if (hmacKey.length < minBytes) throw new SignatureRejected(`ID token alg "${alg}" needs a client secret of at least ${minBytes} bytes (RFC 7518 §3.2); this one has ${hmacKey.length}`);
   // The signature only, as on the JWKS path: oauth4webapi has checked the claims, with its clock tolerance.
   try {
     await compactVerify(idToken, hmacKey, { algorithms: [alg] });

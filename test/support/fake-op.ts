@@ -116,7 +116,7 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
     const alg = s.knobs.idToken?.alg ?? 'RS256';
     if (alg === 'none') return `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify(claims))}.`;
     if (alg === 'HS256') {
-      return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(s.knobs.idToken?.hmacSecret ?? s.knobs.clientSecret ?? 'fake-secret'));
+      return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(s.knobs.idToken?.hmacSecret ?? s.knobs.clientSecret ?? 'fake-secret-0123456789-abcdefghijklmn'));
     }
     const current = s.keys[s.keys.length - 1]!;
     const key = s.knobs.idToken?.signWith === 'unpublished' ? s.unpublished : current;

@@ -120,7 +120,8 @@ async function control(path: string, body?: unknown): Promise<Response> {
 /** A new issuer at the fake provider with `knobs`. */
 export async function fakeScenario(knobs: FakeOpKnobs = {}): Promise<FakeScenario> {
   const clientId = knobs.clientId ?? 'fake-client';
-  const clientSecret = knobs.clientSecret ?? 'fake-secret';
+  // Long enough to key HS256 (RFC 7518 §3.2), as real providers' secrets are.
+  const clientSecret = knobs.clientSecret ?? 'fake-secret-0123456789-abcdefghijklmn';
   const created = (await (await control('/__scenarios', { ...knobs, clientId, clientSecret })).json()) as { id: string; issuer: string; sub: string };
   return {
     ...created,
