@@ -109,4 +109,44 @@ describe('write statements reused across requests of one shape', () => {
     expect(results.map((r) => r.userId)).toEqual(members.map((m) => m.id).sort());
     expect((await auditOf(group.id)).map((r) => r.detail)).toEqual(['members: +0 -0', 'members: +1 -0', 'members: +1 -0', 'members: +1 -0']);
   });
+
+  it('keeps counters, page buckets and audit rows exact when concurrent writes of two tenants share group commits, a duplicate among them', async () => {
+    const a = await tenantWithToken();
+    const b = await tenantWithToken();
+    const taken = unique('taken');
+    await createUser(a.scim, taken, []);
+    const group = (scim: ScimClient, name: string) => scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: name });
+    const doomed = (await (await group(b.scim, unique('doomed'))).json()) as { id: string };
+    // Interleaved: creates of both tenants, a's duplicate (which fails its combined batch), group creates and a delete.
+    const responses = await Promise.all([
+      a.scim.post('/Users', oktaNewUser(unique('a1'), { emails: [] })),
+      b.scim.post('/Users', oktaNewUser(unique('b1'), { emails: [] })),
+      a.scim.post('/Users', oktaNewUser(taken.toUpperCase(), { emails: [] })),
+      b.scim.post('/Users', oktaNewUser(taken, { emails: [] })),
+      group(a.scim, unique('ga')),
+      b.scim.delete(`/Groups/${doomed.id}`),
+      a.scim.post('/Users', oktaNewUser(unique('a2'), { emails: [] })),
+      group(b.scim, unique('gb')),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([201, 201, 409, 201, 201, 204, 201, 201]);
+    for (const { tenant, users, groups } of [
+      { tenant: a.tenant, users: 3, groups: 1 },
+      { tenant: b.tenant, users: 2, groups: 1 },
+    ]) {
+      const counts = await env.DB.prepare('SELECT user_count AS users, group_count AS groups FROM tenants WHERE id = ?').bind(tenant.id).first();
+      expect(counts).toEqual({ users, groups });
+      const stored = await env.DB.prepare('SELECT resource_type AS type, bucket, count FROM page_buckets WHERE tenant_id = ? AND count > 0 ORDER BY 1, 2').bind(tenant.id).all();
+      const recount = await env.DB.prepare(
+        `SELECT 'Group' AS type, seq >> 10 AS bucket, COUNT(*) AS count FROM groups WHERE tenant_id = ?1 GROUP BY 2 UNION ALL SELECT 'User', seq >> 10, COUNT(*) FROM users WHERE tenant_id = ?1 GROUP BY 2 ORDER BY 1, 2`,
+      ).bind(tenant.id).all();
+      expect(stored.results).toEqual(recount.results);
+    }
+    const actions = await env.DB.prepare(`SELECT action, outcome, status FROM audit_log WHERE tenant_id = ? AND actor LIKE 'token:%' ORDER BY id`).bind(a.tenant.id).all();
+    // The duplicate leaves its failure row (written after its batch, so in no fixed place), never a success row.
+    expect(actions.results.filter((r) => r.action === 'user.create').sort((x, y) => String(x.outcome).localeCompare(String(y.outcome))).reverse()).toEqual([
+      ...Array(3).fill({ action: 'user.create', outcome: 'success', status: 201 }),
+      { action: 'user.create', outcome: 'failure', status: 409 },
+    ]);
+    expect(actions.results.filter((r) => r.action === 'group.create')).toEqual([{ action: 'group.create', outcome: 'success', status: 201 }]);
+  });
 });

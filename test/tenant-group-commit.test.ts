@@ -1,22 +1,12 @@
 /** Group commit: writes handed in together reach D1 as one batch, yet each keeps its own outcome. */
 import { env } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { compileStatement, type MergeRule } from '../src/scim/resources/compiled-statement.ts';
 import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
 import { WriteQueue } from '../src/tenants/write-queue.ts';
+import { countingD1 } from './support/counting-d1.ts';
 import { deferred } from './support/deferred.ts';
-
-/** The real D1 binding, counting the batches that reach it. */
-function countingD1() {
-  const calls: number[] = [];
-  const d1 = {
-    prepare: (query: string) => env.DB.prepare(query),
-    batch: (statements: D1PreparedStatement[]) => {
-      calls.push(statements.length);
-      return env.DB.batch(statements);
-    },
-  } as unknown as D1Database;
-  return { d1, calls };
-}
 
 let tables = 0;
 async function freshTable(): Promise<string> {
@@ -142,5 +132,48 @@ describe('group commit guards', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
     const { results } = await env.DB.prepare(`SELECT name FROM ${table} ORDER BY name`).all();
     expect(results).toEqual([{ name: 'b' }]);
+  });
+});
+
+describe('group commit merges', () => {
+  /** A side statement logging `name` into `log`; merged, one insert of every name over json_each. */
+  function logged(gc: GroupCommitD1, log: string, name: string) {
+    const rule: MergeRule = {
+      key: log,
+      merge: (values) => ({ statement: compileStatement(sql`INSERT INTO ${sql.identifier(log)} (name) SELECT value FROM json_each(${sql.placeholder('names')})`), values: { names: JSON.stringify(values.map((v) => v.name)) } }),
+    };
+    return gc.prepare(`INSERT INTO ${log} (name) VALUES (?)`).bind(name).mergeable(rule, { name });
+  }
+
+  it('puts one merged statement after every write of a combined batch, and hands each write its own results in place', async () => {
+    const [table, log] = [await freshTable(), await freshTable()];
+    const { d1, calls } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const write = (name: string) =>
+      gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?) RETURNING name`).bind(name), logged(gc, log, name), gc.prepare(`SELECT ? || '!' AS said`).bind(name)]);
+    const results = await Promise.all(['a', 'b', 'c'].map(write));
+    // Three writes of two own statements, one merged insert.
+    expect(calls).toEqual([3 * 2 + 1]);
+    expect(results.map((r) => [(r[0]!.results[0] as { name: string }).name, r.length, (r[2]!.results[0] as { said: string }).said])).toEqual([
+      ['a', 3, 'a!'],
+      ['b', 3, 'b!'],
+      ['c', 3, 'c!'],
+    ]);
+    const { results: rows } = await env.DB.prepare(`SELECT name FROM ${log} ORDER BY rowid`).all();
+    expect(rows).toEqual([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+  });
+
+  it("runs a write's own side statement when it is alone, and when a failed combined batch is retried write by write", async () => {
+    const [table, log] = [await freshTable(), await freshTable()];
+    const { d1, calls } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const write = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name), logged(gc, log, name)]);
+    await write('solo');
+    const outcomes = await Promise.allSettled(['x', 'solo', 'y'].map(write));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // Alone: 2; the combined batch (3 inserts + 1 merged) fails; then each alone with its own 2.
+    expect(calls).toEqual([2, 4, 2, 2, 2]);
+    const { results: rows } = await env.DB.prepare(`SELECT name FROM ${log} ORDER BY rowid`).all();
+    expect(rows).toEqual([{ name: 'solo' }, { name: 'x' }, { name: 'y' }]);
   });
 });

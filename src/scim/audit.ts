@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { now } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
-import { compiledOnce, compileStatement, type CompiledRun } from './resources/compiled-statement.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './resources/compiled-statement.ts';
 
 export interface AuditEntry {
   tenantId: string;
@@ -36,9 +36,21 @@ const insertAudit = compiledOnce((db) =>
   ),
 );
 
+/** Many audit rows in one insert: `rows` is a JSON array of rows, each an array of values in `COLUMNS` order. */
+const insertAudits = compileStatement(
+  sql`INSERT INTO ${auditLog} (${sql.join(COLUMNS.map((c) => sql.identifier(auditLog[c].name)), sql`, `)})
+    SELECT ${sql.join(COLUMNS.map((_, i) => sql.raw(`json_extract("e"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${sql.placeholder('rows')}) AS "e"`,
+);
+
+/** In a combined batch (src/tenants/group-commit.ts) the writes' audit rows go in as one insert, in the order the writes were handed in. */
+const mergeAudits: MergeRule = {
+  key: 'audit',
+  merge: (values) => ({ statement: insertAudits, values: { rows: JSON.stringify(values.map((v) => COLUMNS.map((c) => v[c]))) } }),
+};
+
 /** The insert of one audit row, compiled once (to join a write's batch, or alone for a failure). */
 export function auditInsert(db: Parameters<typeof insertAudit>[0], entry: AuditEntry): CompiledRun {
-  return { statement: insertAudit(db), values: { ...entry, detail: entry.detail ?? null, at: now() } };
+  return { statement: insertAudit(db), values: { ...entry, detail: entry.detail ?? null, at: now() }, merge: mergeAudits };
 }
 
 /**

@@ -4,9 +4,14 @@
  * written, wait and then go to D1 together as one batch
  * (one transaction, one round trip). If that combined batch fails — one write's unique index or
  * version guard — each write's batch is retried alone, in order, so every write gets its own
- * outcome and no write sees another's failure. Reads wait until every batch handed in before them
+ * outcome and no write sees another's failure. A combined batch merges the writes' side statements
+ * (counters, page buckets, audit rows; src/tenants/combined-batch.ts); a write retried alone runs
+ * its own. Reads wait until every batch handed in before them
  * is written (read-your-writes), so "read → decide → write" stays serial per tenant.
  */
+
+import type { MergeRule } from '../scim/resources/compiled-statement.ts';
+import { combine, type BatchPart } from './combined-batch.ts';
 
 /** The most writes one combined batch carries (D1 counts each statement against per-call limits). */
 const MAX_WRITES_PER_GROUP = 32;
@@ -23,26 +28,36 @@ export interface BatchGuard {
 
 interface PendingBatch {
   guard: BatchGuard | undefined;
-  statements: D1PreparedStatement[];
+  statements: BatchPart[];
   resolve(results: D1Result[]): void;
   reject(error: unknown): void;
 }
 
 /** A batch's statements as sent alone: its guard first. */
-const alone = (g: PendingBatch) => (g.guard ? [g.guard.statement, ...g.statements] : g.statements);
+function alone(g: PendingBatch): D1PreparedStatement[] {
+  const statements = g.statements.map((s) => s.inner);
+  return g.guard ? [g.guard.statement, ...statements] : statements;
+}
 
 /** A D1 statement whose direct execution first waits for the pending group commits. */
-class BarrierStatement {
+class BarrierStatement implements BatchPart {
   readonly inner: D1PreparedStatement;
+  readonly merge: BatchPart['merge'];
   readonly #owner: GroupCommitD1;
 
-  constructor(inner: D1PreparedStatement, owner: GroupCommitD1) {
+  constructor(inner: D1PreparedStatement, owner: GroupCommitD1, merge?: BatchPart['merge']) {
     this.inner = inner;
     this.#owner = owner;
+    this.merge = merge;
   }
 
   bind(...values: unknown[]): BarrierStatement {
     return new BarrierStatement(this.inner.bind(...values), this.#owner);
+  }
+
+  /** This statement, which a combined batch may merge by `rule` with the same statement of other writes. */
+  mergeable(rule: MergeRule, values: Record<string, unknown>): BarrierStatement {
+    return new BarrierStatement(this.inner, this.#owner, { rule, values });
   }
 
   async first<T>(column?: string): Promise<T | null> {
@@ -111,9 +126,8 @@ export class GroupCommitD1 {
   async batch(statements: BarrierStatement[]): Promise<D1Result[]> {
     const guard = this.#nextGuard;
     this.#nextGuard = undefined;
-    const inner = statements.map((s) => s.inner);
     if (guard) guard.used = true;
-    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, statements: inner, resolve, reject }));
+    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, statements, resolve, reject }));
     this.#onBatchHandedIn();
     this.#scheduleFlush();
     return result;
@@ -154,12 +168,9 @@ export class GroupCommitD1 {
       const guards = new Map<string, D1PreparedStatement>();
       for (const g of group) if (g.guard) guards.set(g.guard.key, g.guard.statement);
       try {
-        const results = (await this.#d1.batch([...guards.values(), ...group.flatMap((g) => g.statements)])).slice(guards.size);
-        let offset = 0;
-        for (const g of group) {
-          g.resolve(results.slice(offset, offset + g.statements.length));
-          offset += g.statements.length;
-        }
+        const combined = combine(this.#d1, guards.values(), group.map((g) => g.statements));
+        const results = combined.resultsOf(await this.#d1.batch(combined.statements));
+        group.forEach((g, i) => g.resolve(results[i]!));
         return;
       } catch {
         // One write failed and D1 rolled the whole group back: retry each alone, in order.

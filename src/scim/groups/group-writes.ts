@@ -5,9 +5,9 @@
  * the group itself gets one UPDATE (version, lastModified). The unique index on
  * (tenant, lower(displayName)) and the version guard are the backstops.
  */
-import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import { now } from '../../db/client.ts';
-import { groups, tenants } from '../../db/schema.ts';
+import { groups } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditIfChanged, auditInsert } from '../audit.ts';
 import { applyPatch } from '../patch/apply.ts';
@@ -17,7 +17,8 @@ import { bodyMemberIds } from '../resource/members.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
-import { bucketOf, countCreated, countDeleted } from '../resources/page-buckets.ts';
+import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
+import { countResources } from '../resources/tenant-counters.ts';
 import { checkIfMatch, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
@@ -121,8 +122,8 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
   const [inserted] = await commit(ctx, columns.displayName, [
     runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
     ...members.statements,
-    runOnce(ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, ctx.tenantId))),
-    runOnce(countCreated(ctx.db, groups, 'Group', row.id)),
+    countResources(ctx.db, 'Group', ctx.tenantId, 1),
+    countCreatedRun(ctx.db, 'Group', row.id),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);
   const created = inserted![0] as GroupRow;
@@ -232,7 +233,7 @@ export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string
   await commit(ctx, current.displayName, [
     runOnce(ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)),
     versionGuard,
-    runOnce(ctx.db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, ctx.tenantId))),
+    countResources(ctx.db, 'Group', ctx.tenantId, -1),
     runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);

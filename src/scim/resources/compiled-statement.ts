@@ -24,6 +24,26 @@ export interface CompiledStatement<Row> {
 export interface CompiledRun {
   statement: CompiledStatement<unknown>;
   values: Record<string, unknown>;
+  /** Set on a side statement (counter, page bucket, audit row) that a combined batch may merge with other writes'. */
+  merge?: MergeRule;
+}
+
+/**
+ * How the same side statement of several writes in one combined batch (src/tenants/group-commit.ts)
+ * becomes one run. Only for statements no write reads a result of and no later statement depends
+ * on through `changes()`: the merged run goes after every write's own statements. A write sent
+ * alone runs its own statement.
+ */
+export interface MergeRule {
+  /** Runs of one key merge into one: the rule and its target (e.g. one tenant's counter). */
+  key: string;
+  /** The one run standing for these runs' values (in the order the writes were handed in). */
+  merge(values: readonly Record<string, unknown>[]): CompiledRun;
+}
+
+/** A prepared statement that a group commit can tag with its run's merge rule (others ignore it). */
+interface MergeableStatement extends D1PreparedStatement {
+  mergeable?(rule: MergeRule, values: Record<string, unknown>): D1PreparedStatement;
 }
 
 const dialect = new SQLiteAsyncDialect();
@@ -112,12 +132,22 @@ export function runOnce(query: SQL | { toSQL(): { sql: string; params: unknown[]
  * waits for the pending group commit but is no write's batch (it takes no token guard and does
  * not release the write queue).
  */
-export async function runCompiled(d1: D1Database, { statement, values }: CompiledRun): Promise<void> {
-  await d1.prepare(statement.sql).bind(...statement.bind(values)).run();
+export async function runCompiled(d1: D1Database, run: CompiledRun): Promise<void> {
+  await prepareRun(d1, run).run();
+}
+
+/** A compiled run as a D1 statement with its values bound. */
+export function prepareRun(d1: D1Database, { statement, values }: CompiledRun): D1PreparedStatement {
+  return d1.prepare(statement.sql).bind(...statement.bind(values));
 }
 
 /** Runs compiled statements, each with its own values, as one D1 batch: each one's decoded rows. */
 export async function batchCompiled(d1: D1Database, runs: readonly CompiledRun[]): Promise<unknown[][]> {
-  const results = await d1.batch(runs.map(({ statement, values }) => d1.prepare(statement.sql).bind(...statement.bind(values))));
+  const results = await d1.batch(
+    runs.map((run) => {
+      const prepared: MergeableStatement = prepareRun(d1, run);
+      return run.merge && prepared.mergeable ? prepared.mergeable(run.merge, run.values) : prepared;
+    }),
+  );
   return results.map((result, i) => ((result.results ?? []) as Record<string, unknown>[]).map((row) => runs[i]!.statement.decode(row)));
 }

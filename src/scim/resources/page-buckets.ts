@@ -6,7 +6,8 @@
  */
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { pageBuckets, type groups, type users } from '../../db/schema.ts';
+import { groups, pageBuckets, users } from '../../db/schema.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './compiled-statement.ts';
 
 /** log2 of the seqs per bucket. */
 export const BUCKET_BITS = 10;
@@ -18,11 +19,41 @@ export type BucketResource = 'User' | 'Group';
 const bits = sql.raw(String(BUCKET_BITS));
 
 /** Counts the row `id` in its bucket; goes after the row's INSERT in the same batch (the insert assigns `seq`). */
-export function countCreated(db: Database, table: ResourceTable, resourceType: BucketResource, id: string | Placeholder) {
+function countCreated(db: Database, table: ResourceTable, resourceType: BucketResource, id: string | Placeholder) {
   return db
     .insert(pageBuckets)
     .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, 1 FROM ${table} WHERE ${table.id} = ${id}`)
     .onConflictDoUpdate({ target: [pageBuckets.tenantId, pageBuckets.resourceType, pageBuckets.bucket], set: { count: sql`${pageBuckets.count} + 1` } });
+}
+
+/** `countCreated` of many rows at once: those whose ids are in the JSON array `ids`, counted per bucket. */
+function countManyCreated(db: Database, table: ResourceTable, resourceType: BucketResource, ids: Placeholder) {
+  return (
+    db
+      .insert(pageBuckets)
+      // GROUP BY the tenant and the bucket: one upserted row per bucket, adding its number of new rows.
+      .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, COUNT(*) FROM ${table} WHERE ${table.id} IN (SELECT "value" FROM json_each(${ids})) GROUP BY 1, 3`)
+      .onConflictDoUpdate({ target: [pageBuckets.tenantId, pageBuckets.resourceType, pageBuckets.bucket], set: { count: sql`${pageBuckets.count} + excluded."count"` } })
+  );
+}
+
+const P = sql.placeholder;
+const created = { User: compiledOnce((db) => compileStatement(countCreated(db, users, 'User', P('id')))), Group: compiledOnce((db) => compileStatement(countCreated(db, groups, 'Group', P('id')))) };
+const createdMany = {
+  User: compiledOnce((db) => compileStatement(countManyCreated(db, users, 'User', P('ids')))),
+  Group: compiledOnce((db) => compileStatement(countManyCreated(db, groups, 'Group', P('ids')))),
+};
+
+/**
+ * `countCreated` of the row `id`, compiled; in a combined batch (src/tenants/group-commit.ts) the
+ * writes' rows are counted by one upsert per bucket, after all their inserts.
+ */
+export function countCreatedRun(db: Database, resourceType: BucketResource, id: string): CompiledRun {
+  const merge: MergeRule = {
+    key: `bucket:${resourceType}`,
+    merge: (values) => ({ statement: createdMany[resourceType](db), values: { ids: JSON.stringify(values.map((v) => v.id)) } }),
+  };
+  return { statement: created[resourceType](db), values: { id }, merge };
 }
 
 /** The bucket a row of `seq` is counted in. */

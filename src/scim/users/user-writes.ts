@@ -5,7 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
-import { tenants, userEmails, users } from '../../db/schema.ts';
+import { userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditInsert } from '../audit.ts';
 import { foldCase } from '../filter/fold-case.ts';
@@ -15,7 +15,8 @@ import { allowedRoles } from '../resource/allowed-roles.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, type CompiledRun } from '../resources/compiled-statement.ts';
-import { bucketOf, countCreated, countDeleted } from '../resources/page-buckets.ts';
+import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
+import { countResources } from '../resources/tenant-counters.ts';
 import { checkIfMatch, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
@@ -64,8 +65,6 @@ const insertUser = compiledOnce((db) =>
     { seq: users.seq },
   ),
 );
-const countUser = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, P('tenantId')))));
-const bucketUser = compiledOnce((db) => compileStatement(countCreated(db, users, 'User', P('id'))));
 // No RETURNING: under the version guard the stored row is the remembered one with this write's columns.
 const updateUser = compiledOnce((db) =>
   compileStatement(
@@ -76,7 +75,6 @@ const updateUser = compiledOnce((db) =>
   ),
 );
 const deleteUserRow = compiledOnce((db) => compileStatement(db.delete(users).where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`)));
-const uncountUser = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, P('tenantId')))));
 const unbucketUser = compiledOnce((db) => compileStatement(countDeleted(db, P('tenantId'), 'User', P('bucket'))));
 const dropEmails = compiledOnce((db) => compileStatement(db.delete(userEmails).where(eq(userEmails.userId, P('userId')))));
 
@@ -102,8 +100,8 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
   const [inserted] = await commit(ctx, columns.userName, [
     { statement: insertUser(ctx.db), values: row },
     ...emailInserts(ctx, row.id, data),
-    { statement: countUser(ctx.db), values: { tenantId: ctx.tenantId } },
-    { statement: bucketUser(ctx.db), values: { id: row.id } },
+    countResources(ctx.db, 'User', ctx.tenantId, 1),
+    countCreatedRun(ctx.db, 'User', row.id),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
   ]);
   const created: UserRow = { ...row, ...(inserted![0] as Pick<UserRow, 'seq'>) };
@@ -165,7 +163,7 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
   await commit(ctx, current.userName, [
     { statement: deleteUserRow(ctx.db), values: { id: current.id, currentVersion: current.version } },
     versionGuard,
-    { statement: uncountUser(ctx.db), values: { tenantId: ctx.tenantId } },
+    countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);

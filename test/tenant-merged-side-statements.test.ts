@@ -1,0 +1,111 @@
+/**
+ * A combined batch merges its writes' side statements — one `user_count + n` per tenant, one
+ * page-bucket upsert, one multi-row audit insert — and a failed one is retried write by write with
+ * each write's own statements: either way counts, page buckets and audit rows stay exact.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { database } from '../src/db/client.ts';
+import { ScimError } from '../src/http/errors.ts';
+import { createUser, type WriteContext } from '../src/scim/users/user-writes.ts';
+import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
+import { countingD1 } from './support/counting-d1.ts';
+import { oktaNewUser, tenantWithToken } from './support/tenants.ts';
+
+const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@merged.example`;
+
+/** Two tenants' write contexts over one group commit (a tenant object has one tenant; this shows merges never cross tenants). */
+async function twoTenants() {
+  const { d1, calls } = countingD1();
+  const gc = new GroupCommitD1(d1, () => undefined);
+  const db = database(gc.asD1());
+  const [a, b] = [await tenantWithToken(), await tenantWithToken()];
+  const ctx = (tenantId: string): WriteContext => ({ db, tenantId, tenantRoles: [], actor: `token:merged-${tenantId.slice(0, 8)}` });
+  return { gc, calls, a: ctx(a.tenant.id), b: ctx(b.tenant.id) };
+}
+
+async function userCount(tenantId: string) {
+  return (await env.DB.prepare('SELECT user_count AS n FROM tenants WHERE id = ?').bind(tenantId).first<{ n: number }>())!.n;
+}
+
+/** The tenant's page_buckets rows for users, and what they must be: its users counted per bucket. */
+async function buckets(tenantId: string) {
+  const stored = await env.DB.prepare(`SELECT bucket, count FROM page_buckets WHERE tenant_id = ? AND resource_type = 'User' ORDER BY bucket`).bind(tenantId).all();
+  const recount = await env.DB.prepare('SELECT seq >> 10 AS bucket, COUNT(*) AS count FROM users WHERE tenant_id = ? GROUP BY 1 ORDER BY 1').bind(tenantId).all();
+  return { stored: stored.results, recount: recount.results };
+}
+
+async function audit(tenantId: string) {
+  const { results } = await env.DB.prepare(`SELECT actor, action, resource_type AS resourceType, resource_id AS resourceId, outcome, status, detail, at FROM audit_log WHERE tenant_id = ? AND resource_type = 'User' ORDER BY id`).bind(tenantId).all();
+  return results;
+}
+
+/** Checks a tenant's counters, buckets and audit rows against the users it holds. */
+async function expectExact(ctx: WriteContext, created: { id: string; createdAt: string }[]) {
+  const { n } = (await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE tenant_id = ?').bind(ctx.tenantId).first<{ n: number }>())!;
+  expect(n).toBe(created.length);
+  expect(await userCount(ctx.tenantId)).toBe(created.length);
+  const { stored, recount } = await buckets(ctx.tenantId);
+  expect(stored).toEqual(recount);
+  // In the order the writes were handed in, each column in its place (`at`: stamped as the write built its row).
+  const rows = await audit(ctx.tenantId);
+  expect(rows.map(({ at, ...row }) => row)).toEqual(created.map((u) => ({ actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: u.id, outcome: 'success', status: 201, detail: null })));
+  rows.forEach((row, i) => expect(Date.parse(row.at as string)).toBeGreaterThanOrEqual(Date.parse(created[i]!.createdAt)));
+}
+
+describe('side statements merged across a combined batch', () => {
+  it('merges the creates of two interleaved tenants into one counter per tenant, one bucket upsert and one audit insert', async () => {
+    const { calls, a, b } = await twoTenants();
+    // One user each first, alone: the merged counters and bucket upserts then add to existing rows.
+    const earlier = [await createUser(a, oktaNewUser(unique('a0'), { emails: [] })), await createUser(b, oktaNewUser(unique('b0'), { emails: [] }))];
+    calls.length = 0;
+    const plan = [a, b, a, a, b, a];
+    const created = await Promise.all(plan.map((ctx, i) => createUser(ctx, oktaNewUser(unique(`u${i}`), { emails: i === 2 ? [{ value: `x${i}@merged.example` }] : [] }))));
+    // Six user rows and one email insert, then user_count of a and of b, page buckets, audit rows.
+    expect(calls).toEqual([6 + 1 + 4]);
+    // Before merging: 4 statements a create (5 with emails).
+    expect(calls[0]! / plan.length).toBeLessThan(2);
+    await expectExact(a, [earlier[0]!, ...created.filter((_, i) => plan[i] === a)]);
+    await expectExact(b, [earlier[1]!, ...created.filter((_, i) => plan[i] === b)]);
+  });
+
+  it('retries a failed combined batch write by write with their own statements: the duplicate alone fails and counts nowhere', async () => {
+    const { calls, a, b } = await twoTenants();
+    const taken = unique('taken');
+    const first = await createUser(a, oktaNewUser(taken, { emails: [] }));
+    calls.length = 0;
+    const plan = [
+      { ctx: b, userName: unique('b1') },
+      { ctx: a, userName: unique('a1') },
+      // Same userName as a's first user, folded differently: a's unique index refuses it.
+      { ctx: a, userName: taken.toUpperCase() },
+      { ctx: b, userName: taken },
+      { ctx: a, userName: unique('a2') },
+    ];
+    const outcomes = await Promise.allSettled(plan.map((p) => createUser(p.ctx, oktaNewUser(p.userName, { emails: [] }))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const refused = (outcomes[2] as PromiseRejectedResult).reason;
+    expect(refused).toBeInstanceOf(ScimError);
+    expect((refused as ScimError).status).toBe(409);
+    // The combined batch (5 inserts + 2 counters + buckets + audit), then each create alone with its 4 statements.
+    expect(calls).toEqual([5 + 4, 4, 4, 4, 4, 4]);
+    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<{ id: string; createdAt: string }>).value;
+    await expectExact(a, [first, ok(1), ok(4)]);
+    await expectExact(b, [ok(0), ok(3)]);
+  });
+
+  it("never counts a write its token guard refuses, though its side statements were merged with the others'", async () => {
+    const { gc, a, b } = await twoTenants();
+    const write = (ctx: WriteContext, name: string, guard?: string) => {
+      // A refusing guard raises as src/scim/token-guard.ts's does for a revoked token.
+      if (guard) gc.guardNextBatch(env.DB.prepare(guard === 'dead' ? `SELECT json_extract('{}', '$scim token refused')` : 'SELECT 1'), guard);
+      return createUser(ctx, oktaNewUser(unique(name)));
+    };
+    const outcomes = await Promise.allSettled([write(a, 'ok1', 'live'), write(b, 'revoked', 'dead'), write(a, 'ok2', 'live'), write(b, 'ok3')]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(((outcomes[1] as PromiseRejectedResult).reason as ScimError).status).toBe(401);
+    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<{ id: string; createdAt: string }>).value;
+    await expectExact(a, [ok(0), ok(2)]);
+    await expectExact(b, [ok(3)]);
+  });
+});
