@@ -19,7 +19,7 @@ import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources } from '../resources/tenant-counters.ts';
-import { checkIfMatch, versionGuard } from '../resources/version.ts';
+import { currentRow, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
@@ -195,13 +195,8 @@ async function addOnly(ctx: WriteContext & { groups: RowCache<GroupRow> }, curre
   return write;
 }
 
-async function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
-  await ctx.groups?.settling(id);
-  const current = ctx.groups?.get(id) ?? (await findGroupRow(ctx.db, ctx.tenantId, id));
-  if (!current || current.tenantId !== ctx.tenantId) throw notFound(id);
-  ctx.groups?.set(current);
-  checkIfMatch(ifMatch, current.version);
-  return current;
+function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
+  return currentRow(ctx.groups, ctx.tenantId, id, ifMatch, () => findGroupRow(ctx.db, ctx.tenantId, id), notFound);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
+import type { RowCache } from '../../tenants/row-cache.ts';
 import { compileStatement, type CompiledRun } from './compiled-statement.ts';
 
 const ABORT_UNLESS_CHANGED = sql`SELECT json('version conflict') WHERE changes() = 0`;
@@ -42,6 +43,27 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
   if (ifMatch !== undefined && !etagListMatches(ifMatch, version)) {
     throw new ScimError(412, undefined, `Resource version is ${etag(version)}, not ${ifMatch}: fetch it again and retry.`);
   }
+}
+
+/**
+ * The row a write of resource `id` starts from: the tenant object's memory (once a write of it still
+ * committing has settled) or D1; 404 when the tenant has no such resource, 412 when If-Match names
+ * another version. Users and groups alike.
+ */
+export async function currentRow<Row extends { id: string; tenantId: string; version: number }>(
+  memory: RowCache<Row> | undefined,
+  tenantId: string,
+  id: string,
+  ifMatch: string | undefined,
+  find: () => Promise<Row | undefined>,
+  notFound: (id: string) => ScimError,
+): Promise<Row> {
+  await memory?.settling(id);
+  const current = memory?.get(id) ?? (await find());
+  if (!current || current.tenantId !== tenantId) throw notFound(id);
+  memory?.set(current);
+  checkIfMatch(ifMatch, current.version);
+  return current;
 }
 
 /** Whether `If-None-Match` names the current version (then GET answers 304). */

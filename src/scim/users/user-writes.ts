@@ -17,7 +17,7 @@ import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources } from '../resources/tenant-counters.ts';
-import { checkIfMatch, versionGuard } from '../resources/version.ts';
+import { currentRow, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
@@ -135,12 +135,8 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   return { ...next, groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
 }
 
-async function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
-  const current = ctx.users?.get(id) ?? (await findUserRow(ctx.db, ctx.tenantId, id));
-  if (!current || current.tenantId !== ctx.tenantId) throw notFound(id);
-  ctx.users?.set(current);
-  checkIfMatch(ifMatch, current.version);
-  return current;
+function requireUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<UserRow> {
+  return currentRow(ctx.users, ctx.tenantId, id, ifMatch, () => findUserRow(ctx.db, ctx.tenantId, id), notFound);
 }
 
 /** PUT /Users/{id}: replaces every writable attribute (RFC 7644 §3.5.1). */
