@@ -6,11 +6,10 @@
  * indexed by it (sid-index.ts), for logout by the provider.
  */
 import { base64url } from 'jose';
+import { digestKey, kvExpirationTtl } from './kv-keys.ts';
 import { indexSession, takeIndexedSessions, unindexSession, type ProviderSession } from './sid-index.ts';
 
 const KEY_PREFIX = 'session:';
-/** KV refuses expirations sooner than this. */
-const KV_MIN_TTL_SECONDS = 60;
 /** Don't rewrite a session on every read (KV takes ~1 write/s per key): refresh idle time at most this often. */
 const MAX_TOUCH_INTERVAL_MS = 5 * 60_000;
 
@@ -39,9 +38,8 @@ function newSessionId(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-async function kvKey(sessionId: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(sessionId));
-  return KEY_PREFIX + base64url.encode(new Uint8Array(digest));
+function kvKey(sessionId: string): Promise<string> {
+  return digestKey(KEY_PREFIX, sessionId);
 }
 
 /** Epoch ms at which `record` ends unless used again. */
@@ -51,7 +49,7 @@ export function sessionExpiresAt(record: SessionRecord): number {
 
 async function put(kv: KVNamespace, key: string, record: SessionRecord, nowMs: number): Promise<void> {
   const ttl = Math.ceil((sessionExpiresAt(record) - nowMs) / 1000);
-  await kv.put(key, JSON.stringify(record), { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttl) });
+  await kv.put(key, JSON.stringify(record), { expirationTtl: kvExpirationTtl(ttl) });
 }
 
 /** Starts a session under a new id (never one the browser brought: no fixation) and returns the id. */

@@ -10,11 +10,9 @@
  * before. That is acceptable for logout fan-out, which is best effort by design (the provider
  * neither retries nor learns the outcome); each session's own timeouts still bound it.
  */
-import { base64url } from 'jose';
+import { digestKey, kvExpirationTtl } from './kv-keys.ts';
 
 const KEY_PREFIX = 'sid:';
-/** KV refuses expirations sooner than this. */
-const KV_MIN_TTL_SECONDS = 60;
 
 /** Which provider session: the tenant, its issuer at sign-in, and the ID token's `sid`. */
 export interface ProviderSession {
@@ -30,10 +28,9 @@ interface Entry {
   until: number;
 }
 
-async function indexKey(at: ProviderSession): Promise<string> {
+function indexKey(at: ProviderSession): Promise<string> {
   // The space cannot occur in an issuer URL, so distinct (issuer, sid) pairs never share a digest input.
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${at.issuer} ${at.sid}`));
-  return `${KEY_PREFIX}${at.tenantId}:${base64url.encode(new Uint8Array(digest))}`;
+  return digestKey(`${KEY_PREFIX}${at.tenantId}:`, `${at.issuer} ${at.sid}`);
 }
 
 async function read(kv: KVNamespace, key: string): Promise<Entry[]> {
@@ -45,7 +42,7 @@ async function write(kv: KVNamespace, key: string, entries: Entry[], nowMs: numb
   const live = entries.filter((e) => e.until > nowMs);
   if (live.length === 0) return kv.delete(key);
   const ttl = Math.ceil((Math.max(...live.map((e) => e.until)) - nowMs) / 1000);
-  await kv.put(key, JSON.stringify(live), { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttl) });
+  await kv.put(key, JSON.stringify(live), { expirationTtl: kvExpirationTtl(ttl) });
 }
 
 /** Records that the session stored under `sessionKey` belongs to provider session `at`. */
