@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
+import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
 import { clearHostCookie, getHostCookie, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../sessions/cookies.ts';
 import { currentSession } from '../sessions/current-session.ts';
@@ -58,17 +59,8 @@ async function redirectToProvider(c: AuthContext, setup: SignInSetup, returnTo: 
 
 /** The `/auth` routes, mounted by src/index.ts. */
 export const authRoutes = new Hono<{ Bindings: Env }>()
-  .use(async (c, next) => {
-    await next();
-    // A route with its own rule keeps it (front-channel logout sends `no-cache, no-store` as its spec asks).
-    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
-    c.header('referrer-policy', 'no-referrer');
-    // Front-channel logout names the one origin that may frame it; every other answer, nobody.
-    if (!c.res.headers.has('content-security-policy')) {
-      c.header('content-security-policy', "frame-ancestors 'none'");
-      c.header('x-frame-options', 'DENY');
-    }
-  })
+  // A route with its own rule keeps it: front-channel logout sends `no-cache, no-store` (its spec) and names its framer.
+  .use(privatePages())
 
   // Home-realm discovery: the tenant whose verified domain the email has.
   .get('/login', zValidator('query', emailQuery, oidcHook), async (c) => {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
+import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
 import { getConnectionInfo } from '../oidc/connection-store.ts';
 import { oktaAppValues } from '../oidc/okta-app-values.ts';
@@ -65,13 +66,7 @@ async function renderSetupPage(c: SetupContext, live: LiveSetupLink, extra: { no
 
 /** The `/setup` routes, mounted by src/index.ts. */
 export const setupRoutes = new Hono<SetupEnv>()
-  .use(async (c, next) => {
-    await next();
-    c.header('cache-control', 'no-store');
-    c.header('referrer-policy', 'no-referrer');
-    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
-    c.header('x-frame-options', 'DENY');
-  })
+  .use(privatePages("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"))
 
   // With ?key=: trade the link's key for the cookie. Without: the page, for a live link's cookie.
   .get('/:tenant', zValidator('query', pageQuery, setupHook), async (c) => {
