@@ -44,17 +44,21 @@ describe('IdP-initiated login (Okta app tile, OIDC Core §4)', () => {
     expect((await app(t.jar, `/auth/${t.slug}/initiate`)).status).toBe(400);
   });
 
-  it('refuses a target_link_uri on another origin', async () => {
-    const t = await tenantWithAlice();
-    const query = new URLSearchParams({ iss: oktaIssuer(), target_link_uri: 'https://evil.example/phish' });
-    const response = await app(t.jar, `/auth/${t.slug}/initiate?${query}`);
-    expect(response.status).toBe(400);
-    expect(response.headers.get('location')).toBeNull();
-  });
+  it.each(['https://evil.example/phish', `${TEST_APP_ORIGIN}//evil.example/x`, `${TEST_APP_ORIGIN}/.//evil.example`, '/.//evil.example'])(
+    'refuses the target_link_uri %j (another origin, or a path that normalises to one)',
+    async (target) => {
+      const t = await tenantWithAlice();
+      const query = new URLSearchParams({ iss: oktaIssuer(), target_link_uri: target });
+      const response = await app(t.jar, `/auth/${t.slug}/initiate?${query}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+    },
+  );
 });
 
 describe('return_to', () => {
-  const attacks = ['https://evil.example/', '//evil.example/x', '/\\evil.example', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)', 'evil.example', `${TEST_APP_ORIGIN}.evil.example/`];
+  // The last four normalise to `//evil.example/…` (dot segments, an encoded dot, an empty segment).
+  const attacks = ['https://evil.example/', '//evil.example/x', '/\\evil.example', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)', 'evil.example', `${TEST_APP_ORIGIN}.evil.example/`, '/.//evil.example/x', '/a/..//evil.example', '/%2e//evil.example', '/./%2e/..//evil.example'];
   it.each(attacks)('refuses %j without redirecting anywhere', async (returnTo) => {
     const t = await tenantWithAlice();
     const response = await app(t.jar, `/auth/${t.slug}/login?return_to=${encodeURIComponent(returnTo)}`);

@@ -16,9 +16,7 @@ function refuse(value: string, what: string): never {
 export function safeReturnTo(value: string | undefined, origin: string): string {
   if (value === undefined || value === '') return DEFAULT_LANDING;
   if (!value.startsWith('/') || value.startsWith('//') || SUSPICIOUS.test(value)) refuse(value, 'return_to');
-  const url = new URL(value, origin);
-  if (url.origin !== origin) refuse(value, 'return_to');
-  return url.pathname + url.search + url.hash;
+  return landingPath(new URL(value, origin), origin, value, 'return_to');
 }
 
 /** The path of a `target_link_uri` (a URL, or a path) on our origin; another origin is a 400. */
@@ -27,6 +25,16 @@ export function safeTargetLink(value: string | undefined, origin: string): strin
   if (value.startsWith('/')) return safeReturnTo(value, origin);
   if (SUSPICIOUS.test(value) || !URL.canParse(value)) refuse(value, 'target_link_uri');
   const url = new URL(value);
-  if (url.origin !== origin || url.username || url.password) refuse(value, 'target_link_uri');
-  return url.pathname + url.search + url.hash;
+  if (url.username || url.password) refuse(value, 'target_link_uri');
+  return landingPath(url, origin, value, 'target_link_uri');
+}
+
+/**
+ * The path we will redirect to, checked after normalisation: `/.//evil.example` and
+ * `https://us//evil.example` both normalise to `//evil.example`, which a browser reads as another host.
+ */
+function landingPath(url: URL, origin: string, value: string, what: string): string {
+  const path = url.pathname + url.search + url.hash;
+  if (url.origin !== origin || path.startsWith('//') || new URL(path, origin).origin !== origin) refuse(value, what);
+  return path;
 }
