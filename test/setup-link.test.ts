@@ -22,11 +22,17 @@ async function link(slug: string, expiresInSeconds?: number) {
   return { id: info.id, key, path: setupUrl('', slug, key) };
 }
 
-/** Opens a link in a fresh browser: the key is traded for the cookie. */
+/** What the open page's script does with a link's fragment: a same-origin form POST of the key. */
+const postKey = (jar: CookieJar, slug: string, key: string, headers: Record<string, string> = FORM) =>
+  app(jar, `/setup/${slug}/open`, { method: 'POST', headers, body: new URLSearchParams({ key }) });
+
+/** Opens a link in a fresh browser: the page behind the link's path, then the key traded for the cookie. */
 async function openLink(slug: string, expiresInSeconds?: number) {
   const issued = await link(slug, expiresInSeconds);
   const jar = new CookieJar();
-  const response = await app(jar, issued.path);
+  const [path, fragment] = issued.path.split('#');
+  expect((await app(jar, path!)).status).toBe(200);
+  const response = await postKey(jar, slug, new URLSearchParams(fragment).get('key')!);
   expect(response.status).toBe(200);
   return { ...issued, jar, response };
 }
@@ -65,7 +71,7 @@ describe('setup links in the store', () => {
     expect(row!.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(key.slice('eid_setup_'.length));
     const listed = await listSetupLinks(db(), a.slug);
-    expect(listed).toEqual([info]);
+    expect(listed).toEqual([{ ...info, liveTokens: [] }]);
     expect(JSON.stringify(listed)).not.toContain(row!.hash);
 
     await expect(revokeSetupLink(db(), b.slug, info.id)).rejects.toThrow(/has no setup link/);
@@ -88,6 +94,31 @@ describe('setup links in the store', () => {
     expect(await openSetupGrant(env.SECRETS_KEY, 'acme', sealed, grant.expiresAt)).toBeUndefined();
     expect(await openSetupGrant(env.SECRETS_KEY, 'other', sealed, nowMs)).toBeUndefined();
     expect(await openSetupGrant(env.SECRETS_KEY, 'acme', 'v1.garbage', nowMs)).toBeUndefined();
+  });
+});
+
+describe('the link itself', () => {
+  it('carries its key only in the fragment, which opens a page that posts it once (script allowed by hash only)', async () => {
+    const t = await tenantWithToken();
+    const issued = await link(t.slug);
+    expect(issued.path).toBe(`/setup/${t.slug}/open#key=${issued.key}`);
+    const page = await app(new CookieJar(), `/setup/${t.slug}/open`);
+    expect(page.status).toBe(200);
+    expect(page.headers.getSetCookie()).toEqual([]);
+    const policy = page.headers.get('content-security-policy')!;
+    const body = await page.text();
+    const script = /<script>([^<]*)<\/script>/.exec(body)![1]!;
+    const digest = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(script)))));
+    expect(policy).toContain(`script-src 'sha256-${digest}'`);
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(body).toContain(`<form id="open" method="post" action="/setup/${t.slug}/open">`);
+    expect(script).toContain('location.hash');
+    // A cross-site post of a key (login CSRF into someone else's tenant) is refused.
+    expect((await postKey(new CookieJar(), t.slug, issued.key, { 'content-type': FORM['content-type'], origin: 'https://evil.example' })).status).toBe(403);
+    // What Chromium sends for our no-referrer page's form: Origin null with same-origin Fetch Metadata.
+    const opened = await postKey(new CookieJar(), t.slug, issued.key, { 'content-type': FORM['content-type'], origin: 'null', 'sec-fetch-site': 'same-origin' });
+    expect(opened.status).toBe(200);
+    expect(opened.headers.getSetCookie()).toHaveLength(1);
   });
 });
 
@@ -160,14 +191,16 @@ describe('GET /setup/:tenant', () => {
     const keys = [expired.key, revoked.key, othersKey, 'eid_setup_' + 'A'.repeat(43), 'garbage', ''];
     const pages = new Set<string>();
     for (const key of keys) {
-      const response = await SELF.fetch(`${TEST_APP_ORIGIN}/setup/${t.slug}?key=${encodeURIComponent(key)}`, { redirect: 'manual' });
+      const response = await postKey(new CookieJar(), t.slug, key);
       expect(response.headers.getSetCookie()).toEqual([]);
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.headers.get('x-frame-options')).toBe('DENY');
       pages.add(await refusal(response));
     }
     pages.add(await refusal(await SELF.fetch(`${TEST_APP_ORIGIN}/setup/${t.slug}`)));
-    pages.add(await refusal(await SELF.fetch(`${TEST_APP_ORIGIN}/setup/Not_A_Slug?key=${encodeURIComponent(othersKey)}`)));
+    pages.add(await refusal(await postKey(new CookieJar(), 'Not_A_Slug', othersKey)));
+    // A key in the query (links issued before keys moved to the fragment) opens nothing.
+    pages.add(await refusal(await SELF.fetch(`${TEST_APP_ORIGIN}/setup/${t.slug}?key=${encodeURIComponent((await link(t.slug)).key)}`)));
     expect(pages.size).toBe(1);
     expect([...pages][0]).toContain('This setup link is not valid any more; ask the team at edge.test that sent it for a new one.');
   });
@@ -211,6 +244,9 @@ describe('POST /setup/:tenant/connection', () => {
       { ...FORM, origin: 'https://evil.example' } as Record<string, string>,
       { 'content-type': FORM['content-type'] },
       { 'content-type': FORM['content-type'], 'sec-fetch-site': 'cross-site' },
+      { 'content-type': FORM['content-type'], origin: 'null' },
+      { 'content-type': FORM['content-type'], origin: 'null', 'sec-fetch-site': 'cross-site' },
+      { ...FORM, origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' },
     ]) {
       const response = await postForm(jar, t.slug, fields, headers);
       expect(response.status).toBe(403);
@@ -221,8 +257,9 @@ describe('POST /setup/:tenant/connection', () => {
     const scim = await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: { 'content-type': FORM['content-type'], origin: 'https://evil.example' } });
     expect(scim.status).toBe(403);
     expect(await tokenCount(t.tenant.id)).toBe(1);
-    // Fetch Metadata alone (a browser that sends no Origin) is enough.
+    // Fetch Metadata alone (a browser that sends no Origin) is enough, and so is Origin null beside it (our no-referrer pages).
     expect((await postForm(jar, t.slug, fields, { 'content-type': FORM['content-type'], 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+    expect((await postForm(jar, t.slug, fields, { 'content-type': FORM['content-type'], origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(303);
   });
 
   it('saves a connection the provider check passes (secret sealed, audited as the link) and sign-in then starts', async () => {
@@ -322,5 +359,54 @@ describe('POST /setup/:tenant/scim-token', () => {
     expect((await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM })).status).toBe(200);
     expect(await tokenCount(t.tenant.id)).toBe(3);
     expect((await auditRows(t.tenant.id)).filter((r) => r.action === 'scim.enable' && r.actor === `setup:${id}`)).toHaveLength(1);
+  });
+});
+
+describe('SCIM tokens a setup link issues', () => {
+  it('expire after a year, are listed with their link, at most 3 live, and die with the link', async () => {
+    const t = await tenantWithToken({ scimEnabled: false });
+    const { jar, id } = await openLink(t.slug);
+    const issue = async () => {
+      const response = await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM });
+      const body = await response.text();
+      return { status: response.status, body, token: /<code[^>]*>(eid_scim_[A-Za-z0-9_-]{43})<\/code>/.exec(body)?.[1] };
+    };
+    const first = await issue();
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('if the link is revoked, this token stops working too');
+    const rows = await db().select().from(scimTokens).where(eq(scimTokens.setupLinkId, id)).all();
+    expect(rows).toHaveLength(1);
+    const lifetime = Date.parse(rows[0]!.expiresAt!) - Date.parse(rows[0]!.createdAt);
+    expect(lifetime).toBe(365 * 86400_000);
+
+    const second = await issue();
+    const third = await issue();
+    const fourth = await issue();
+    expect([second.status, third.status]).toEqual([200, 200]);
+    expect(fourth.status).toBe(422);
+    expect(fourth.token).toBeUndefined();
+    expect(fourth.body).toContain('this setup link has issued 3 live SCIM tokens already');
+    expect(await tokenCount(t.tenant.id)).toBe(4);
+
+    const [listed] = await listSetupLinks(db(), t.slug);
+    expect(listed).toMatchObject({ id, liveTokens: rows.map((r) => r.id).concat(expect.any(String), expect.any(String)) });
+    expect(listed!.liveTokens).toHaveLength(3);
+
+    for (const { token } of [first, second, third]) expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(200);
+    await revokeSetupLink(db(), t.slug, id);
+    for (const { token } of [first, second, third]) expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(401);
+    // The operator's own token is not the link's and keeps working.
+    expect((await t.scim.get('/Users')).status).toBe(200);
+    expect((await listSetupLinks(db(), t.slug))[0]!.liveTokens).toEqual([]);
+    expect((await auditRows(t.tenant.id)).find((r) => r.action === 'setup-link.revoke')!.detail).toMatch(/^revoked its SCIM tokens tok_/);
+  });
+
+  it('holds the cap when many requests race for tokens', async () => {
+    const t = await tenantWithToken();
+    const { jar } = await openLink(t.slug);
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(5);
+    expect(await tokenCount(t.tenant.id)).toBe(4);
   });
 });

@@ -2,7 +2,7 @@
 import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../../src/setup/link-store.ts';
 import { durationFlag, keyValues, positional, table, type Command } from '../lib/command.ts';
 
-const COLUMNS = ['id', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'];
+const COLUMNS = ['id', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt', 'liveTokens'];
 
 export const setupLinkCommands: Command[] = [
   {
@@ -22,7 +22,7 @@ export const setupLinkCommands: Command[] = [
   {
     name: 'setup-link list',
     usage: 'setup-link list <slug>',
-    summary: "list a tenant's setup links (never the keys)",
+    summary: "list a tenant's setup links (never the keys) with the live SCIM tokens each issued",
     async run(ctx, args) {
       const links = await listSetupLinks(ctx.db, positional(args, 0, 'slug'));
       return { json: { links }, text: table(links, COLUMNS) };
@@ -31,10 +31,10 @@ export const setupLinkCommands: Command[] = [
   {
     name: 'setup-link revoke',
     usage: 'setup-link revoke <slug> <link-id>',
-    summary: 'revoke a setup link (its open pages stop working on their next request)',
+    summary: 'revoke a setup link and the SCIM tokens its page issued (both stop working on their next request)',
     async run(ctx, args) {
       const info = await revokeSetupLink(ctx.db, positional(args, 0, 'slug'), positional(args, 1, 'link-id'));
-      return { json: info, text: `revoked setup link ${info.id} at ${info.revokedAt}` };
+      return { json: info, text: `revoked setup link ${info.id} and the SCIM tokens it issued at ${info.revokedAt}` };
     },
   },
 ];

@@ -43,8 +43,10 @@ export const scimTokens = sqliteTable(
     lastUsedAt: text('last_used_at'),
     expiresAt: text('expires_at'),
     revokedAt: text('revoked_at'),
+    /** The setup link whose page issued the token: revoking the link revokes it (src/setup/link-store.ts). */
+    setupLinkId: text('setup_link_id'),
   },
-  (t) => [index('scim_tokens_tenant').on(t.tenantId)],
+  (t) => [index('scim_tokens_tenant').on(t.tenantId), index('scim_tokens_setup_link').on(t.setupLinkId)],
 );
 
 /**

@@ -1,11 +1,15 @@
-/** The CSRF check for state-changing sign-in requests (logout), beside the SameSite=Lax cookie. */
+/** The CSRF check for state-changing requests from our own pages (logout, the setup page), beside SameSite cookies. */
 
 /**
- * Whether a POST comes from our own pages: its `Origin` equals ours, or — for browsers that send
- * no Origin — Fetch Metadata says same-origin. A request carrying neither is refused.
+ * Whether a POST comes from our own pages. Fetch Metadata decides when the browser sends it:
+ * our pages send no Referer, and a form posted under `Referrer-Policy: no-referrer` carries
+ * `Origin: null`, so only `Sec-Fetch-Site: same-origin` tells it apart from a cross-site post.
+ * Without Fetch Metadata the `Origin` must equal ours; a request carrying neither is refused.
  */
 export function isSameOriginPost(headers: Headers, origin: string): boolean {
   const requestOrigin = headers.get('origin');
-  if (requestOrigin !== null) return requestOrigin === origin;
-  return headers.get('sec-fetch-site') === 'same-origin';
+  if (requestOrigin !== null && requestOrigin !== 'null' && requestOrigin !== origin) return false;
+  const fetchSite = headers.get('sec-fetch-site');
+  if (fetchSite !== null) return fetchSite === 'same-origin';
+  return requestOrigin === origin;
 }

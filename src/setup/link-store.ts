@@ -2,9 +2,9 @@
  * Setup links, shared by the CLI (`setup-link create|list|revoke`) and the Worker (`/setup`): a
  * 256-bit key in the link, only its SHA-256 hash in D1, one tenant per link, always an expiry.
  */
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
-import { setupLinks, tenants } from '../db/schema.ts';
+import { scimTokens, setupLinks, tenants } from '../db/schema.ts';
 import { auditInsert } from '../oidc/audit.ts';
 import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
 import { constantTimeEqual, generatePrefixedSecret, hashToken, hasPrefixedSecretShape } from '../tenants/tokens.ts';
@@ -15,10 +15,16 @@ export const SETUP_KEY_PREFIX = 'eid_setup_';
 export const DEFAULT_LINK_SECONDS = 7 * 86400;
 /** And never longer than this: it hands out control of the tenant's SSO. */
 export const MAX_LINK_SECONDS = 30 * 86400;
+/** SCIM tokens one link's page may hold live at once (Okta and Entra need one each; one more for rotation). */
+export const MAX_TOKENS_PER_LINK = 3;
+/** A token issued by a link's page expires after a year (the operator's CLI issues longer-lived ones). */
+export const SETUP_TOKEN_SECONDS = 365 * 86400;
 
 type SetupLinkRow = typeof setupLinks.$inferSelect;
 /** A link as listed to the operator: never the hash. */
 export type SetupLinkInfo = Omit<SetupLinkRow, 'hash'>;
+/** A link as `setup-link list` shows it: with the ids of the live SCIM tokens its page issued. */
+export type ListedSetupLink = SetupLinkInfo & { liveTokens: string[] };
 
 /** A live link and its tenant: what every setup request acts for. */
 export interface LiveSetupLink {
@@ -31,9 +37,12 @@ export function setupPath(slug: string): string {
   return `/setup/${slug}`;
 }
 
-/** The link to hand to the IT admin (the key is in the query only until the first visit trades it for a cookie). */
+/**
+ * The link to hand to the IT admin. The key rides in the fragment, which browsers never send, so no
+ * request log or Referer holds it; the page posts it once to trade it for a cookie.
+ */
 export function setupUrl(baseUrl: string, slug: string, key: string): string {
-  return `${baseUrl}${setupPath(slug)}?key=${key}`;
+  return `${baseUrl}${setupPath(slug)}/open#key=${key}`;
 }
 
 function withoutHash({ hash: _hash, ...info }: SetupLinkRow): SetupLinkInfo {
@@ -61,20 +70,39 @@ export async function createSetupLink(db: Database, slug: string, expiresInSecon
   return { info, key, tenant };
 }
 
-/** Tenant `slug`'s links, oldest first (never the keys). */
-export async function listSetupLinks(db: Database, slug: string): Promise<SetupLinkInfo[]> {
+/** Tenant `slug`'s links, oldest first (never the keys), each with the live tokens its page issued. */
+export async function listSetupLinks(db: Database, slug: string): Promise<ListedSetupLink[]> {
   const tenant = await requireTenant(db, slug);
-  const rows = await db.select().from(setupLinks).where(eq(setupLinks.tenantId, tenant.id)).orderBy(asc(setupLinks.createdAt)).all();
-  return rows.map(withoutHash);
+  const [rows, tokens] = await db.batch([
+    db.select().from(setupLinks).where(eq(setupLinks.tenantId, tenant.id)).orderBy(asc(setupLinks.createdAt)),
+    db
+      .select({ id: scimTokens.id, linkId: scimTokens.setupLinkId })
+      .from(scimTokens)
+      .where(and(eq(scimTokens.tenantId, tenant.id), isNotNull(scimTokens.setupLinkId), isNull(scimTokens.revokedAt)))
+      .orderBy(asc(scimTokens.createdAt)),
+  ]);
+  return rows.map((row) => ({ ...withoutHash(row), liveTokens: tokens.filter((t) => t.linkId === row.id).map((t) => t.id) }));
 }
 
-/** Revokes link `linkId` of tenant `slug`: its setup cookies stop working on their next request. */
+/**
+ * Revokes link `linkId` of tenant `slug` and, in the same batch, every SCIM token its page issued:
+ * its setup cookies and those tokens stop working on their next request.
+ */
 export async function revokeSetupLink(db: Database, slug: string, linkId: string): Promise<SetupLinkInfo> {
   const tenant = await requireTenant(db, slug);
   const ofTenant = and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenant.id));
-  const [revoked] = await db.update(setupLinks).set({ revokedAt: now() }).where(and(ofTenant, isNull(setupLinks.revokedAt))).returning();
+  const revokedAt = now();
+  const [[revoked], tokens] = await db.batch([
+    db.update(setupLinks).set({ revokedAt }).where(and(ofTenant, isNull(setupLinks.revokedAt))).returning(),
+    db
+      .update(scimTokens)
+      .set({ revokedAt })
+      .where(and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), isNull(scimTokens.revokedAt)))
+      .returning({ id: scimTokens.id }),
+  ]);
   if (revoked) {
-    await auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success' });
+    const detail = tokens.length ? `revoked its SCIM tokens ${tokens.map((t) => t.id).join(', ')}` : undefined;
+    await auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success', ...(detail ? { detail } : {}) });
     return withoutHash(revoked);
   }
   const existing = await db.select({ revokedAt: setupLinks.revokedAt }).from(setupLinks).where(ofTenant).get();

@@ -2,7 +2,7 @@
  * The setup pages the tenant's IT admin sees: the Okta steps with this tenant's values, the
  * connection form, and the SCIM token shown once. `html` escapes every interpolated value.
  */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import { TOKEN_AUTH_METHODS, type ConnectionInfo, type TokenAuthMethod } from '../oidc/connection-store.ts';
 import type { OktaAppValues } from '../oidc/okta-app-values.ts';
 
@@ -37,14 +37,31 @@ const AUTH_LABELS: Record<TokenAuthMethod, string> = {
 };
 
 /**
- * The first visit's answer: the key was traded for the cookie; this page moves on to the clean URL.
- * A same-site step rather than a redirect, because browsers withhold SameSite=Strict cookies for the
- * rest of a navigation that started on another site (the email the link came in); a refresh also
- * replaces this history entry, so the key leaves history too.
+ * The answer to the key's POST: the key was traded for the cookie; this page moves on to the setup
+ * page. A same-site step rather than a redirect, because browsers withhold SameSite=Strict cookies
+ * for the rest of a navigation that started on another site (the email the link came in).
  */
 export function continuePage(path: string) {
   return html`<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${path}"><title>Opening setup…</title>
 <body style="${STYLE}"><p>Opening the setup page… <a href="${path}">Continue</a></p></body>`;
+}
+
+/** The script of the page a setup link opens: it posts the key from the fragment (which no server sees) once. */
+export const OPEN_LINK_SCRIPT =
+  "const m=/^#key=([A-Za-z0-9_-]{1,200})$/.exec(location.hash);if(m){history.replaceState(null,'',location.pathname);const f=document.getElementById('open');f.elements.key.value=m[1];f.submit();}";
+
+/**
+ * What a setup link opens: the key travels from the URL's fragment to a same-origin POST, so it is
+ * in no request line, log or Referer. Without JavaScript the admin pastes the key by hand.
+ */
+export function openLinkPage(slug: string) {
+  return html`<!doctype html><meta charset="utf-8"><title>Opening setup…</title>
+<body style="${STYLE}"><h1>Opening the setup page…</h1>
+<form id="open" method="post" action="/setup/${slug}/open">
+<p><label>If nothing happens, paste the part of your setup link after <code>#key=</code>:<br>
+<input name="key" type="password" required size="60" autocomplete="off"></label></p>
+<p><button type="submit">Open setup</button></p></form>
+<script>${raw(OPEN_LINK_SCRIPT)}</script></body>`;
 }
 
 function connectionState(connection: ConnectionInfo | undefined) {
@@ -112,11 +129,13 @@ ${view.connection ? html`<p>People sign in at <code>${okta.userSignInUrl}</code>
 }
 
 /** The new SCIM token, shown this once, with the Okta provisioning steps. */
-export function scimTokenPage(view: { slug: string; tenantName: string; token: string; scimBaseUrl: string }) {
+export function scimTokenPage(view: { slug: string; tenantName: string; token: string; expiresAt: string; scimBaseUrl: string }) {
   return html`<!doctype html><meta charset="utf-8"><title>SCIM token: ${view.tenantName}</title>
 <body style="${STYLE}"><h1>SCIM token for ${view.tenantName}</h1>
 <p>Copy it now: it is shown only this once and cannot be read again.</p>
 <p><code style="font-size:1.1rem;word-break:break-all">${view.token}</code></p>
+<p>It expires on ${view.expiresAt.slice(0, 10)}. It belongs to this setup link: if the link is revoked, this token stops working too
+(ask the team that sent the link for a long-lived token before that, or to keep the link).</p>
 <h2>In Okta</h2>
 <ol>
 <li>Your app's <strong>General → App Settings → Edit</strong>: <strong>Provisioning: SCIM</strong> (the app supports provisioning). <strong>Save</strong>.</li>

@@ -17,8 +17,9 @@ import { oktaAppValues } from '../oidc/okta-app-values.ts';
 import { isSameOriginPost } from '../oidc/same-origin.ts';
 import { getHostCookie, setHostCookie } from '../sessions/cookies.ts';
 import { slugProblem } from '../tenants/slug.ts';
+import { TenantStoreError } from '../tenants/tenant-store.ts';
 import { liveSetupLink, redeemSetupKey, setupPath, type LiveSetupLink } from './link-store.ts';
-import { continuePage, scimTokenPage, setupPage, type ConnectionFormValues } from './pages.ts';
+import { continuePage, OPEN_LINK_SCRIPT, openLinkPage, scimTokenPage, setupPage, type ConnectionFormValues } from './pages.ts';
 import { connectionFormSchema, issueScimToken, saveConnection } from './setup-actions.ts';
 import { grantFor, openSetupGrant, sealSetupGrant, setupCookieName } from './setup-grant.ts';
 
@@ -38,7 +39,18 @@ function setupHook(result: { success: true } | { success: false; error: z.core.$
   if (!result.success) throw new OidcError(400, 'This setup request is malformed; go back to the setup page and try again.', `invalid setup input: ${describeIssues(result.error)}`, 'Setup failed');
 }
 
-const pageQuery = z.object({ key: z.string().max(200).optional(), saved: z.literal('connection').optional() });
+const pageQuery = z.object({ saved: z.literal('connection').optional() });
+const openForm = z.object({ key: z.string().max(200) });
+
+/** The open page's CSP: its one inline script, allowed by hash (computed once per isolate). */
+let openPagePolicy: Promise<string> | undefined;
+function openLinkPolicy(): Promise<string> {
+  openPagePolicy ??= crypto.subtle.digest('SHA-256', new TextEncoder().encode(OPEN_LINK_SCRIPT)).then((digest) => {
+    const hash = btoa(String.fromCharCode(...new Uint8Array(digest)));
+    return `default-src 'none'; script-src 'sha256-${hash}'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
+  });
+  return openPagePolicy;
+}
 
 /** The live link the tenant's setup cookie names; the 403 page otherwise. */
 async function cookieAccess(c: SetupContext, slug: string): Promise<LiveSetupLink> {
@@ -49,11 +61,16 @@ async function cookieAccess(c: SetupContext, slug: string): Promise<LiveSetupLin
   return live;
 }
 
-/** Changes: same-origin POSTs (beside the SameSite=Strict cookie) with a live link only. */
-const changeAccess = createMiddleware<SetupEnv>(async (c, next) => {
+/** Every setup POST comes from our own pages (beside the SameSite=Strict cookie). */
+const sameOriginOnly = createMiddleware<SetupEnv>(async (c, next) => {
   if (!isSameOriginPost(c.req.raw.headers, origin(c))) {
     throw new OidcError(403, 'Changes must be made from the setup page itself.', `cross-origin setup POST: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`, 'Setup failed');
   }
+  await next();
+});
+
+/** Changes: same-origin POSTs with a live link only. */
+const changeAccess = createMiddleware<SetupEnv>(async (c, next) => {
   c.set('setup', await cookieAccess(c, c.req.param('tenant') ?? ''));
   await next();
 });
@@ -68,11 +85,23 @@ async function renderSetupPage(c: SetupContext, live: LiveSetupLink, extra: { no
 export const setupRoutes = new Hono<SetupEnv>()
   .use(privatePages("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"))
 
-  // With ?key=: trade the link's key for the cookie. Without: the page, for a live link's cookie.
+  // The page, for a live link's cookie.
   .get('/:tenant', zValidator('query', pageQuery, setupHook), async (c) => {
+    const { saved } = c.req.valid('query');
+    return renderSetupPage(c, await cookieAccess(c, c.req.param('tenant')), saved ? { notice: 'Saved: the connection works and sign-in is on.' } : {});
+  })
+
+  // What a setup link opens (`/setup/<slug>/open#key=…`): the same page for every slug, it reads nothing.
+  .get('/:tenant/open', async (c) => {
     const slug = c.req.param('tenant');
-    const { key, saved } = c.req.valid('query');
-    if (key === undefined) return renderSetupPage(c, await cookieAccess(c, slug), saved ? { notice: 'Saved: the connection works and sign-in is on.' } : {});
+    if (slugProblem(slug)) throw invalidLink(c, `setup link opened for malformed slug "${slug}"`);
+    return c.html(openLinkPage(slug), 200, { 'content-security-policy': await openLinkPolicy(), 'x-frame-options': 'DENY' });
+  })
+
+  // Trade the link's key (posted from the fragment) for the cookie.
+  .post('/:tenant/open', sameOriginOnly, zValidator('form', openForm, setupHook), async (c) => {
+    const slug = c.req.param('tenant');
+    const { key } = c.req.valid('form');
     const live = slugProblem(slug) ? undefined : await redeemSetupKey(database(c.env.DB), slug, key);
     if (!live) throw invalidLink(c, `setup key refused for "${slug}"`);
     const grant = grantFor(live.tenant.id, live.link.id, live.link.expiresAt);
@@ -81,7 +110,7 @@ export const setupRoutes = new Hono<SetupEnv>()
     return c.html(continuePage(setupPath(slug)));
   })
 
-  .post('/:tenant/connection', changeAccess, zValidator('form', connectionFormSchema, setupHook), async (c) => {
+  .post('/:tenant/connection', sameOriginOnly, changeAccess, zValidator('form', connectionFormSchema, setupHook), async (c) => {
     const live = c.get('setup');
     const form = c.req.valid('form');
     const outcome = await saveConnection(c.env, live, form);
@@ -91,8 +120,13 @@ export const setupRoutes = new Hono<SetupEnv>()
     return c.redirect(`${setupPath(live.tenant.slug)}?saved=connection`, 303);
   })
 
-  .post('/:tenant/scim-token', changeAccess, async (c) => {
+  .post('/:tenant/scim-token', sameOriginOnly, changeAccess, async (c) => {
     const live = c.get('setup');
-    const { token } = await issueScimToken(c.env, live);
-    return c.html(scimTokenPage({ slug: live.tenant.slug, tenantName: live.tenant.name, token, scimBaseUrl: oktaAppValues(origin(c), live.tenant.slug).scimBaseUrl }));
+    const issued = await issueScimToken(c.env, live).catch((err: unknown) => {
+      if (err instanceof TenantStoreError) return { problem: err.message };
+      throw err;
+    });
+    if ('problem' in issued) return renderSetupPage(c, live, { problems: [issued.problem] }, 422);
+    const { token, expiresAt } = issued;
+    return c.html(scimTokenPage({ slug: live.tenant.slug, tenantName: live.tenant.name, token, expiresAt, scimBaseUrl: oktaAppValues(origin(c), live.tenant.slug).scimBaseUrl }));
   });

@@ -11,7 +11,7 @@ import { setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type Connection
 import { isLocalDev } from '../oidc/issuer-url.ts';
 import { checkProvider } from '../oidc/provider-check.ts';
 import { createScimToken, setScimEnabled, TenantStoreError } from '../tenants/tenant-store.ts';
-import type { LiveSetupLink } from './link-store.ts';
+import { MAX_TOKENS_PER_LINK, SETUP_TOKEN_SECONDS, type LiveSetupLink } from './link-store.ts';
 
 /** The connection form as posted; an empty secret keeps the stored one. */
 export const connectionFormSchema = z.object({
@@ -68,11 +68,15 @@ export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, 
   }
 }
 
-/** Issues a SCIM token for the tenant (shown once) and turns SCIM provisioning on if it is off. */
-export async function issueScimToken(env: Env, { link, tenant }: LiveSetupLink): Promise<{ token: string; tokenId: string }> {
+/**
+ * Issues a SCIM token for the tenant (shown once) and turns SCIM provisioning on if it is off. The
+ * token is the link's: it expires after SETUP_TOKEN_SECONDS, dies when the link is revoked, and the
+ * link holds at most MAX_TOKENS_PER_LINK live ones (a TenantStoreError past that).
+ */
+export async function issueScimToken(env: Env, { link, tenant }: LiveSetupLink): Promise<{ token: string; tokenId: string; expiresAt: string }> {
   const db = database(env.DB);
   const actor = setupActor(link.id);
-  const issued = await createScimToken(db, tenant.slug, `setup link ${link.id}`, undefined, actor);
+  const issued = await createScimToken(db, tenant.slug, `setup link ${link.id}`, SETUP_TOKEN_SECONDS, { actor, setupLink: { id: link.id, maxLive: MAX_TOKENS_PER_LINK } });
   if (!tenant.scimEnabled) await setScimEnabled(db, tenant.slug, true, actor);
-  return { token: issued.token, tokenId: issued.info.id };
+  return { token: issued.token, tokenId: issued.info.id, expiresAt: issued.info.expiresAt ?? '' };
 }

@@ -2,7 +2,7 @@
  * Tenant and SCIM-token storage, shared by the Worker and the tenant CLI. Operator writes (tenants,
  * tokens) go straight to D1: they are not SCIM resource writes, so they need no tenant object.
  */
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { auditLog, scimTokens, tenants } from '../db/schema.ts';
 import { DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
@@ -71,12 +71,26 @@ export async function setScimEnabled(db: Database, slug: string, enabled: boolea
 }
 
 /** Issues a token; the plaintext is returned once and only its hash is stored. `actor` as for setScimEnabled. */
+/** Who issues a token: the operator (CLI) by default, or a setup link's page, which ties the token to its link. */
+export interface TokenIssuer {
+  actor: string;
+  /** The token dies with this link, and at most `maxLive` of its tokens live at once. */
+  setupLink?: { id: string; maxLive: number };
+}
+
+/** In the error SQLite raises for the cap guard's malformed JSON path; nothing else in our SQL produces it. */
+const TOO_MANY_MARKER = 'too many live tokens for the setup link';
+
+/**
+ * Issues a token (returned once; only its hash is stored). A setup link's cap is checked by a
+ * statement in the insert's own batch (a transaction), so concurrent requests cannot pass it together.
+ */
 export async function createScimToken(
   db: Database,
   slug: string,
   label: string,
   expiresInSeconds: number | undefined,
-  actor = 'cli',
+  issuer: TokenIssuer = { actor: 'cli' },
 ): Promise<{ info: ScimTokenInfo; token: string; tenant: Tenant }> {
   const tenant = await requireTenant(db, slug);
   const token = generateScimToken();
@@ -89,11 +103,28 @@ export async function createScimToken(
     lastUsedAt: null,
     expiresAt: expiresInSeconds === undefined ? null : new Date(Date.parse(createdAt) + expiresInSeconds * 1000).toISOString(),
     revokedAt: null,
+    setupLinkId: issuer.setupLink?.id ?? null,
   };
-  await db.batch([
-    db.insert(scimTokens).values({ ...info, tokenHash: await hashToken(token) }),
-    operatorAudit(db, tenant.id, 'token.create', info.id, actor),
-  ]);
+  const insert = db.insert(scimTokens).values({ ...info, tokenHash: await hashToken(token) });
+  const audit = operatorAudit(db, tenant.id, 'token.create', info.id, issuer.actor);
+  const link = issuer.setupLink;
+  if (!link) {
+    await db.batch([insert, audit]);
+    return { info, token, tenant };
+  }
+  const liveOfLink = sql`(SELECT count(*) FROM ${scimTokens} WHERE ${scimTokens.setupLinkId} = ${link.id} AND ${scimTokens.revokedAt} IS NULL)`;
+  const cap = db
+    .select({ refused: sql`json_extract('{}', ${sql.raw(`'$${TOO_MANY_MARKER}'`)})` })
+    .from(tenants)
+    .where(and(eq(tenants.id, tenant.id), sql`${liveOfLink} > ${link.maxLive}`));
+  try {
+    await db.batch([insert, cap, audit]);
+  } catch (err) {
+    if (err instanceof Error && (err.message + String(err.cause ?? '')).includes(TOO_MANY_MARKER)) {
+      throw new TenantStoreError(`this setup link has issued ${link.maxLive} live SCIM tokens already; revoke one first, or ask the operator for another link`);
+    }
+    throw err;
+  }
   return { info, token, tenant };
 }
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { database } from '../../src/db/client.ts';
 import { roleMappings } from '../../src/db/schema.ts';
 import { setConnection } from '../../src/oidc/connection-store.ts';
-import { createTenant } from '../../src/tenants/tenant-store.ts';
+import { createSetupLink, setupUrl } from '../../src/setup/link-store.ts';
+import { createTenant, findTenantBySlug } from '../../src/tenants/tenant-store.ts';
 import { startLocalWorker, type LocalWorker } from '../support/local-worker.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from '../support/okta-fixtures.ts';
 import { startOktaLikeOp, type RunningOp } from '../support/okta-like-op.ts';
@@ -91,4 +92,34 @@ it('keeps its Secure __Host- cookies on http://127.0.0.1 too (the address npm st
   } finally {
     await loopbackOp.close();
   }
+});
+
+it('runs the setup link as an IT admin would: opens it, saves the Okta connection, creates a SCIM token that works', async () => {
+  const db = database(worker.db);
+  await createTenant(db, 'setup-co', 'Setup Co');
+  const { key } = await createSetupLink(db, 'setup-co');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  // The fragment never reaches the server; the page posts the key and moves on to the clean URL.
+  await page.goto(setupUrl(appOrigin, 'setup-co', key));
+  await page.waitForURL(`${appOrigin}/setup/setup-co`);
+  expect(await page.textContent('h1')).toBe('Single sign-on setup for Setup Co');
+  expect(requested.some((url) => url.includes(key))).toBe(false);
+
+  await page.fill('input[name="issuer"]', op.issuer);
+  await page.fill('input[name="clientId"]', OKTA_CLIENTS.basic.clientId);
+  await page.fill('input[name="clientSecret"]', OKTA_CLIENTS.basic.clientSecret);
+  await Promise.all([page.waitForURL(`${appOrigin}/setup/setup-co?saved=connection`), page.click('text=Test and save')]);
+  expect(await page.textContent('[role="status"]')).toContain('Saved: the connection works');
+
+  await Promise.all([page.waitForLoadState('load'), page.click('text=Create SCIM token')]);
+  expect(await page.textContent('h1')).toBe('SCIM token for Setup Co');
+  const token = (await page.textContent('code'))!.trim();
+  expect(token).toMatch(/^eid_scim_/);
+  const users = await fetch(`${worker.url}/scim/v2/setup-co/Users`, { headers: { authorization: `Bearer ${token}` } });
+  expect(users.status).toBe(200);
+  expect((await findTenantBySlug(db, 'setup-co'))!.scimEnabled).toBe(true);
+  await context.close();
 });
