@@ -7,7 +7,8 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { roleMappings } from '../src/db/schema.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
-import { app, CookieJar, fakeScenario, fakeTenant, location, oktaAuthorize, oktaIssuer, ssoTenant } from './support/sign-in.ts';
+import { setConnection } from '../src/oidc/connection-store.ts';
+import { app, CookieJar, fakeScenario, fakeTenant, location, oktaAuthorize, oktaIssuer, signInAudit, ssoTenant } from './support/sign-in.ts';
 import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
 import { db } from './support/tenants.ts';
 
@@ -130,19 +131,72 @@ describe('linking and just-in-time provisioning', () => {
     expect((await t.session()).body).toMatchObject({ user: { id: (body.user as { id: string }).id } });
   });
 
-  it('links by userName or email (case-insensitive) when externalId is not the subject', async () => {
+  it('links an unbound user by verified email (userName or an email, case-insensitive), then binds the subject', async () => {
     const t = await oktaTenant();
-    const userId = await t.provision(alice, { userName: alice.login.toUpperCase(), externalId: 'entra-object-id-123' });
+    const created = await t.scim.post('/Users', oktaNewUser(alice.login.toUpperCase(), { externalId: undefined }));
+    const userId = ((await created.json()) as { id: string }).id;
     expect((await t.signIn(alice)).status).toBe(302);
     expect((await t.session()).body).toMatchObject({ user: { id: userId } });
+    const bound = await env.DB.prepare('SELECT issuer, subject, user_id FROM signin_subjects WHERE tenant_id = ?').bind(t.tenant.id).all();
+    expect(bound.results).toEqual([{ issuer: oktaIssuer(), subject: alice.sub, user_id: userId }]);
+    expect((await signInAudit(t.tenant.id))[0]!.detail).toMatch(/linked by userName or email$/);
   });
 
+  // Changed expectation: this used to sign alice's subject into a user whose externalId names another
+  // identity; an externalId is that identity's binding, so matching name or email must not override it.
+  it('refuses a user whose externalId is another subject, though userName and email match', async () => {
+    const t = await oktaTenant();
+    await t.provision(alice, { userName: alice.login.toUpperCase(), externalId: 'entra-object-id-123' });
+    const refused = await t.signIn(alice);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/linked to a different sign-in identity/);
+    expect((await t.session()).status).toBe(401);
+  });
+
+  it('refuses a second subject with the same verified email once the first is bound', async () => {
+    const first = await fakeScenario({ account: { email: 'erin@fake.test', email_verified: true } });
+    const t = await fakeTenant(first, { user: false });
+    expect((await t.scim.post('/Users', oktaNewUser('erin@fake.test', { externalId: undefined }))).status).toBe(201);
+    expect((await t.signIn()).response.status).toBe(302);
+    // Another person at the same provider now claims erin's address (a renamed account, a recycled mailbox).
+    await first.update({ account: { sub: '00uSOMEONEELSE000001', email: 'erin@fake.test', email_verified: true } });
+    const second = await t.signIn('/home', new CookieJar());
+    expect(second.response.status).toBe(403);
+    expect(await second.response.text()).toMatch(/linked to a different sign-in identity/);
+  });
   it('does not link by an email the provider marks unverified', async () => {
     const scenario = await fakeScenario({ account: { email: 'dana@fake.test', email_verified: false } });
     const t = await fakeTenant(scenario, { user: false });
-    const created = await t.scim.post('/Users', oktaNewUser('dana@fake.test'));
+    const created = await t.scim.post('/Users', oktaNewUser('dana@fake.test', { externalId: undefined }));
     expect(created.status).toBe(201);
     expect((await t.signIn()).response.status).toBe(403);
+  });
+
+  it('treats an absent email_verified (Entra) as unverified unless the connection trusts unverified emails', async () => {
+    const scenario = await fakeScenario({ account: { email: 'frank@fake.test' } });
+    const t = await fakeTenant(scenario, { user: false });
+    expect((await t.scim.post('/Users', oktaNewUser('frank@fake.test', { externalId: undefined }))).status).toBe(201);
+    expect((await t.signIn()).response.status).toBe(403);
+    await setConnection(db(), env.SECRETS_KEY, t.slug, { trustUnverifiedEmail: true }, true);
+    expect((await t.signIn()).response.status).toBe(302);
+  });
+
+  it('links by preferred_username only when the connection opts in', async () => {
+    const scenario = await fakeScenario({ account: { preferred_username: 'gwen.login', email: 'gwen@elsewhere.test', email_verified: true } });
+    const t = await fakeTenant(scenario, { user: false });
+    expect((await t.scim.post('/Users', oktaNewUser('Gwen.Login', { externalId: undefined, emails: [] }))).status).toBe(201);
+    expect((await t.signIn()).response.status).toBe(403);
+    await setConnection(db(), env.SECRETS_KEY, t.slug, { linkPreferredUsername: true }, true);
+    expect((await t.signIn()).response.status).toBe(302);
+  });
+
+  it('stores no unverified email on a JIT user', async () => {
+    const scenario = await fakeScenario({ account: { preferred_username: 'hank.login', email: 'hank@fake.test', email_verified: false } });
+    const t = await fakeTenant(scenario, { user: false, jit: true });
+    expect((await t.signIn()).response.status).toBe(302);
+    const listed = (await (await t.scim.get(`/Users?filter=${encodeURIComponent('userName eq "hank.login"')}`)).json()) as { Resources: Record<string, unknown>[] };
+    expect(listed.Resources).toHaveLength(1);
+    expect(listed.Resources[0]!.emails).toBeUndefined();
   });
 });
 

@@ -49,7 +49,7 @@ async function storedConnection(ctx: CliContext, args: ParsedArgs) {
 export const oidcCommands: Command[] = [
   {
     name: 'oidc set',
-    usage: 'oidc set <slug> --issuer https://acme.okta.com[/oauth2/default] --client-id … [--client-secret …|- | --no-client-secret] [--token-auth basic|post|none] [--scopes "openid email profile"] [--groups-claim groups] [--groups-filter ".*"] [--jit on|off] [--hmac-id-tokens on|off]',
+    usage: 'oidc set <slug> --issuer https://acme.okta.com[/oauth2/default] --client-id … [--client-secret …|- | --no-client-secret] [--token-auth basic|post|none] [--scopes "openid email profile"] [--groups-claim groups] [--groups-filter ".*"] [--jit on|off] [--hmac-id-tokens on|off] [--trust-unverified-email on|off] [--link-preferred-username on|off]',
     summary: "create or change the tenant's OpenID Provider connection (secret sealed at rest)",
     async run(ctx, args) {
       const slug = positional(args, 0, 'slug');
@@ -63,6 +63,8 @@ export const oidcCommands: Command[] = [
         groupsFilter: stringFlag(args, 'groups-filter'),
         jit: onOff(args, 'jit'),
         hmacIdTokens: onOff(args, 'hmac-id-tokens'),
+        trustUnverifiedEmail: onOff(args, 'trust-unverified-email'),
+        linkPreferredUsername: onOff(args, 'link-preferred-username'),
       };
       const defined = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) as ConnectionUpdate;
       const info = await setConnection(ctx.db, await ctx.secretsKey(), slug, defined, !ctx.remote);

@@ -167,8 +167,28 @@ export const oidcConnections = sqliteTable('oidc_connections', {
   jit: integer('jit', { mode: 'boolean' }).notNull(),
   /** Accept ID tokens signed HS256/384/512 with the client secret (OIDC Core §10.1); off: asymmetric only. */
   hmacIdTokens: integer('hmac_id_tokens', { mode: 'boolean' }).notNull().default(false),
+  /** Link by an email the provider does not mark `email_verified: true` (Entra sends no such claim). */
+  trustUnverifiedEmail: integer('trust_unverified_email', { mode: 'boolean' }).notNull().default(false),
+  /** Link by `preferred_username` equal to a user's userName. */
+  linkPreferredUsername: integer('link_preferred_username', { mode: 'boolean' }).notNull().default(false),
   ...timestamps,
 });
+
+/**
+ * Which provider subject signs in as which user: bound on the first sign-in that links to the user,
+ * then the only subject that may (src/oidc/link.ts). One subject per user and issuer.
+ */
+export const signinSubjects = sqliteTable(
+  'signin_subjects',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.issuer, t.subject] }), uniqueIndex('signin_subjects_user_issuer').on(t.userId, t.issuer)],
+);
 
 /** Email domains that route `GET /auth/login?email=` to a tenant. */
 export const tenantDomains = sqliteTable(

@@ -19,7 +19,7 @@ import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.t
 import { isLocalDev } from './issuer-url.ts';
 import { provisionUser } from './jit.ts';
 import { verifyIdTokenSignature } from './jwks.ts';
-import { linkUser } from './link.ts';
+import { linkableEmail, linkUser } from './link.ts';
 import { CALLBACK_PATH, requireConnection } from './login.ts';
 import { openLoginAttempt, type LoginAttempt } from './login-state.ts';
 import { CLOCK_TOLERANCE_SECONDS, describe, tenantProvider, type Provider } from './provider.ts';
@@ -82,7 +82,7 @@ async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: Login
     { tenantId: tenant.id, userId: access.user.id, sub: identity.sub, issuer: connection.issuer, claimGroups: identity.groups ?? [], idToken: tokens.idToken, sid: sidClaim(tokens.claims) },
     { idleSeconds: tenant.sessionIdleSeconds, absoluteSeconds: tenant.sessionAbsoluteSeconds },
   );
-  await auditInsert(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role}` }).run();
+  await auditInsert(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role} linked by ${access.linkedBy}` }).run();
   return { sessionId, maxAgeSeconds: tenant.sessionAbsoluteSeconds, location: attempt.returnTo };
 }
 
@@ -117,22 +117,29 @@ async function fetchUserInfo(provider: Provider, tokens: Tokens): Promise<Record
 }
 
 /** The signed-in person's user (linked, or created when JIT is on) and their access; refuses the inactive and the unknown. */
-async function resolveAccess(env: Env, db: Database, setup: SignInSetup, connection: OidcConnection, identity: SignInIdentity): Promise<UserAccess> {
-  let link = await linkUser(db, setup.tenant.id, identity);
+async function resolveAccess(env: Env, db: Database, setup: SignInSetup, connection: OidcConnection, identity: SignInIdentity): Promise<UserAccess & { linkedBy: string }> {
+  let link = await linkUser(db, setup.tenant.id, identity, connection);
   if (link.kind === 'none' && connection.jit) {
-    const created = await provisionUser(env, setup.tenant, identity);
-    link = created ? { kind: 'linked', userId: created, matchedBy: 'externalId' } : await linkUser(db, setup.tenant.id, identity);
+    await provisionUser(env, setup.tenant, identity, linkableEmail(identity, connection));
+    link = await linkUser(db, setup.tenant.id, identity, connection);
   }
   if (link.kind === 'ambiguous') {
     throw new OidcError(403, 'Your account matches more than one user here. Please contact your administrator.', `sub ${identity.sub} matches users ${link.userIds.join(', ')}`);
   }
+  if (link.kind === 'bound-elsewhere') {
+    throw new OidcError(
+      403,
+      `Your account at ${setup.tenant.name} is linked to a different sign-in identity. Please contact your administrator.`,
+      `sub ${identity.sub} matches users ${link.userIds.join(', ')} by name or email, but they are bound to another subject of ${connection.issuer} or carry another externalId`,
+    );
+  }
   if (link.kind === 'none') {
-    throw new OidcError(403, `You do not have access to ${setup.tenant.name} yet. Please ask your administrator to assign you to this application.`, `no user for sub ${identity.sub} / ${identity.email ?? 'no email'} and JIT is off`);
+    throw new OidcError(403, `You do not have access to ${setup.tenant.name} yet. Please ask your administrator to assign you to this application.`, `no user for sub ${identity.sub} / ${identity.email ?? 'no email'}${identity.emailVerified ? '' : ' (unverified)'} and JIT is off`);
   }
   const access = await userAccess(db, setup.tenant.id, link.userId, identity.groups ?? []);
   if (!access) throw new OidcError(403, `You do not have access to ${setup.tenant.name}.`, `user ${link.userId} vanished during sign-in`);
   if (!access.user.active) throw new OidcError(403, `Your account at ${setup.tenant.name} is deactivated. Please contact your administrator.`, `user ${access.user.id} (sub ${identity.sub}) is inactive`);
-  return access;
+  return { ...access, linkedBy: link.matchedBy };
 }
 
 /** Any failure as the page the person sees; the precise reason stays in `message` for the log and audit. */

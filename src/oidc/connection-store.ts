@@ -34,6 +34,10 @@ export interface ConnectionSettings {
   jit: boolean;
   /** Also accept ID tokens signed HS256/384/512 with the client secret (OIDC Core §10.1); off by default. */
   hmacIdTokens: boolean;
+  /** Link (and JIT-store) an email the provider does not mark verified; off by default. */
+  trustUnverifiedEmail: boolean;
+  /** Link by `preferred_username` equal to a userName; off by default. */
+  linkPreferredUsername: boolean;
 }
 
 /** A stored connection as shown by `oidc show`. */
@@ -62,6 +66,8 @@ export const connectionUpdateSchema = z.strictObject({
   groupsFilter: z.string().min(1).max(500).optional(),
   jit: z.boolean().optional(),
   hmacIdTokens: z.boolean().optional(),
+  trustUnverifiedEmail: z.boolean().optional(),
+  linkPreferredUsername: z.boolean().optional(),
 });
 /** A validated change to a connection. */
 export type ConnectionUpdate = z.infer<typeof connectionUpdateSchema>;
@@ -111,7 +117,8 @@ export interface SetConnectionOptions {
 /**
  * Creates or updates the connection of tenant `slug`. Defaults on first set: scopes `openid email profile`,
  * groups claim `groups` filtered by `.*`, `client_secret_basic` when a secret is given (else
- * `none`), JIT on only when SCIM is off (with SCIM, SCIM owns who exists), and HMAC-signed ID tokens refused.
+ * `none`), JIT on only when SCIM is off (with SCIM, SCIM owns who exists), HMAC-signed ID tokens refused,
+ * and linking only by verified emails, never by `preferred_username`.
  */
 export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean, options: SetConnectionOptions = {}): Promise<ConnectionInfo> {
   const tenant = await requireTenant(db, slug);
@@ -137,6 +144,8 @@ export async function setConnection(db: Database, secretsKey: string, slug: stri
     groupsFilter: update.groupsFilter ?? existing?.groupsFilter ?? DEFAULT_GROUPS_FILTER,
     jit: update.jit ?? existing?.jit ?? !tenant.scimEnabled,
     hmacIdTokens: update.hmacIdTokens ?? existing?.hmacIdTokens ?? false,
+    trustUnverifiedEmail: update.trustUnverifiedEmail ?? existing?.trustUnverifiedEmail ?? false,
+    linkPreferredUsername: update.linkPreferredUsername ?? existing?.linkPreferredUsername ?? false,
   };
   const problem = settingsProblem(settings, secretSealed !== null, localDev);
   if (problem) throw new TenantStoreError(problem);

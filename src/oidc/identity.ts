@@ -10,7 +10,7 @@ export interface SignInIdentity {
   /** The provider's stable subject (Okta: the `00u…` user id, which Okta's SCIM sends as externalId). */
   sub: string;
   email: string | undefined;
-  /** False only when the provider says the address is unverified; absent counts as the tenant's own IdP vouching. */
+  /** True only when the provider says `email_verified: true`; absent (Entra sends none) is unverified. */
   emailVerified: boolean;
   preferredUsername: string | undefined;
   name: string | undefined;
@@ -54,7 +54,7 @@ export function signInIdentity(idClaims: Claims & { sub: string }, userInfo: Cla
   return {
     sub: idClaims.sub,
     email: email === undefined ? undefined : foldCase(email),
-    emailVerified: emailVerifiedClaim !== false && emailVerifiedClaim !== 'false',
+    emailVerified: emailVerifiedClaim === true || emailVerifiedClaim === 'true',
     preferredUsername: pick('preferred_username'),
     name: pick('name'),
     givenName: pick('given_name'),

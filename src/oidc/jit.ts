@@ -11,8 +11,11 @@ import type { SignInIdentity } from './identity.ts';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
-/** The SCIM User resource (RFC 7643 §4.1) for `identity`: userName as Okta's SCIM would send it. */
-export function jitUserResource(identity: SignInIdentity): Record<string, unknown> {
+/**
+ * The SCIM User resource (RFC 7643 §4.1) for `identity`: userName as Okta's SCIM would send it.
+ * `email` is the address linking may use (verified, or trusted by the connection): no other is stored.
+ */
+export function jitUserResource(identity: SignInIdentity, email: string | undefined): Record<string, unknown> {
   const name = {
     ...(identity.givenName ? { givenName: identity.givenName } : {}),
     ...(identity.familyName ? { familyName: identity.familyName } : {}),
@@ -20,22 +23,22 @@ export function jitUserResource(identity: SignInIdentity): Record<string, unknow
   };
   return {
     schemas: [CORE_USER],
-    userName: identity.preferredUsername ?? identity.email ?? identity.sub,
+    userName: identity.preferredUsername ?? email ?? identity.sub,
     externalId: identity.sub,
     active: true,
     ...(identity.name ? { displayName: identity.name } : {}),
     ...(Object.keys(name).length ? { name } : {}),
-    ...(identity.email ? { emails: [{ value: identity.email, type: 'work', primary: true }] } : {}),
+    ...(email ? { emails: [{ value: email, type: 'work', primary: true }] } : {}),
   };
 }
 
 /**
- * Creates the user and returns its id. A 409 (someone — SCIM or a parallel sign-in — created the
- * userName first) returns undefined so the caller links to that user instead.
+ * Creates the user (externalId = the subject, so linking then finds and binds it). A 409 (someone —
+ * SCIM or a parallel sign-in — created the userName first) returns false; the caller links again.
  */
-export async function provisionUser(env: Env, tenant: Tenant, identity: SignInIdentity): Promise<string | undefined> {
-  const outcome = await tenantObject(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity) });
-  if (outcome.ok) return outcome.value.id;
-  if (outcome.status === 409) return undefined;
+export async function provisionUser(env: Env, tenant: Tenant, identity: SignInIdentity, email: string | undefined): Promise<boolean> {
+  const outcome = await tenantObject(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity, email) });
+  if (outcome.ok) return true;
+  if (outcome.status === 409) return false;
   throw new OidcError(403, 'Your account could not be created here. Please contact your administrator.', `JIT provisioning of ${identity.sub} refused: ${outcome.status} ${outcome.detail}`);
 }
