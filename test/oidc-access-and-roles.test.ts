@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { roleMappings } from '../src/db/schema.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
 import { setConnection } from '../src/oidc/connection-store.ts';
+import { checkProvider } from '../src/oidc/provider-check.ts';
 import { app, CookieJar, fakeScenario, fakeTenant, location, oktaAuthorize, oktaIssuer, signInAudit, ssoTenant } from './support/sign-in.ts';
 import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
 import { db } from './support/tenants.ts';
@@ -109,6 +110,41 @@ describe('SCIM lifecycle and sessions', () => {
     expect((await t.signIn(alice)).status).toBe(302);
     expect((await t.scim.delete(`/Users/${userId}`)).status).toBe(204);
     expect((await t.session()).status).toBe(401);
+  });
+});
+
+describe('the groups claim from an Okta org authorization server', () => {
+  /** A tenant on the fake provider mapping "Okta Admins" to admin, its person in that group. */
+  async function groupsTenant(knobs: Parameters<typeof fakeScenario>[0]) {
+    const scenario = await fakeScenario({ ...knobs, account: { email: 'ivy@fake.test', email_verified: true, groups: ['Everyone', 'Okta Admins'], ...knobs?.account } });
+    const t = await fakeTenant(scenario);
+    await db().insert(roleMappings).values({ tenantId: t.tenant.id, groupName: 'Okta Admins', role: 'admin', createdAt: new Date().toISOString() });
+    const session = async () => (await (await app(t.jar, '/auth/session')).json()) as { role: string; groups: string[] };
+    return { scenario, t, session };
+  }
+
+  it('asks for the groups scope when discovery lists it, so the claim comes and the mapped role applies', async () => {
+    const { scenario, t, session } = await groupsTenant({ scopesSupported: ['openid', 'email', 'profile', 'groups'], groupsNeedScope: true });
+    expect((await t.signIn()).response.status).toBe(302);
+    expect((await scenario.log()).lastAuthorizeParams.scope).toBe('openid email profile groups');
+    expect(await session()).toMatchObject({ role: 'admin', groups: ['Everyone', 'Okta Admins'] });
+  });
+
+  it('does not ask for an unannounced groups scope, and reads the claim from userinfo when the ID token lacks it', async () => {
+    const { scenario, t, session } = await groupsTenant({ scopesSupported: ['openid', 'email', 'profile'], idToken: { claims: { groups: null } } });
+    expect((await t.signIn()).response.status).toBe(302);
+    const log = await scenario.log();
+    expect(log.lastAuthorizeParams.scope).toBe('openid email profile');
+    expect(log.userinfoRequests).toBe(1);
+    expect(await session()).toMatchObject({ role: 'admin', groups: ['Everyone', 'Okta Admins'] });
+  });
+
+  it('says in oidc test whether groups will arrive, and why not', async () => {
+    const withScope = await fakeScenario({ scopesSupported: ['openid', 'groups'] });
+    const without = await fakeScenario({ scopesSupported: ['openid'] });
+    const settings = { clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false, trustUnverifiedEmail: false, linkPreferredUsername: false };
+    expect((await checkProvider({ ...settings, issuer: withScope.issuer }, true)).notes).toContain('groups: sign-in asks for the "groups" scope, so the "groups" claim arrives in the ID token or from userinfo');
+    expect((await checkProvider({ ...settings, issuer: without.issuer }, true)).notes.find((n) => n.startsWith('groups:'))).toMatch(/announces no "groups" scope.*group → role mappings never apply/);
   });
 });
 

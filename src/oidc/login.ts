@@ -12,6 +12,7 @@ import { tenantProvider } from './provider.ts';
 
 /** The one redirect URI for every tenant (the tenant travels in the attempt cookie). */
 export const CALLBACK_PATH = '/auth/callback';
+const GROUPS_SCOPE = 'groups';
 
 /** Where to send the browser, and the attempt cookie to set on the way. */
 export interface LoginRedirect {
@@ -25,6 +26,16 @@ export function requireConnection(setup: SignInSetup) {
     throw new OidcError(404, 'Single sign-on is not set up for this organization. Please contact your administrator.', `tenant ${setup.tenant.slug} has no OIDC connection`);
   }
   return setup.connection;
+}
+
+/**
+ * The scopes to ask for: the connection's, plus `groups` when the provider announces that scope
+ * (Okta's org server sends the groups claim only then); without it the claim may still come from
+ * the app's own groups claim, or from userinfo, which the callback reads when the ID token lacks it.
+ */
+export function requestedScopes(scopes: string, as: Pick<oauth.AuthorizationServer, 'scopes_supported'>): string {
+  const asked = scopes.split(' ');
+  return as.scopes_supported?.includes(GROUPS_SCOPE) && !asked.includes(GROUPS_SCOPE) ? `${scopes} ${GROUPS_SCOPE}` : scopes;
 }
 
 /** Builds the authorization request for `setup`'s provider; `returnTo` must already be a safe path. */
@@ -51,7 +62,7 @@ export async function startLogin(env: Env, setup: SignInSetup, options: { origin
   params.set('client_id', connection.clientId);
   params.set('redirect_uri', options.origin + CALLBACK_PATH);
   params.set('response_type', 'code');
-  params.set('scope', connection.scopes);
+  params.set('scope', requestedScopes(connection.scopes, as));
   params.set('state', attempt.state);
   params.set('nonce', attempt.nonce);
   params.set('code_challenge', await oauth.calculatePKCECodeChallenge(attempt.codeVerifier));

@@ -58,10 +58,28 @@ function capabilityProblems(as: AuthorizationServer, settings: ConnectionSetting
   if (!as.jwks_uri && signsWithKeys(as)) problems.push('no jwks_uri');
   const scopes = as.scopes_supported;
   const missing = scopes ? settings.scopes.split(' ').filter((s) => !scopes.includes(s)) : [];
-  if (missing.length) notes.push(`scopes not announced by the provider: ${missing.join(', ')} (Okta's org server has no "groups" scope: use the app's groups claim filter)`);
+  if (missing.length) notes.push(`scopes not announced by the provider: ${missing.join(', ')}`);
+  notes.push(groupsNote(as, settings.groupsClaim));
   if (!as.end_session_endpoint) notes.push('no end_session_endpoint: logout ends only our session');
   if (!as.userinfo_endpoint) notes.push('no userinfo_endpoint: email and groups must be in the ID token');
   return { problems, notes };
+}
+
+/** Whether the groups claim (and so group → role mappings) will arrive at sign-in, and why. */
+function groupsNote(as: AuthorizationServer, groupsClaim: string): string {
+  if (as.scopes_supported?.includes('groups')) return `groups: sign-in asks for the "groups" scope, so the "${groupsClaim}" claim arrives in the ID token or from userinfo`;
+  const where = as.userinfo_endpoint ? 'the ID token or userinfo' : 'the ID token (the provider has no userinfo endpoint)';
+  const listed = as.claims_supported && !as.claims_supported.includes(groupsClaim) ? `; the provider does not list a "${groupsClaim}" claim at all` : '';
+  return `groups: the provider announces no "groups" scope, so the "${groupsClaim}" claim arrives only if the app itself adds it to ${where} (Okta: the app's groups claim filter)${listed}; without it, group → role mappings never apply and people get the default role`;
+}
+
+/** groupsNote for a stored connection, for the setup page; a provider that cannot be reached says so. */
+export async function groupsOutlook(issuer: string, groupsClaim: string, localDev: boolean): Promise<string> {
+  try {
+    return groupsNote(await discover(issuer, localDev), groupsClaim);
+  } catch (err) {
+    return `groups: could not be checked (discovery failed: ${describe(err)})`;
+  }
 }
 
 /** Fetches discovery and JWKS for `settings.issuer` and reports what sign-in would meet. */

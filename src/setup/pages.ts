@@ -21,6 +21,8 @@ export interface SetupPageView {
   tenantName: string;
   okta: OktaAppValues;
   connection: ConnectionInfo | undefined;
+  /** Whether the groups claim will arrive at sign-in, and why (src/oidc/provider-check.ts). */
+  groups?: string | undefined;
   scimEnabled: boolean;
   /** Shown above the form after a save. */
   notice?: string;
@@ -64,13 +66,14 @@ export function openLinkPage(slug: string) {
 <script>${raw(OPEN_LINK_SCRIPT)}</script></body>`;
 }
 
-function connectionState(connection: ConnectionInfo | undefined) {
+function connectionState(connection: ConnectionInfo | undefined, groups: string | undefined) {
   if (!connection) return html`<p><strong>Not connected yet.</strong> Fill in the form below.</p>`;
   return html`<table>
 <tr><th align="left">Issuer</th><td><code>${connection.issuer}</code></td></tr>
 <tr><th align="left">Client ID</th><td><code>${connection.clientId}</code></td></tr>
 <tr><th align="left">Client authentication</th><td>${connection.tokenAuthMethod}</td></tr>
 <tr><th align="left">Client secret</th><td>${connection.hasClientSecret ? 'set (not shown)' : 'not set'}</td></tr>
+<tr><th align="left">Groups for roles</th><td>${groups ?? '-'}</td></tr>
 <tr><th align="left">Last changed</th><td>${connection.updatedAt}</td></tr></table>`;
 }
 
@@ -117,7 +120,7 @@ ${view.problems?.length ? html`<div role="alert" style="background:#fdecea;paddi
 </ol>
 
 <h2>2. Connect</h2>
-${connectionState(view.connection)}
+${connectionState(view.connection, view.groups)}
 ${connectionForm(view)}
 ${view.connection ? html`<p>People sign in at <code>${okta.userSignInUrl}</code> or from the Okta dashboard tile.</p>` : ''}
 

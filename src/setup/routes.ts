@@ -13,7 +13,9 @@ import { OidcError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
 import { getConnectionInfo } from '../oidc/connection-store.ts';
+import { isLocalDev } from '../oidc/issuer-url.ts';
 import { oktaAppValues } from '../oidc/okta-app-values.ts';
+import { groupsOutlook } from '../oidc/provider-check.ts';
 import { isSameOriginPost } from '../oidc/same-origin.ts';
 import { getHostCookie, setHostCookie } from '../sessions/cookies.ts';
 import { slugProblem } from '../tenants/slug.ts';
@@ -77,7 +79,8 @@ const changeAccess = createMiddleware<SetupEnv>(async (c, next) => {
 
 async function renderSetupPage(c: SetupContext, live: LiveSetupLink, extra: { notice?: string; problems?: string[]; form?: ConnectionFormValues } = {}, status: 200 | 422 = 200) {
   const connection = await getConnectionInfo(database(c.env.DB), live.tenant.id);
-  const view = { slug: live.tenant.slug, tenantName: live.tenant.name, okta: oktaAppValues(origin(c), live.tenant.slug), connection, scimEnabled: live.tenant.scimEnabled, ...extra };
+  const groups = connection && (await groupsOutlook(connection.issuer, connection.groupsClaim, isLocalDev(c.env)));
+  const view = { slug: live.tenant.slug, tenantName: live.tenant.name, okta: oktaAppValues(origin(c), live.tenant.slug), connection, groups, scimEnabled: live.tenant.scimEnabled, ...extra };
   return c.html(setupPage(view), status);
 }
 

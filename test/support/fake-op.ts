@@ -40,6 +40,10 @@ export interface FakeOpKnobs {
   endSession?: boolean;
   /** Whether the ID token carries the account's email and groups (default true; false = userinfo only). */
   claimsInIdToken?: boolean;
+  /** `scopes_supported` in discovery (default: not announced). */
+  scopesSupported?: string[];
+  /** Like Okta's org server: the `groups` claim comes (ID token and userinfo) only when the `groups` scope was asked for. */
+  groupsNeedScope?: boolean;
 }
 
 /** What a scenario has seen, for assertions. */
@@ -108,10 +112,17 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
   const server = createServer();
   const base = `http://127.0.0.1:${await listenOnLoopback(server)}`;
 
+  /** The account's claims as the last authorization request's scopes allow. */
+  function scopedClaims(s: Scenario, account: Record<string, unknown>): Record<string, unknown> {
+    if (!s.knobs.groupsNeedScope || (s.log.lastAuthorizeParams.scope ?? '').split(' ').includes('groups')) return account;
+    const { groups: _groups, ...rest } = account;
+    return rest;
+  }
+
   async function idToken(s: Scenario, code: { clientId: string; nonce: string }): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const account = s.knobs.account ?? {};
-    const profile = s.knobs.claimsInIdToken === false ? { sub: account.sub } : account;
+    const profile = s.knobs.claimsInIdToken === false ? { sub: account.sub } : scopedClaims(s, account);
     const claims = withOverrides({ iss: s.issuer, aud: code.clientId, iat: now, exp: now + 300, auth_time: now, nonce: code.nonce, ...profile }, s.knobs.idToken?.claims);
     const alg = s.knobs.idToken?.alg ?? 'RS256';
     if (alg === 'none') return `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify(claims))}.`;
@@ -141,6 +152,7 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
           code_challenge_methods_supported: ['S256'],
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
           authorization_response_iss_parameter_supported: s.knobs.announceIssParameter ?? true,
+          ...(s.knobs.scopesSupported ? { scopes_supported: s.knobs.scopesSupported } : {}),
         });
       case '/jwks':
         s.log.jwksFetches++;
@@ -175,7 +187,7 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
       case '/userinfo':
         s.log.userinfoRequests++;
         if (!req.headers.authorization?.startsWith('Bearer ')) return json(res, 401, { error: 'invalid_token' });
-        return json(res, 200, withOverrides(s.knobs.account ?? {}, s.knobs.userinfo));
+        return json(res, 200, withOverrides(scopedClaims(s, s.knobs.account ?? {}), s.knobs.userinfo));
       default:
         return json(res, 404, { error: 'not_found', path });
     }
