@@ -1,11 +1,13 @@
 /**
  * `npm start`: local defaults on a fresh clone — creates `.dev.vars` if missing, applies pending
- * D1 migrations to the local state, then serves the Worker on 127.0.0.1:$PORT (default 8787).
+ * D1 migrations to the local state, then serves the Worker on 127.0.0.1:$PORT (default 8787) and
+ * records that origin in the state folder for the CLI.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { localStateDir } from './lib/database.ts';
 import { ensureDevVars, PROJECT_ROOT } from './lib/dev-vars.ts';
+import { recordServedOrigin, servedOrigin } from './lib/local-origin.ts';
 
 const wrangler = join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler');
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
@@ -24,5 +26,10 @@ const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', port, '--pers
   env,
   stdio: 'inherit',
 });
+// The CLI prints its URLs against this origin while the server runs.
+const forgetOrigin = recordServedOrigin(servedOrigin(port));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => dev.kill(signal));
-dev.on('exit', (code) => process.exit(code ?? 0));
+dev.on('exit', (code) => {
+  forgetOrigin();
+  process.exit(code ?? 0);
+});

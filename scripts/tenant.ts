@@ -7,6 +7,7 @@ import { parseArgs } from './lib/args.ts';
 import { CliError, type CliContext, type Command } from './lib/command.ts';
 import { openLocalDatabase, openRemoteDatabase } from './lib/database.ts';
 import { ensureDevVars } from './lib/dev-vars.ts';
+import { localOrigin } from './lib/local-origin.ts';
 import { commands } from './commands/index.ts';
 
 const BOOLEAN_FLAGS = new Set(['json', 'remote', 'yes', 'help', 'verified', 'no-client-secret']);
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = {
     db: open.db,
     remote,
-    publicBaseUrl: (remote ? process.env.EDGE_IDENTITY_BASE_URL ?? 'https://<your-worker-host>' : `http://127.0.0.1:${process.env.PORT ?? 8787}`).replace(/\/+$/, ''),
+    publicBaseUrl: (remote ? process.env.EDGE_IDENTITY_BASE_URL ?? 'https://<your-worker-host>' : localOrigin()).replace(/\/+$/, ''),
     async secretsKey() {
       const key = remote ? process.env.EDGE_IDENTITY_SECRETS_KEY : ensureDevVars().SECRETS_KEY;
       if (!key) throw new CliError('set EDGE_IDENTITY_SECRETS_KEY to the SECRETS_KEY you gave `wrangler secret put SECRETS_KEY`');

@@ -343,7 +343,18 @@ describe('POST /setup/:tenant/scim-token', () => {
     const body = await response.text();
     const token = /<code[^>]*>(eid_scim_[A-Za-z0-9_-]{43})<\/code>/.exec(body)?.[1];
     expect(token).toBeDefined();
-    for (const text of ['Provisioning: SCIM', 'SCIM 2.0', `${TEST_APP_ORIGIN}/scim/v2/${t.slug}`, 'Tenant URL', '<strong>HTTP Header</strong>', 'shown only this once']) expect(body).toContain(text);
+    for (const text of [
+      'Secure Web Authentication',
+      'Provisioning: SCIM',
+      `${TEST_APP_ORIGIN}/scim/v2/${t.slug}`,
+      'Push New Users, Push Profile Updates, Push Groups',
+      'Tenant URL',
+      '<strong>HTTP Header</strong>',
+      'shown only this once',
+      'user.getInternalProperty("id")',
+      'Federation Broker Mode',
+    ])
+      expect(body).toContain(text);
 
     expect((await findTenantBySlug(db(), t.slug))!.scimEnabled).toBe(true);
     expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(200);

@@ -16,6 +16,8 @@ export function oktaAppValues(baseUrl: string, slug: string) {
     loginFlow: 'Redirect to app to initiate login (OIDC Compliant)',
     userSignInUrl: `${baseUrl}/auth/${slug}/login`,
     scimBaseUrl: `${baseUrl}/scim/v2/${slug}`,
+    // Okta offers SCIM only on SAML and SWA apps the customer creates, never on the OIDC app.
+    scimProvisioningApp: 'a second Okta app: Create App Integration → Secure Web Authentication, then General → App Settings → Provisioning: SCIM',
   };
 }
 

@@ -126,13 +126,45 @@ ${view.connection ? html`<p>People sign in at <code>${okta.userSignInUrl}</code>
 
 <h2>3. Provisioning (SCIM)</h2>
 <p>SCIM base URL: <code>${okta.scimBaseUrl}</code><br>SCIM provisioning: <strong>${view.scimEnabled ? 'enabled' : 'not enabled yet'}</strong></p>
+<p>In Okta, provisioning runs through a second app (Okta offers SCIM only on SAML and Secure Web Authentication apps, not on the OIDC app above);
+the next page walks through it.</p>
 <form method="post" action="/setup/${view.slug}/scim-token"><button type="submit">Create SCIM token</button>
 (turns provisioning on; the token is shown once, on the next page)</form>
 </body>`;
 }
 
+/**
+ * Okta's provisioning steps. Okta offers SCIM only on a SAML or Secure Web Authentication app that
+ * the customer creates, never on an OIDC one, so provisioning is a second app beside the sign-in app.
+ */
+function oktaProvisioningSteps(view: { scimBaseUrl: string; userSignInUrl: string; token?: string }) {
+  return html`<ol>
+<li><strong>Applications → Applications → Create App Integration</strong>: choose <strong>SWA – Secure Web Authentication</strong>, <strong>Next</strong>.
+A second app, because Okta offers SCIM provisioning only on SAML and SWA apps, not on the OIDC app people sign in with.</li>
+<li>Give it any name, enter any URL as the app's login page (for example <code>${view.userSignInUrl}</code>; provisioning does not use it),
+tick <strong>Do not display application icon to users</strong> (people keep using the sign-in app's tile), <strong>Finish</strong>.</li>
+<li><strong>General → App Settings → Edit</strong>: <strong>Provisioning: SCIM</strong>, <strong>Save</strong>.</li>
+<li><strong>Provisioning → Integration → Edit</strong>:
+<ul><li><strong>SCIM connector base URL</strong>: <code>${view.scimBaseUrl}</code></li>
+<li><strong>Unique identifier field for users</strong>: <code>userName</code></li>
+<li><strong>Supported provisioning actions</strong>: Push New Users, Push Profile Updates, Push Groups</li>
+<li><strong>Authentication Mode</strong>: <strong>HTTP Header</strong>; <strong>Authorization</strong>: ${view.token ? html`the token above` : html`a SCIM token from this page`}</li></ul>
+<strong>Test Connector Configuration</strong>, then <strong>Save</strong>.</li>
+<li><strong>Provisioning → To App → Edit</strong>: enable <strong>Create Users</strong>, <strong>Update User Attributes</strong> and <strong>Deactivate Users</strong>. <strong>Save</strong>.</li>
+<li>Under <strong>Attribute Mappings</strong> on the same page, delete (×) the rows <em>Primary email type</em>, <em>Primary phone type</em> and <em>Address type</em>:
+they send a type without a value, which breaks profile updates (PUT).</li>
+<li>So that sign-in finds the provisioned user, send Okta's user id as <code>externalId</code>: <strong>Profile Editor</strong> → this app → <strong>Add Attribute</strong>
+(external name <code>externalId</code>, external namespace <code>urn:ietf:params:scim:schemas:core:2.0:User</code>, type string), then map it from
+<code>user.getInternalProperty("id")</code>.</li>
+<li>For roles, add the attribute <code>roles</code> (namespace <code>urn:ietf:params:scim:schemas:core:2.0:User</code>) as a <strong>string array</strong>, not a string,
+with values from this organization's roles.</li>
+<li><strong>Assignments</strong>: assign the same people and groups to both apps; <strong>Push Groups</strong> for the groups whose roles are mapped.</li>
+<li>In the sign-in (OIDC) app, keep <strong>Federation Broker Mode</strong> off, so Okta honours its assignments and shows its tile.</li>
+</ol>`;
+}
+
 /** The new SCIM token, shown this once, with the Okta provisioning steps. */
-export function scimTokenPage(view: { slug: string; tenantName: string; token: string; expiresAt: string; scimBaseUrl: string }) {
+export function scimTokenPage(view: { slug: string; tenantName: string; token: string; expiresAt: string; scimBaseUrl: string; userSignInUrl: string }) {
   return html`<!doctype html><meta charset="utf-8"><title>SCIM token: ${view.tenantName}</title>
 <body style="${STYLE}"><h1>SCIM token for ${view.tenantName}</h1>
 <p>Copy it now: it is shown only this once and cannot be read again.</p>
@@ -140,15 +172,8 @@ export function scimTokenPage(view: { slug: string; tenantName: string; token: s
 <p>It expires on ${view.expiresAt.slice(0, 10)}. It belongs to this setup link: if the link is revoked, this token stops working too
 (ask the team that sent the link for a long-lived token before that, or to keep the link).</p>
 <h2>In Okta</h2>
-<ol>
-<li>Your app's <strong>General → App Settings → Edit</strong>: <strong>Provisioning: SCIM</strong> (the app supports provisioning). <strong>Save</strong>.</li>
-<li><strong>Provisioning → Integration → Edit</strong> (SCIM 2.0):
-<ul><li><strong>SCIM connector base URL</strong> (Entra ID calls it <em>Tenant URL</em>): <code>${view.scimBaseUrl}</code></li>
-<li><strong>Unique identifier field for users</strong>: <code>userName</code></li>
-<li><strong>Supported provisioning actions</strong>: Push New Users, Push Profile Updates, Push Groups</li>
-<li><strong>Authentication Mode</strong>: <strong>HTTP Header</strong>; <strong>Authorization</strong>: the token above</li></ul>
-<strong>Test Connector Configuration</strong>, then <strong>Save</strong>.</li>
-<li><strong>Provisioning → To App → Edit</strong>: enable Create Users, Update User Attributes and Deactivate Users. <strong>Save</strong>.</li>
-</ol>
+${oktaProvisioningSteps(view)}
+<h2>In Microsoft Entra ID</h2>
+<p><strong>Provisioning → Admin credentials</strong>: <strong>Tenant URL</strong> <code>${view.scimBaseUrl}</code>, <strong>Secret token</strong>: the token above. <strong>Test Connection</strong>, <strong>Save</strong>.</p>
 <p><a href="/setup/${view.slug}">Back to the setup page</a></p></body>`;
 }

@@ -131,5 +131,6 @@ export const setupRoutes = new Hono<SetupEnv>()
     });
     if ('problem' in issued) return renderSetupPage(c, live, { problems: [issued.problem] }, 422);
     const { token, expiresAt } = issued;
-    return c.html(scimTokenPage({ slug: live.tenant.slug, tenantName: live.tenant.name, token, expiresAt, scimBaseUrl: oktaAppValues(origin(c), live.tenant.slug).scimBaseUrl }));
+    const { scimBaseUrl, userSignInUrl } = oktaAppValues(origin(c), live.tenant.slug);
+    return c.html(scimTokenPage({ slug: live.tenant.slug, tenantName: live.tenant.name, token, expiresAt, scimBaseUrl, userSignInUrl }));
   });

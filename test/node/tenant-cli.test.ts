@@ -101,7 +101,9 @@ describe('tenant CLI beside a running `npm start`', () => {
 
   it('changes made by the CLI are seen by the server at once: enable, token, revoke, disable', async () => {
     await json('create', 'live');
-    const { token, id } = (await json('token', 'create', 'live')) as { token: string; id: string };
+    const { token, id, scimBaseUrl } = (await json('token', 'create', 'live')) as { token: string; id: string; scimBaseUrl: string };
+    // The URLs the CLI prints name the port `npm start` serves on, not the default one.
+    expect(scimBaseUrl).toBe(`${server.url}/scim/v2/live`);
     const get = () => fetch(`${server.url}/scim/v2/live/Users?startIndex=1&count=2`, { headers: { authorization: `Bearer ${token}` } });
     expect((await get()).status).toBe(403);
     await json('scim', 'enable', 'live');
