@@ -100,6 +100,37 @@ export async function groupMembershipPhase(w: ScimWorkload, s: PhaseSettings, us
   return phaseReport('group-add', result, `PATCH /Groups/{id} add members, ${groupCount} groups`);
 }
 
+/**
+ * The worst PATCH within the limits (bench/workload.ts `worstPatch`), one per fresh user, while
+ * other writes of the same tenant (reactivations) keep coming: how long the big PATCH holds the
+ * tenant's single writer, and what that does to the writes queued beside it.
+ */
+export async function worstPatchPhase(w: ScimWorkload, s: PhaseSettings, users: BenchUser[], rounds: number): Promise<PhaseReport[]> {
+  const targets: BenchUser[] = [];
+  for (let i = 0; i < rounds; i++) await w.create(s.users + 1_000_000 + i, (u) => targets.push(u));
+  let done = false;
+  const beside: Sample[] = [];
+  const started = performance.now();
+  const background = (async () => {
+    for (let i = 0; !done; i++) beside.push(await w.reactivate(users[i % users.length]!));
+  })();
+  const big = await runLoad({ count: targets.length, concurrency: 1, timeLimitMs: s.phaseTimeLimitMs, run: (i) => w.worstPatch(targets[i]!) });
+  done = true;
+  await background;
+  const besideResult: LoadResult = {
+    latencies: Float64Array.from(beside.map((b) => b.ms)),
+    completed: beside.length,
+    errors: beside.filter((b) => !b.ok).length,
+    wallMs: performance.now() - started,
+    truncated: false,
+    firstErrors: beside.filter((b) => !b.ok).slice(0, 5).map((b) => b.error ?? 'error'),
+  };
+  return [
+    phaseReport('patch-worst', big, 'PATCH /Users/{id}: add 9,000 emails + 999 single adds (~0.4 MiB), one at a time'),
+    phaseReport('beside-patch', besideResult, 'PATCH /Users/{id} active=true of other users of the tenant, during patch-worst (one at a time)'),
+  ];
+}
+
 /** Rounds of 16 simultaneous POSTs of one userName (case varied): exactly one 201, the rest 409. */
 export async function racePhase(w: ScimWorkload, s: PhaseSettings): Promise<PhaseReport> {
   const latencies: number[] = [];

@@ -15,6 +15,7 @@ import {
   lookupPhase,
   racePhase,
   type PhaseSettings,
+  worstPatchPhase,
 } from './phases.ts';
 import { childWorkerdPid, processMemory } from './process-memory.ts';
 import { phaseRows, table, withCeiling, type PhaseReport } from './report.ts';
@@ -76,6 +77,8 @@ try {
     await phase('import', () => importPhase(w, settings, users.length));
     await phase('group-add', async () => ((await w.hasGroups()) ? groupMembershipPhase(w, settings, users) : undefined));
     await phase('race', () => racePhase(w, settings));
+    say('… patch-worst');
+    reports.push(...(await worstPatchPhase(w, settings, users, smoke ? 2 : 10)));
   }
 
   const ceilingRps = reports.find((r) => r.phase === 'ceiling')?.rps ?? Number.NaN;

@@ -83,6 +83,24 @@ export class ScimWorkload {
     return result.status === 204 ? { ms: result.ms, ok: true } : expectStatus(result, 200);
   }
 
+  /**
+   * The costliest PATCH within the limits: one `add` of 9,000 emails, then 999 single `add`s into
+   * that list (each checked against it), ~0.4 MiB, leaving 9,999 (at most 10,000 are kept); 200 expected.
+   */
+  async worstPatch(user: BenchUser): Promise<Sample> {
+    const email = (i: number) => ({ value: `w${i}.${user.id}@bench.example`, type: 'other' });
+    const Operations = [
+      { op: 'add', path: 'emails', value: Array.from({ length: 9_000 }, (_, i) => email(i)) },
+      ...Array.from({ length: 999 }, (_, i) => ({ op: 'add', path: 'emails', value: [email(9_000 + i)] })),
+    ];
+    return expectStatus(await this.client.send('PATCH', `${this.base}/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations }), 200);
+  }
+
+  /** Okta's reactivation: a pathless PATCH replacing `active` with true. */
+  async reactivate(user: BenchUser): Promise<Sample> {
+    return expectStatus(await this.client.send('PATCH', `${this.base}/Users/${user.id}`, oktaSetActive(true)), 200);
+  }
+
   /** POST /Users of one userName, as one of a race's contenders; the status is what counts. */
   async contend(userName: string): Promise<{ status: number; ms: number }> {
     const result = await this.client.send('POST', `${this.base}/Users`, oktaNewUser(userName));

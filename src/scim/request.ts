@@ -1,6 +1,7 @@
 /** Request hygiene for SCIM (RFC 7644 §3.1, §3.8): content types, body size, JSON parsing. */
 import type { Context } from 'hono';
 import { ScimError } from '../http/errors.ts';
+import { MAX_JSON_DEPTH } from './limits.ts';
 
 /** Bodies above this are refused with 413 before they are read (documented in the README). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,11 +32,26 @@ export async function readJsonBody(c: Context): Promise<unknown> {
     chunks.push(value);
   }
   const text = new TextDecoder().decode(concat(chunks, size));
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new ScimError(400, 'invalidSyntax', `The body is not valid JSON: ${(err as Error).message}`);
   }
+  if (depthExceeds(parsed, MAX_JSON_DEPTH)) throw new ScimError(400, 'invalidSyntax', `The body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`);
+  return parsed;
+}
+
+/** Whether `value` nests arrays/objects deeper than `limit`, walked without recursion (no stack to overflow). */
+export function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function tooLarge(): ScimError {

@@ -1,8 +1,8 @@
 /**
  * The PATCH engine (RFC 7644 §3.5.2) with the interop decisions of docs/scim-interop.md. Works on
- * a private normalized copy, operation by operation, re-normalizing after each, so every
- * intermediate state is schema-valid and the input is never touched: the result is all
- * operations or a thrown ScimError (atomic, interop decision 5).
+ * a private normalized copy, operation by operation: every value is normalized as it is written,
+ * and the whole resource once more at the end, so the work is linear in the request and the input
+ * is never touched; the result is all operations or a thrown ScimError (atomic, interop decision 5).
  *
  * - `op` is case-insensitive (the zod schema lowers it); values go through `normalizeValue`, so
  *   Entra's `"True"`, `[{"value": "x"}]` for single values and `null` = unassigned all work;
@@ -50,6 +50,8 @@ interface Run {
   /** The resource's id, when `current` carried one. */
   id: string | undefined;
   normalize: NormalizeOptions;
+  /** Value indexes of the multi-valued lists appended to so far, kept while only appends touch them. */
+  indexes: WeakMap<JsonObject[], ValueIndex>;
 }
 
 const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -65,13 +67,11 @@ export function applyPatch(resourceType: ResourceTypeDefinition, current: JsonOb
     resourceType,
     id: typeof current.id === 'string' ? current.id : undefined,
     normalize: { tenantRoles: allowedRoles(options.tenantRoles, current) },
+    indexes: new WeakMap(),
   };
-  let working = normalizeResource(resourceType, current, run.normalize);
-  for (const operation of operations) {
-    applyOperation(run, working, operation);
-    working = normalizeResource(resourceType, working, run.normalize);
-  }
-  return working;
+  const working = normalizeResource(resourceType, current, run.normalize);
+  for (const operation of operations) applyOperation(run, working, operation);
+  return normalizeResource(resourceType, working, run.normalize);
 }
 
 function applyOperation(run: Run, working: ScimData, operation: PatchOperation): void {
@@ -122,8 +122,8 @@ function apply(run: Run, working: ScimData, op: Op, target: PatchTarget, value: 
   }
   const holder = holderOf(working, target, op !== 'remove');
   if (!holder) return;
-  if (op === 'remove') remove(holder, target, value);
-  else if (attribute.multiValued) addOrReplaceMany(holder, op, target, value);
+  if (op === 'remove') remove(run, holder, target, value);
+  else if (attribute.multiValued) addOrReplaceMany(run, holder, op, target, value);
   else addOrReplaceOne(holder, target, value);
 }
 
@@ -194,10 +194,48 @@ function covers(attribute: AttributeDefinition, element: JsonObject, probe: Json
   return Object.entries(probe).every(([name, value]) => same(findSubAttribute(attribute, name), element[name], value));
 }
 
+/** The comparison key of an element's `value` (folded when the sub-attribute is caseExact=false). */
+function valueKey(attribute: AttributeDefinition, value: unknown): string {
+  const sub = findSubAttribute(attribute, 'value');
+  return typeof value === 'string' && sub && !sub.caseExact ? foldCase(value) : JSON.stringify(value);
+}
+
+/**
+ * Which elements of a list each probe covers, found through an index on `value`: a probe carrying
+ * a `value` is compared only with the elements of that value, so the work stays linear in both.
+ */
+class ValueIndex {
+  readonly #attribute: AttributeDefinition;
+  readonly #elements: readonly JsonObject[];
+  readonly #byValue = new Map<string, JsonObject[]>();
+
+  constructor(attribute: AttributeDefinition, elements: readonly JsonObject[]) {
+    this.#attribute = attribute;
+    this.#elements = elements;
+    this.add(elements);
+  }
+
+  /** Indexes elements appended to the list. */
+  add(elements: readonly JsonObject[]): void {
+    for (const element of elements) {
+      const key = valueKey(this.#attribute, element.value);
+      const bucket = this.#byValue.get(key);
+      if (bucket) bucket.push(element);
+      else this.#byValue.set(key, [element]);
+    }
+  }
+
+  covering(probe: JsonObject): JsonObject[] {
+    const candidates = isObject(probe) && 'value' in probe ? (this.#byValue.get(valueKey(this.#attribute, probe.value)) ?? []) : this.#elements;
+    return candidates.filter((element) => covers(this.#attribute, element, probe));
+  }
+}
+
 /** RFC 7644 §3.5.2: a value written with `primary: true` takes primary from every other element. */
 function settlePrimary(elements: JsonObject[], written: readonly JsonObject[]): void {
   if (!written.some((element) => element.primary === true)) return;
-  for (const element of elements) if (!written.includes(element) && element.primary === true) element.primary = false;
+  const writtenSet = new Set(written);
+  for (const element of elements) if (!writtenSet.has(element) && element.primary === true) element.primary = false;
 }
 
 /** Exactly one element for a filtered write without a sub-attribute. */
@@ -223,10 +261,12 @@ function elementFromFilter(attribute: AttributeDefinition, filter: Filter): Json
   return value === undefined ? undefined : { [sub.name]: value };
 }
 
-function addOrReplaceMany(holder: JsonObject, op: Op, target: PatchTarget, raw: unknown): void {
+function addOrReplaceMany(run: Run, holder: JsonObject, op: Op, target: PatchTarget, raw: unknown): void {
   const { attribute } = target.attribute;
   const elements = elementsOf(holder, attribute.name);
   const { filter, sub, text } = target;
+  // Every write but a plain append may change elements in place: the list's index is rebuilt when next needed.
+  if (filter || sub || op === 'replace') run.indexes.delete(elements);
   if (filter) {
     const matched = elements.filter((element) => filter.matches(element));
     if (matched.length === 0) {
@@ -261,12 +301,17 @@ function addOrReplaceMany(holder: JsonObject, op: Op, target: PatchTarget, raw: 
     holder[attribute.name] = incoming;
     return;
   }
-  const added = incoming.filter((probe) => !elements.some((element) => covers(attribute, element, probe)));
+  // Appended in place, so the list keeps its index across a request's many adds.
+  let index = run.indexes.get(elements);
+  if (!index) run.indexes.set(elements, (index = new ValueIndex(attribute, elements)));
+  const added = incoming.filter((probe) => index.covering(probe).length === 0);
   settlePrimary(elements, added);
-  holder[attribute.name] = [...elements, ...added];
+  elements.push(...added);
+  index.add(added);
+  holder[attribute.name] = elements;
 }
 
-function remove(holder: JsonObject, target: PatchTarget, raw: unknown): void {
+function remove(run: Run, holder: JsonObject, target: PatchTarget, raw: unknown): void {
   const { attribute } = target.attribute;
   const { filter, sub, text } = target;
   const definition = sub ?? attribute;
@@ -283,12 +328,14 @@ function remove(holder: JsonObject, target: PatchTarget, raw: unknown): void {
   const elements = elementsOf(holder, attribute.name);
   const selected = filter ? elements.filter((element) => filter.matches(element)) : elements;
   if (sub) {
+    run.indexes.delete(elements);
     for (const element of selected) setSub(element, sub, undefined, text);
     return;
   }
   // Entra: `remove` with a value list and no filter removes only the listed elements.
   const listed = !filter && raw !== undefined && raw !== null ? ((normalizeValue(attribute, raw, text) as JsonObject[] | undefined) ?? []) : undefined;
-  const doomed = listed ? elements.filter((element) => listed.some((probe) => covers(attribute, element, probe))) : selected;
+  const index = listed && new ValueIndex(attribute, elements);
+  const doomed = index ? new Set(listed.flatMap((probe) => index.covering(probe))) : new Set(selected);
   for (const element of doomed) checkImmutable(attribute, element, undefined, text);
-  holder[attribute.name] = elements.filter((element) => !doomed.includes(element));
+  holder[attribute.name] = elements.filter((element) => !doomed.has(element));
 }

@@ -9,7 +9,8 @@ import { ScimError } from '../../http/errors.ts';
 import type { Filter } from '../filter/ast.ts';
 import { parsePatchPath } from '../filter/parser.ts';
 import { isObject } from '../resource/json.ts';
-import { memberIds } from '../resource/members.ts';
+import { MAX_VALUES_PER_ATTRIBUTE } from '../limits.ts';
+import { memberIds, tooManyMembers } from '../resource/members.ts';
 import { findAttribute, GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { PatchOperation } from './request.ts';
 
@@ -49,41 +50,50 @@ function filterIds(filter: Filter, path: string): string[] {
   throw new ScimError(400, 'invalidFilter', `PATCH path "${path}": members can only be selected by id, as members[value eq "<id>"] (joined by "or" for several).`);
 }
 
+/** Folds membership operations in order, in time linear in the ids named (Sets keep insertion order). */
 class MemberFold {
-  private replaceAll: string[] | undefined;
+  private replaceAll: Set<string> | undefined;
   private readonly added = new Set<string>();
   private readonly removed = new Set<string>();
+  /** Ids named so far by this request, capped as one attribute's values are. */
+  private named = 0;
+
+  private count(ids: string[]): void {
+    this.named += ids.length;
+    if (this.named > MAX_VALUES_PER_ATTRIBUTE) throw tooManyMembers('members', this.named);
+  }
 
   add(ids: string[]): void {
-    if (this.replaceAll) {
-      this.replaceAll = [...new Set([...this.replaceAll, ...ids])];
-      return;
-    }
+    this.count(ids);
     for (const id of ids) {
-      this.removed.delete(id);
-      this.added.add(id);
+      if (this.replaceAll) this.replaceAll.add(id);
+      else {
+        this.removed.delete(id);
+        this.added.add(id);
+      }
     }
   }
 
   remove(ids: string[]): void {
-    if (this.replaceAll) {
-      this.replaceAll = this.replaceAll.filter((id) => !ids.includes(id));
-      return;
-    }
+    this.count(ids);
     for (const id of ids) {
-      this.added.delete(id);
-      this.removed.add(id);
+      if (this.replaceAll) this.replaceAll.delete(id);
+      else {
+        this.added.delete(id);
+        this.removed.add(id);
+      }
     }
   }
 
   replace(ids: string[]): void {
-    this.replaceAll = ids;
+    this.count(ids);
+    this.replaceAll = new Set(ids);
     this.added.clear();
     this.removed.clear();
   }
 
   result(): MemberChanges {
-    return { add: [...this.added], remove: [...this.removed], ...(this.replaceAll ? { replaceAll: this.replaceAll } : {}) };
+    return { add: [...this.added], remove: [...this.removed], ...(this.replaceAll ? { replaceAll: [...this.replaceAll] } : {}) };
   }
 }
 
@@ -102,6 +112,17 @@ function foldPathOperation(fold: MemberFold, { op, path, value }: PatchOperation
   else fold.replace([]);
 }
 
+/**
+ * The keys of a pathless value, with a core-schema block (`{"urn:…:core:2.0:Group": {members, …}}`)
+ * spelled out as URN-qualified keys, so `members` inside it is a membership change too.
+ */
+function withCoreBlockFlattened(value: Record<string, unknown>): [string, unknown][] {
+  const core = GROUP_RESOURCE_TYPE.schema.id;
+  return Object.entries(value).flatMap(([key, inner]): [string, unknown][] =>
+    key.toLowerCase() === core.toLowerCase() && isObject(inner) ? Object.entries(inner).map(([name, v]): [string, unknown] => [`${core}:${name}`, v]) : [[key, inner]],
+  );
+}
+
 /** Splits Group `members` operations out of a PATCH request (RFC 7644 §3.5.2, interop doc), keeping their order's meaning. */
 export function splitMemberOperations(operations: readonly PatchOperation[]): SplitOperations {
   const fold = new MemberFold();
@@ -116,7 +137,7 @@ export function splitMemberOperations(operations: readonly PatchOperation[]): Sp
       rest.push(operation);
       continue;
     }
-    const entries = Object.entries(operation.value);
+    const entries = withCoreBlockFlattened(operation.value);
     const members = entries.filter(([key]) => namesMembers(key));
     for (const [key, value] of members) {
       if (operation.op === 'add') fold.add(memberIds(value, key));

@@ -4,6 +4,7 @@
  * themselves are validated by `applyPatch`, which knows the schemas.
  */
 import { z } from 'zod';
+import { MAX_PATCH_OPERATIONS } from '../limits.ts';
 import { PATCH_OP_URN } from '../schema/urns.ts';
 
 const containsUrn = (urn: string) => (schemas: string[]) => schemas.some((s) => s.toLowerCase() === urn.toLowerCase());
@@ -25,7 +26,10 @@ export const patchOperationSchema = z.object({
 /** The PATCH request body (RFC 7644 §3.5.2): the PatchOp schema and a non-empty `Operations` array. */
 export const patchRequestSchema = z.object({
   schemas: z.array(z.string()).refine(containsUrn(PATCH_OP_URN), { error: `schemas must include "${PATCH_OP_URN}"` }),
-  Operations: z.array(patchOperationSchema).min(1, { error: 'Operations must hold at least one operation' }),
+  Operations: z
+    .array(patchOperationSchema)
+    .min(1, { error: 'Operations must hold at least one operation' })
+    .max(MAX_PATCH_OPERATIONS, { error: `Operations may hold at most ${MAX_PATCH_OPERATIONS} operations per request; send the rest in further requests` }),
 });
 
 /** A validated PATCH operation. */

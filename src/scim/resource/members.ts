@@ -3,6 +3,7 @@
  * $ref?, type?}` of which only `value` (the member's id) matters to us; the rest is computed.
  */
 import { ScimError } from '../../http/errors.ts';
+import { MAX_VALUES_PER_ATTRIBUTE } from '../limits.ts';
 import { getInsensitive, isObject } from './json.ts';
 
 /**
@@ -11,6 +12,7 @@ import { getInsensitive, isObject } from './json.ts';
  */
 export function memberIds(raw: unknown, where = 'members'): string[] {
   if (raw === null || raw === undefined) return [];
+  if (Array.isArray(raw) && raw.length > MAX_VALUES_PER_ATTRIBUTE) throw tooManyMembers(where, raw.length);
   const ids: string[] = [];
   for (const element of Array.isArray(raw) ? raw : [raw]) {
     if (element === null) continue;
@@ -21,6 +23,11 @@ export function memberIds(raw: unknown, where = 'members'): string[] {
     ids.push(id);
   }
   return [...new Set(ids)];
+}
+
+/** 400 for a request naming more members than one request may. */
+export function tooManyMembers(where: string, count: number): ScimError {
+  return new ScimError(400, 'invalidValue', `${where}: ${count} members in one request; at most ${MAX_VALUES_PER_ATTRIBUTE} are accepted, send the rest in further requests.`);
 }
 
 /**

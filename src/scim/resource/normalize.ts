@@ -15,6 +15,7 @@
  */
 import type { StoredData } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
+import { MAX_VALUES_PER_ATTRIBUTE } from '../limits.ts';
 import { COMMON_ATTRIBUTES } from '../schema/common.ts';
 import { findAttribute, findByName, findExtension, findSchema, findSubAttribute } from '../schema/resource-types.ts';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.ts';
@@ -169,6 +170,9 @@ function normalizeComplex(definition: AttributeDefinition, raw: unknown, where: 
 }
 
 function normalizeMultiValued(definition: AttributeDefinition, raw: unknown, where: string): unknown[] | undefined {
+  if (Array.isArray(raw) && raw.length > MAX_VALUES_PER_ATTRIBUTE) {
+    throw new ScimError(400, 'invalidValue', `Attribute "${where}" holds ${raw.length} values; at most ${MAX_VALUES_PER_ATTRIBUTE} are accepted in one request.`);
+  }
   const hasValue = definition.type === 'complex' && findSubAttribute(definition, 'value') !== undefined;
   const values: unknown[] = [];
   for (const element of Array.isArray(raw) ? raw : [raw]) {
