@@ -19,7 +19,7 @@ import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources } from '../resources/tenant-counters.ts';
-import { currentRow, versionGuard } from '../resources/version.ts';
+import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
@@ -139,12 +139,12 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   const members = await membershipWrite(ctx, current.id, changes, at);
   if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
   ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
-  const [updated] = await commit(ctx, columns.displayName, [
+  const [updated] = await settledBeforeReuse(ctx.groups, current.id, commit(ctx, columns.displayName, [
     { statement: updateGroup(ctx.db), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
     versionGuard,
     ...members.statements,
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
-  ]);
+  ]));
   // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
   return updated![0] as GroupRow;
 }
@@ -191,8 +191,7 @@ async function addOnly(ctx: WriteContext & { groups: RowCache<GroupRow> }, curre
       throw err;
     },
   );
-  ctx.groups.writing(current.id, write);
-  return write;
+  return settledBeforeReuse(ctx.groups, current.id, write);
 }
 
 function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<GroupRow> {
@@ -225,11 +224,11 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
 export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
   const current = await requireGroup(ctx, id, ifMatch);
   ctx.groups?.delete(id);
-  await commit(ctx, current.displayName, [
+  await settledBeforeReuse(ctx.groups, current.id, commit(ctx, current.displayName, [
     runOnce(ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)),
     versionGuard,
     countResources(ctx.db, 'Group', ctx.tenantId, -1),
     runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
-  ]);
+  ]));
 }

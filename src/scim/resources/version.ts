@@ -66,6 +66,22 @@ export async function currentRow<Row extends { id: string; tenantId: string; ver
   return current;
 }
 
+/**
+ * Hands back `commit` after marking resource `id` as being written by it: the row this write put in
+ * (or took out of) memory is only a guess until D1 commits, so the next write of the same resource
+ * waits for the commit (`currentRow`) instead of deciding — "no change", 404 — on a row that may
+ * never exist (the batch refused for a revoked token, a constraint, or D1 failing).
+ */
+export function settledBeforeReuse<T>(memory: RowCache<{ id: string }> | undefined, id: string, commit: Promise<T>): Promise<T> {
+  // A refused commit drops its guess before anyone waiting on it reads memory again.
+  const settled = commit.catch((err: unknown) => {
+    memory?.delete(id);
+    throw err;
+  });
+  memory?.writing(id, settled);
+  return settled;
+}
+
 /** Whether `If-None-Match` names the current version (then GET answers 304). */
 export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number): boolean {
   return ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, version);

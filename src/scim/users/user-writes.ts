@@ -17,7 +17,7 @@ import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources } from '../resources/tenant-counters.ts';
-import { currentRow, versionGuard } from '../resources/version.ts';
+import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
@@ -122,14 +122,14 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
   const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: now() };
   ctx.users?.set(next);
-  const committed = await commit(ctx, columns.userName, [
+  const committed = await settledBeforeReuse(ctx.users, current.id, commit(ctx, columns.userName, [
     { statement: updateUser(ctx.db), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
     versionGuard,
     // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
     ...(sameEmails(current.data, data) ? [] : [{ statement: dropEmails(ctx.db), values: { userId: current.id } }, ...emailInserts(ctx, current.id, data)]),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
     { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } },
-  ]);
+  ]));
   const groupRows = committed.at(-1) as ReturnType<typeof oneUserGroups> extends { decode(row: never): infer G } ? G[] : never;
   // The guard after the UPDATE aborts the batch unless it changed the row: it holds `next`.
   return { ...next, groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
@@ -156,11 +156,11 @@ export async function patchUser(ctx: WriteContext, id: string, patch: PatchReque
 export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
   const current = await requireUser(ctx, id, ifMatch);
   ctx.users?.delete(id);
-  await commit(ctx, current.userName, [
+  await settledBeforeReuse(ctx.users, current.id, commit(ctx, current.userName, [
     { statement: deleteUserRow(ctx.db), values: { id: current.id, currentVersion: current.version } },
     versionGuard,
     countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
-  ]);
+  ]));
 }
