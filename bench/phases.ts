@@ -55,7 +55,7 @@ export async function deactivatePhase(w: ScimWorkload, s: PhaseSettings, users: 
 
 /**
  * Import: `concurrency` importers at once, each paging through every user with count=100 one page
- * after another (as Okta does), so every page after the first takes the seek path.
+ * after another (as Okta does); every page finds its start through `page_buckets`.
  */
 export async function importPhase(w: ScimWorkload, s: PhaseSettings, expectedTotal: number): Promise<PhaseReport> {
   const pages = Math.ceil(expectedTotal / PAGE_SIZE);

@@ -137,7 +137,7 @@ describe('Okta provisioning lifecycle', () => {
     expect(seen).toHaveLength(250);
     expect(new Set(seen).size).toBe(250);
     expect(seen[0]).toBe(alice.id);
-    // The same pages again, now answered by seeking: identical order.
+    // The same pages again: identical order.
     const again = (await (await scim.get('/Users?startIndex=101&count=100')).json()) as { Resources: ScimUser[] };
     expect(again.Resources.map((r) => r.id)).toEqual(seen.slice(100, 200));
     const onlyTotal = await (await scim.get('/Users?count=0')).json();

@@ -8,7 +8,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { groups, users } from '../src/db/schema.ts';
-import { forgetPageEnds, listPage } from '../src/scim/resources/list.ts';
+import { listPage } from '../src/scim/resources/list.ts';
 import { listQuerySchema } from '../src/scim/resources/list-query.ts';
 import { positionedPage } from '../src/scim/resources/page-buckets.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
@@ -44,9 +44,8 @@ async function idsInOrder(table: typeof users | typeof groups, tenantId: string)
   return (await db().select({ id: table.id }).from(table).where(eq(table.tenantId, tenantId)).orderBy(asc(table.seq))).map((r) => r.id);
 }
 
-/** One page as a fresh isolate serves it: no remembered page end. */
+/** One page at `startIndex`, asked for with no page before it. */
 async function coldPage(table: typeof users | typeof groups, tenantId: string, startIndex: number, count: number) {
-  forgetPageEnds();
   const resourceType = table === users ? USER_RESOURCE_TYPE : GROUP_RESOURCE_TYPE;
   const page = await listPage(db(), tenantId, resourceType, table, listQuerySchema.parse({ startIndex, count }));
   return { totalResults: page.totalResults, ids: page.rows.map((r) => r.id) };
@@ -79,9 +78,8 @@ describe('cold pages of the default order through page_buckets', () => {
     const { truth } = await bucketsAndTruth('users', tenant.id);
     expect(truth.length).toBeGreaterThanOrEqual(3);
 
-    // The sequential walk (page ends remembered) and the cold pages agree with the table's order.
+    // The sequential walk and the cold pages agree with the table's order.
     const expected = await idsInOrder(users, tenant.id);
-    forgetPageEnds();
     const walked: string[] = [];
     for (let startIndex = 1; startIndex <= expected.length; startIndex += 10) {
       const page = await listPage(db(), tenant.id, USER_RESOURCE_TYPE, users, listQuerySchema.parse({ startIndex, count: 10 }));

@@ -1,11 +1,12 @@
 /**
  * One page of a filtered, sorted resource list (RFC 7644 §3.4.2), for Users and Groups alike.
- * The default order is insertion order (`seq`); sequential pages seek past the previous page's
- * last `seq`, and an unfiltered page this isolate has not seen the start of finds it through
+ * Pages are positions in the tenant's current order, computed from D1 for every request: the
+ * default order is insertion order (`seq`), and an unfiltered page finds its start through
  * `page_buckets` (page-buckets.ts), so page N costs what page 1 costs. Filtered and `sortBy` pages
- * whose start is not remembered still take an OFFSET, which grows with the page's position.
+ * take an OFFSET, which grows with the page's position. No isolate remembers where a page ended:
+ * such memory cannot see deletes or rows entering a filter elsewhere, and made walks repeat or skip.
  */
-import { and, asc, count as countRows, desc, eq, getTableColumns, gt, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, count as countRows, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
 import { groups, tenants, users } from '../../db/schema.ts';
@@ -17,20 +18,6 @@ import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
 
 type ResourceTable = typeof users | typeof groups;
-
-/** The last `seq` of a served page, keyed by everything that defines the page sequence. */
-const pageEnds = new Map<string, number>();
-const MAX_REMEMBERED_PAGES = 2048;
-
-function rememberPageEnd(key: string, seq: number): void {
-  if (pageEnds.size >= MAX_REMEMBERED_PAGES) pageEnds.delete(pageEnds.keys().next().value!);
-  pageEnds.set(key, seq);
-}
-
-/** Forgets every remembered page end, as a fresh isolate would have none (tests of the cold path). */
-export function forgetPageEnds(): void {
-  pageEnds.clear();
-}
 
 /** A page of rows and the total number of matches. */
 export interface Page<Row> {
@@ -48,8 +35,8 @@ export interface Alongside<R> {
   readonly row?: R;
 }
 
-/** How a page finds its first row: past a remembered `seq`, through `page_buckets`, or by OFFSET. */
-type PageMode = 'seek' | 'bucket' | 'offset';
+/** How a page finds its first row: through `page_buckets`, or by OFFSET. */
+type PageMode = 'bucket' | 'offset';
 
 /** A list's batch compiled: the count, the page, and what rides along. */
 type ListStatements = readonly CompiledStatement<unknown>[];
@@ -63,7 +50,6 @@ const COUNT_DECODER = { mapFromDriverValue: Number };
 
 const P = {
   tenantId: sql.placeholder('tenantId'),
-  after: sql.placeholder('after'),
   startIndex: sql.placeholder('startIndex'),
   count: sql.placeholder('count'),
   offset: sql.placeholder('offset'),
@@ -76,11 +62,9 @@ function compileShape(db: Database, resourceType: ResourceTypeDefinition, table:
   const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: counter }).from(tenants).where(eq(tenants.id, P.tenantId));
   const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
   const pageOf = <Q extends SQLiteSelect>(q: Q) =>
-    mode === 'seek'
-      ? q.where(and(where, gt(table.seq, P.after))).orderBy(...order).limit(P.count)
-      : mode === 'bucket'
-        ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
-        : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
+    mode === 'bucket'
+      ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
+      : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
   const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
   const statements = [compileStatement(count, { n: filter ? COUNT_DECODER : counter }), compileStatement(page, getTableColumns(table as ResourceTable))];
   if (alongside) {
@@ -106,15 +90,12 @@ export async function listPage<T extends ResourceTable, R = never>(
 ): Promise<Page<T['$inferSelect']> & { alongside?: R[] }> {
   const filterSql = query.filter === undefined || query.filter.trim() === '' ? undefined : filterToSql(resourceType, parseFilter(query.filter), tenantId);
   const filter = filterSql && renderFragment(filterSql);
-  const seekKey = `${tenantId}|${resourceType.name}|${query.filter ?? ''}`;
-  const after = query.sortBy !== undefined ? undefined : query.startIndex === 1 ? 0 : pageEnds.get(`${seekKey}|${query.startIndex}`);
-  // Sequential pages in default order seek past the last page's `seq`; other unfiltered default-order
-  // pages start from their bucket; filtered or sorted ones take the offset.
-  const mode: PageMode = after !== undefined ? 'seek' : query.sortBy === undefined && !filter ? 'bucket' : 'offset';
+  // Unfiltered default-order pages start from their bucket; filtered or sorted ones take the offset.
+  const mode: PageMode = query.sortBy === undefined && !filter ? 'bucket' : 'offset';
 
   // The filter's values become placeholders; a filter whose text cannot be split keeps them, and its key says so.
   const filterTemplate = filter && parameterized(filter, 'f');
-  const values: Record<string, unknown> = { tenantId, after, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1 };
+  const values: Record<string, unknown> = { tenantId, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1 };
   if (filterTemplate) filter!.params.forEach((value, i) => (values[`f${i}`] = value));
   const filterKey = filter ? (filterTemplate ? filter.sql : `${filter.sql}\u0000${JSON.stringify(filter.params)}`) : '';
   const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', alongside?.name ?? '', filterKey].join('\u0000');
@@ -129,7 +110,5 @@ export async function listPage<T extends ResourceTable, R = never>(
   const totalResults = (counted?.[0] as { n: number } | undefined)?.n ?? 0;
   if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
   const rows = found as T['$inferSelect'][];
-  const last = rows.at(-1);
-  if (query.sortBy === undefined && last && rows.length === query.count) rememberPageEnd(`${seekKey}|${query.startIndex + query.count}`, last.seq);
   return { totalResults, rows, ...(extra === undefined ? {} : { alongside: extra as R[] }) };
 }
