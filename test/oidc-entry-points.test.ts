@@ -8,7 +8,7 @@ import { addDomain } from '../src/oidc/domain-store.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant, TEST_APP_ORIGIN } from './support/sign-in.ts';
-import { db } from './support/tenants.ts';
+import { db, tenantWithToken } from './support/tenants.ts';
 
 const alice = OKTA_ACCOUNTS[0]!;
 
@@ -151,8 +151,15 @@ it('rate-limits sign-in starts per client IP and tenant', async () => {
   expect((await app(new CookieJar(), `/auth/${t.slug}/login`, { headers: { 'cf-connecting-ip': '203.0.113.8' } })).status).toBe(302);
 });
 
-it('answers unknown tenants and tenants without SSO with a 404 page, not framable', async () => {
-  const response = await app(new CookieJar(), '/auth/no-such-tenant/login');
-  expect(response.status).toBe(404);
-  expect(response.headers.get('x-frame-options')).toBe('DENY');
+it('answers unknown tenants and tenants without SSO with one and the same 404 page, not framable', async () => {
+  const withoutSso = await tenantWithToken();
+  const pages = new Set<string>();
+  for (const slug of ['no-such-tenant', withoutSso.slug]) {
+    const response = await app(new CookieJar(), `/auth/${slug}/login`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    pages.add((await response.text()).replace(/<code>[^<]*<\/code>/, ''));
+  }
+  expect(pages.size).toBe(1);
+  expect([...pages][0]).toContain('Single sign-on is not available for this organization here.');
 });

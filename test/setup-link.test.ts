@@ -421,3 +421,15 @@ describe('SCIM tokens a setup link issues', () => {
     expect(await tokenCount(t.tenant.id)).toBe(4);
   });
 });
+
+describe('SCIM switched on from the setup page', () => {
+  it('turns JIT sign-in off, so SCIM alone decides who exists', async () => {
+    const t = await tenantWithToken({ scimEnabled: false });
+    await setConnection(db(), env.SECRETS_KEY, t.slug, { issuer: 'https://acme.okta.com', clientId: 'client', clientSecret: 'secret' }, false);
+    expect((await getConnectionInfo(db(), t.tenant.id))!.jit).toBe(true);
+    const { jar, id } = await openLink(t.slug);
+    expect((await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM })).status).toBe(200);
+    expect((await getConnectionInfo(db(), t.tenant.id))!.jit).toBe(false);
+    expect(await auditRows(t.tenant.id)).toEqual(expect.arrayContaining([expect.objectContaining({ actor: `setup:${id}`, action: 'oidc.update', detail: 'jit off: SCIM provisioning enabled' })]));
+  });
+});

@@ -20,11 +20,12 @@ export interface LoginRedirect {
   cookie: { name: string; value: string; maxAge: number };
 }
 
-/** The tenant's connection, or a clear page when the tenant has no SSO set up. */
+/** What a sign-in link for an unknown tenant, or one without SSO, shows: one page, so links do not reveal which tenants exist. */
+export const NO_SIGN_IN_HERE = 'Single sign-on is not available for this organization here. Please check the sign-in link, or contact your administrator.';
+
+/** The tenant's connection, or the 404 page when the tenant has no SSO set up. */
 export function requireConnection(setup: SignInSetup) {
-  if (!setup.connection) {
-    throw new OidcError(404, 'Single sign-on is not set up for this organization. Please contact your administrator.', `tenant ${setup.tenant.slug} has no OIDC connection`);
-  }
+  if (!setup.connection) throw new OidcError(404, NO_SIGN_IN_HERE, `tenant ${setup.tenant.slug} has no OIDC connection`);
   return setup.connection;
 }
 

@@ -17,7 +17,7 @@ import { completeSignIn } from './callback.ts';
 import { loadSignInSetup, type SignInSetup } from './connection-store.ts';
 import { initiatingIssuerMatches } from './issuer-url.ts';
 import { tenantSlugForEmail } from './domain-store.ts';
-import { requireConnection, startLogin } from './login.ts';
+import { NO_SIGN_IN_HERE, requireConnection, startLogin } from './login.ts';
 import { loginCookieName } from './login-state.ts';
 import { frontChannelHeaders, frontChannelLogout, MAX_SID_LENGTH } from './frontchannel-logout.ts';
 import { endSession } from './logout.ts';
@@ -42,10 +42,10 @@ const frontChannelQuery = z.object({ iss: z.string().min(1).max(2048), sid: z.st
 
 const origin = (c: AuthContext) => new URL(c.req.url).origin;
 
-/** The tenant named in the path with its connection; a 404 page for an unknown tenant or one without SSO. */
+/** The tenant named in the path with its connection; one and the same 404 page for an unknown tenant and one without SSO. */
 async function tenantSetup(c: AuthContext, slug: string): Promise<SignInSetup> {
   const setup = await loadSignInSetup(database(c.env.DB), c.env.SECRETS_KEY, { slug });
-  if (!setup) throw new OidcError(404, 'This organization does not exist here. Please check the sign-in link.', `unknown tenant "${slug}"`);
+  if (!setup) throw new OidcError(404, NO_SIGN_IN_HERE, `unknown tenant "${slug}"`);
   requireConnection(setup);
   return setup;
 }

@@ -42,9 +42,10 @@ export function tenantObject(env: Env, tenantId: string): TenantWrites {
  * interleave while other tenants' objects run in parallel; their D1 batches are group-committed.
  */
 export class TenantObject extends DurableObject<Env> {
-  protected readonly writes = new WriteQueue();
+  // Private fields, not `protected` members: Workers RPC exposes every method the class declares.
+  readonly #writes = new WriteQueue();
   /** D1 with group commit: a write's batch releases the queue and joins the next combined batch. */
-  readonly #d1 = new GroupCommitD1(this.env.DB, () => this.writes.releaseCurrent());
+  readonly #d1 = new GroupCommitD1(this.env.DB, () => this.#writes.releaseCurrent());
   readonly #users = new RowCache<UserRow>();
   readonly #groups = new RowCache<GroupRow>();
 
@@ -53,9 +54,13 @@ export class TenantObject extends DurableObject<Env> {
   }
 
   /** Runs a write in the queue; a refused write still leaves an audit row. */
-  protected write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
+  #write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
+    // This object is `idFromName(tenantId)` of exactly one tenant: a request for another is a caller's bug, never served.
+    if (!this.ctx.id.equals(this.env.TENANT.idFromName(request.tenantId))) {
+      return Promise.reject(new Error(`tenant object ${this.ctx.id.toString()} was asked to write for tenant ${request.tenantId}`));
+    }
     const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, users: this.#users, groups: this.#groups };
-    return this.writes.run(async () => {
+    return this.#writes.run(async () => {
       const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck), tokenCheckKey(request.tokenCheck));
       const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard)).catch((err: unknown) => {
         this.#forget(resourceType, resourceId);
@@ -74,22 +79,22 @@ export class TenantObject extends DurableObject<Env> {
 
   /** POST /Users (RFC 7644 §3.3). */
   createUser(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<UserRow>> {
-    return this.write(request, 'user.create', 'User', null, (ctx) => createUser(ctx, request.body));
+    return this.#write(request, 'user.create', 'User', null, (ctx) => createUser(ctx, request.body));
   }
 
   /** PUT /Users/{id} (RFC 7644 §3.5.1). */
   replaceUser(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<WrittenUser>> {
-    return this.write(request, 'user.replace', 'User', request.id, (ctx) => replaceUser(ctx, request.id, request.body, request.ifMatch));
+    return this.#write(request, 'user.replace', 'User', request.id, (ctx) => replaceUser(ctx, request.id, request.body, request.ifMatch));
   }
 
   /** PATCH /Users/{id} (RFC 7644 §3.5.2). */
   patchUser(request: TenantWriteRequest & { id: string; patch: PatchRequest; ifMatch?: string }): Promise<WriteOutcome<WrittenUser>> {
-    return this.write(request, 'user.patch', 'User', request.id, (ctx) => patchUser(ctx, request.id, request.patch, request.ifMatch));
+    return this.#write(request, 'user.patch', 'User', request.id, (ctx) => patchUser(ctx, request.id, request.patch, request.ifMatch));
   }
 
   /** DELETE /Users/{id} (RFC 7644 §3.6). */
   deleteUser(request: TenantWriteRequest & { id: string; ifMatch?: string }): Promise<WriteOutcome<null>> {
-    return this.write(request, 'user.delete', 'User', request.id, async (ctx) => {
+    return this.#write(request, 'user.delete', 'User', request.id, async (ctx) => {
       await deleteUser(ctx, request.id, request.ifMatch);
       return null;
     });
@@ -97,22 +102,22 @@ export class TenantObject extends DurableObject<Env> {
 
   /** POST /Groups (RFC 7644 §3.3). */
   createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<GroupRow>> {
-    return this.write(request, 'group.create', 'Group', null, (ctx) => createGroup(ctx, request.body));
+    return this.#write(request, 'group.create', 'Group', null, (ctx) => createGroup(ctx, request.body));
   }
 
   /** PUT /Groups/{id} (RFC 7644 §3.5.1). */
   replaceGroup(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<GroupRow>> {
-    return this.write(request, 'group.replace', 'Group', request.id, (ctx) => replaceGroup(ctx, request.id, request.body, request.ifMatch));
+    return this.#write(request, 'group.replace', 'Group', request.id, (ctx) => replaceGroup(ctx, request.id, request.body, request.ifMatch));
   }
 
   /** PATCH /Groups/{id} (RFC 7644 §3.5.2). */
   patchGroup(request: TenantWriteRequest & { id: string; patch: PatchRequest; ifMatch?: string }): Promise<WriteOutcome<GroupRow>> {
-    return this.write(request, 'group.patch', 'Group', request.id, (ctx) => patchGroup(ctx, request.id, request.patch, request.ifMatch));
+    return this.#write(request, 'group.patch', 'Group', request.id, (ctx) => patchGroup(ctx, request.id, request.patch, request.ifMatch));
   }
 
   /** DELETE /Groups/{id} (RFC 7644 §3.6). */
   deleteGroup(request: TenantWriteRequest & { id: string; ifMatch?: string }): Promise<WriteOutcome<null>> {
-    return this.write(request, 'group.delete', 'Group', request.id, async (ctx) => {
+    return this.#write(request, 'group.delete', 'Group', request.id, async (ctx) => {
       await deleteGroup(ctx, request.id, request.ifMatch);
       return null;
     });

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
-import { auditLog, scimTokens, tenants } from '../db/schema.ts';
+import { auditLog, oidcConnections, scimTokens, tenants } from '../db/schema.ts';
 import { DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
 import { generateScimToken, hashToken } from './tokens.ts';
 
@@ -60,17 +60,25 @@ export async function deleteTenant(db: Database, slug: string): Promise<Tenant> 
   return tenant;
 }
 
-/** Turns SCIM on or off; `actor` is who the audit row names (`cli`, or `setup:<link id>` from the setup page). */
+/** Turns SCIM on or off (on also turns JIT sign-in off); `actor` is who the audit rows name (`cli`, or `setup:<link id>` from the setup page). */
 export async function setScimEnabled(db: Database, slug: string, enabled: boolean, actor = 'cli'): Promise<Tenant> {
   const tenant = await requireTenant(db, slug);
+  // With SCIM on, SCIM decides who exists: sign-in stops creating people (an operator may turn JIT on again).
+  const jitOn = enabled && (await db.select({ jit: oidcConnections.jit }).from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get())?.jit;
+  const at = now();
   await db.batch([
-    db.update(tenants).set({ scimEnabled: enabled, updatedAt: now() }).where(eq(tenants.id, tenant.id)),
+    db.update(tenants).set({ scimEnabled: enabled, updatedAt: at }).where(eq(tenants.id, tenant.id)),
     operatorAudit(db, tenant.id, enabled ? 'scim.enable' : 'scim.disable', tenant.id, actor),
+    ...(jitOn
+      ? [
+          db.update(oidcConnections).set({ jit: false, updatedAt: at }).where(eq(oidcConnections.tenantId, tenant.id)),
+          db.insert(auditLog).values({ tenantId: tenant.id, at, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', status: null, detail: 'jit off: SCIM provisioning enabled' }),
+        ]
+      : []),
   ]);
   return { ...tenant, scimEnabled: enabled };
 }
 
-/** Issues a token; the plaintext is returned once and only its hash is stored. `actor` as for setScimEnabled. */
 /** Who issues a token: the operator (CLI) by default, or a setup link's page, which ties the token to its link. */
 export interface TokenIssuer {
   actor: string;
@@ -82,7 +90,7 @@ export interface TokenIssuer {
 const TOO_MANY_MARKER = 'too many live tokens for the setup link';
 
 /**
- * Issues a token (returned once; only its hash is stored). A setup link's cap is checked by a
+ * Issues a token (returned once; only its hash is stored; `issuer.actor` as for setScimEnabled). A setup link's cap is checked by a
  * statement in the insert's own batch (a transaction), so concurrent requests cannot pass it together.
  */
 export async function createScimToken(
