@@ -4,7 +4,9 @@
  * Each refusal is the SCIM error shape and leaves the stored resource as it was.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, MAX_PATCH_OPERATIONS, MAX_VALUES_PER_ATTRIBUTE } from '../src/scim/limits.ts';
+import { env } from 'cloudflare:test';
+import { MAX_AUDIT_DETAIL } from '../src/db/audit-detail.ts';
+import { MAX_JSON_DEPTH, MAX_PATCH_OPERATIONS, MAX_STORED_RESOURCE_BYTES, MAX_VALUES_PER_ATTRIBUTE } from '../src/scim/limits.ts';
 import { createGroup, createUsers, GROUP_URN, memberIdsOf, PATCH_OP, patchGroup } from './support/groups.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { tenantWithToken } from './support/tenants.ts';
@@ -99,5 +101,27 @@ describe('body nesting', () => {
     const arrays = `{"schemas":["${PATCH_OP}"],"Operations":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const id = ((await within.json()) as { id: string }).id;
     await scimError(await t.scim.patch(`/Users/${id}`, arrays), 400, 'invalidSyntax');
+  });
+});
+
+describe('what a tenant may store', () => {
+  it(`refuses a resource whose stored attributes would exceed ${MAX_STORED_RESOURCE_BYTES} bytes`, async () => {
+    const t = await tenantWithToken();
+    const emails = Array.from({ length: 9000 }, (_, i) => ({ value: `a-rather-long-mailbox-name-${String(i).padStart(5, '0')}@bench.example.com`, type: 'other' }));
+    const detail = await scimError(await t.scim.post('/Users', oktaNewUser('big@acme.test', { emails })), 400, 'invalidValue');
+    expect(detail).toMatch(/at most 524288 are kept per resource/);
+    const listed = (await (await t.scim.get(`/Users?filter=${encodeURIComponent('userName eq "big@acme.test"')}`)).json()) as { totalResults: number };
+    expect(listed.totalResults).toBe(0);
+  });
+
+  it(`keeps at most ${MAX_AUDIT_DETAIL} characters of a refused write's detail in the audit log`, async () => {
+    const t = await tenantWithToken();
+    const created = (await (await t.scim.post('/Users', oktaNewUser('audited@acme.test'))).json()) as { id: string };
+    const long = 'x'.repeat(5000);
+    const refused = await t.scim.patch(`/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', value: long }] });
+    expect((await scimError(refused, 400, 'invalidValue')).length).toBeGreaterThan(5000);
+    const row = await env.DB.prepare("SELECT detail FROM audit_log WHERE tenant_id = ? AND outcome = 'failure' ORDER BY id DESC LIMIT 1").bind(t.tenant.id).first<{ detail: string }>();
+    expect(row!.detail).toHaveLength(MAX_AUDIT_DETAIL);
+    expect(row!.detail.endsWith('…')).toBe(true);
   });
 });

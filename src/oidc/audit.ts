@@ -1,6 +1,7 @@
 /** Audit rows for sign-ins and SSO settings: who, what, outcome, and for failures the reason. */
 import { now, type Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
+import { auditDetail } from '../db/audit-detail.ts';
 
 /** Who made a change: sign-in, the operator's CLI, or the IT admin through a setup link. */
 export type AuditActor = 'oidc' | 'cli' | `setup:${string}`;
@@ -29,6 +30,6 @@ export function auditInsert(db: Database, event: OidcAuditEvent) {
     resourceId: event.resourceId ?? null,
     outcome: event.outcome,
     status: event.status ?? null,
-    detail: event.detail?.slice(0, 500) ?? null,
+    detail: auditDetail(event.detail),
   });
 }

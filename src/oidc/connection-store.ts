@@ -8,6 +8,7 @@ import { now, type Database } from '../db/client.ts';
 import { oidcConnections, tenants } from '../db/schema.ts';
 import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
 import { auditInsert, type AuditActor } from './audit.ts';
+import { groupsFilterProblem } from './groups-filter.ts';
 import { issuerProblem } from './issuer-url.ts';
 import { open, seal } from './secret-box.ts';
 
@@ -79,21 +80,13 @@ function toInfo(row: ConnectionRow): ConnectionInfo {
   return { ...rest, tokenAuthMethod: tokenAuthMethod as TokenAuthMethod, hasClientSecret: clientSecretEncrypted !== null };
 }
 
-/** The whole-name matcher for a groups filter; throws a SyntaxError for an invalid expression. */
-export function groupsFilterMatcher(filter: string): RegExp {
-  return new RegExp(`^(?:${filter})$`, 'u');
-}
-
 function settingsProblem(s: ConnectionSettings, hasSecret: boolean, localDev: boolean): string | undefined {
   const issuer = issuerProblem(s.issuer, localDev);
   if (issuer) return issuer;
   if (!s.scopes.split(/\s+/).includes('openid')) return `scopes "${s.scopes}" must include "openid"`;
   if (!/^[A-Za-z0-9_.:-]+$/.test(s.groupsClaim)) return `groups claim "${s.groupsClaim}" is not a claim name`;
-  try {
-    groupsFilterMatcher(s.groupsFilter);
-  } catch (err) {
-    return `groups filter "${s.groupsFilter}" is not a valid regular expression: ${(err as Error).message}`;
-  }
+  const filter = groupsFilterProblem(s.groupsFilter);
+  if (filter) return `groups filter "${s.groupsFilter}" ${filter}`;
   if (s.tokenAuthMethod === 'none' && hasSecret) return 'a public client (--token-auth none) has no client secret: drop --client-secret or pick client_secret_basic/client_secret_post';
   if (s.tokenAuthMethod !== 'none' && !hasSecret) return `${s.tokenAuthMethod} needs a client secret (--client-secret), or use --token-auth none for a public PKCE client`;
   // Reached only with a consistent pair, so here no secret means a public client.

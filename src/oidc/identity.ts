@@ -2,7 +2,7 @@
  * Who signed in, from the validated ID token claims and (when they lack something) the userinfo
  * response: the fields linking, JIT provisioning and role binding use.
  */
-import { groupsFilterMatcher } from './connection-store.ts';
+import { groupsFilterMatcher, groupsFilterProblem } from './groups-filter.ts';
 import { foldCase } from '../scim/filter/fold-case.ts';
 
 /** The person as the provider describes them. */
@@ -49,7 +49,8 @@ export function signInIdentity(idClaims: Claims & { sub: string }, userInfo: Cla
   const pick = (name: string) => text(idClaims, name) ?? (userInfo && text(userInfo, name));
   const emailVerifiedClaim = idClaims.email_verified ?? userInfo?.email_verified;
   const rawGroups = groupsClaim(idClaims, groupsClaimName) ?? (userInfo && groupsClaim(userInfo, groupsClaimName));
-  const filter = groupsFilterMatcher(groupsFilter);
+  // A filter stored before the rules of groups-filter.ts applies to no group rather than risk a runaway match.
+  const filter = groupsFilterProblem(groupsFilter) ? undefined : groupsFilterMatcher(groupsFilter);
   const email = pick('email');
   return {
     sub: idClaims.sub,
@@ -59,6 +60,6 @@ export function signInIdentity(idClaims: Claims & { sub: string }, userInfo: Cla
     name: pick('name'),
     givenName: pick('given_name'),
     familyName: pick('family_name'),
-    groups: rawGroups && [...new Set(rawGroups.filter((g) => filter.test(g)))],
+    groups: rawGroups && [...new Set(rawGroups.filter((g) => filter?.(g) === true))],
   };
 }

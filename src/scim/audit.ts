@@ -1,6 +1,7 @@
 /** Audit rows for SCIM writes: who (token id), what, which resource, outcome. Never a secret. */
 import { sql } from 'drizzle-orm';
 import { now } from '../db/client.ts';
+import { auditDetail } from '../db/audit-detail.ts';
 import { auditLog } from '../db/schema.ts';
 import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './resources/compiled-statement.ts';
 
@@ -50,7 +51,7 @@ const mergeAudits: MergeRule = {
 
 /** The insert of one audit row, compiled once (to join a write's batch, or alone for a failure). */
 export function auditInsert(db: Parameters<typeof insertAudit>[0], entry: AuditEntry): CompiledRun {
-  return { statement: insertAudit(db), values: { ...entry, detail: entry.detail ?? null, at: now() }, merge: mergeAudits };
+  return { statement: insertAudit(db), values: { ...entry, detail: auditDetail(entry.detail), at: now() }, merge: mergeAudits };
 }
 
 /**

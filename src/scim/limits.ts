@@ -9,3 +9,5 @@ export const MAX_PATCH_OPERATIONS = 1000;
 export const MAX_VALUES_PER_ATTRIBUTE = 10_000;
 /** Nesting of arrays and objects in a request body; no SCIM resource needs more than a handful. */
 export const MAX_JSON_DEPTH = 64;
+/** A resource's stored JSON (`data`): several multi-valued attributes at their value limit would be megabytes. */
+export const MAX_STORED_RESOURCE_BYTES = 512 * 1024;

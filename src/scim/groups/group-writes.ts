@@ -14,6 +14,7 @@ import { applyPatch } from '../patch/apply.ts';
 import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
 import type { PatchRequest } from '../patch/request.ts';
 import { bodyMemberIds } from '../resource/members.ts';
+import { requireStorable } from '../resource/stored-size.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
@@ -114,6 +115,7 @@ const normalizeGroup = (ctx: WriteContext, body: unknown): ScimData => normalize
 /** POST /Groups: creates a group with the body's members; 409 uniqueness when the displayName is taken. */
 export async function createGroup(ctx: WriteContext, body: unknown): Promise<GroupRow> {
   const data = normalizeGroup(ctx, body);
+  requireStorable('Group', data);
   const columns = groupColumns(data);
   await requireUniqueDisplayName(ctx, columns.displayName);
   const at = now();
@@ -138,6 +140,7 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   const at = now();
   const members = await membershipWrite(ctx, current.id, changes, at);
   if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
+  requireStorable('Group', data);
   ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
   const [updated] = await settledBeforeReuse(ctx.groups, current.id, commit(ctx, columns.displayName, [
     { statement: updateGroup(ctx.db), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },

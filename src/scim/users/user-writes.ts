@@ -12,6 +12,7 @@ import { foldCase } from '../filter/fold-case.ts';
 import { applyPatch } from '../patch/apply.ts';
 import type { PatchRequest } from '../patch/request.ts';
 import { allowedRoles } from '../resource/allowed-roles.ts';
+import { requireStorable } from '../resource/stored-size.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, type CompiledRun } from '../resources/compiled-statement.ts';
@@ -94,6 +95,7 @@ function emailInserts(ctx: WriteContext, userId: string, data: ScimData): Compil
  */
 export async function createUser(ctx: WriteContext, body: unknown): Promise<UserRow> {
   const data = normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
+  requireStorable('User', data);
   const columns = userColumns(data);
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
@@ -118,6 +120,7 @@ export type WrittenUser = UserRow & { groups?: UserGroupRef[] };
  */
 async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<WrittenUser> {
   if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
+  requireStorable('User', data);
   const columns = userColumns(data);
   if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
   const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: now() };
