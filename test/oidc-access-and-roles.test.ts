@@ -244,4 +244,10 @@ it('keeps the session store free of usable ids: KV keys are hashes of the cookie
   const keys = (await env.SESSIONS.list({ prefix: 'session:' })).keys.map((k) => k.name);
   expect(keys.length).toBeGreaterThan(0);
   expect(keys.some((k) => k.includes(id))).toBe(false);
+  // Nor a usable ID token: the one kept for logout's id_token_hint is sealed.
+  for (const key of keys) {
+    const value = (await env.SESSIONS.get(key))!;
+    expect(value).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/);
+    expect(JSON.parse(value)).toMatchObject({ idTokenSealed: expect.stringMatching(/^v1\./) });
+  }
 });

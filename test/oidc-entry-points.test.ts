@@ -141,6 +141,19 @@ describe('sign-in by email domain', () => {
   });
 });
 
+it('keeps at most 5 sign-in attempt cookies per browser: more starts drop the oldest, the newest still signs in', async () => {
+  const t = await tenantWithAlice();
+  const starts: Response[] = [];
+  for (let i = 0; i < 12; i++) starts.push(await app(t.jar, `/auth/${t.slug}/login`, { headers: { 'cf-connecting-ip': `198.51.100.${i}` } }));
+  expect(starts.every((r) => r.status === 302)).toBe(true);
+  const attempts = () => [...t.jar.cookies.keys()].filter((name) => name.startsWith('__Host-eid_login_'));
+  expect(attempts()).toHaveLength(5);
+  // The first attempt's cookie is gone: its callback cannot finish; the last one does.
+  expect((await app(t.jar, await oktaAuthorize(location(starts[0]!), alice.login))).status).toBe(400);
+  expect((await app(t.jar, await oktaAuthorize(location(starts[11]!), alice.login))).status).toBe(302);
+  expect((await app(t.jar, '/auth/session')).status).toBe(200);
+});
+
 it('rate-limits sign-in starts per client IP and tenant', async () => {
   const t = await tenantWithAlice();
   const statuses: number[] = [];

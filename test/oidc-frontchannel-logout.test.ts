@@ -178,7 +178,7 @@ describe('front-channel logout by the provider', () => {
 
 describe('the sid index', () => {
   const at = { tenantId: `sid-index-${crypto.randomUUID()}`, issuer: 'https://idp.example', sid: 'op-session-g' };
-  const fields = { tenantId: at.tenantId, userId: 'u', sub: '00u1', issuer: at.issuer, claimGroups: [], idToken: undefined, sid: at.sid };
+  const fields = { tenantId: at.tenantId, userId: 'u', sub: '00u1', issuer: at.issuer, claimGroups: [], idTokenSealed: undefined, sid: at.sid };
   const timeouts = { idleSeconds: 3600, absoluteSeconds: 4 * 3600 };
 
   it('tolerates entries whose sessions are gone or past their timeouts, and drops the entry', async () => {

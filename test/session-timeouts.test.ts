@@ -6,9 +6,39 @@ import { createSession, deleteSession, sessionExpiresAt, useSession } from '../s
 import { app, fakeScenario, fakeTenant } from './support/sign-in.ts';
 import { db } from './support/tenants.ts';
 
-const fields = { tenantId: 't', userId: 'u', sub: '00u1', issuer: 'https://idp.example', claimGroups: [], idToken: undefined };
+const fields = { tenantId: 't', userId: 'u', sub: '00u1', issuer: 'https://idp.example', claimGroups: [], idTokenSealed: undefined };
 const timeouts = { idleSeconds: 3600, absoluteSeconds: 4 * 3600 };
 const t0 = Date.now();
+
+/** The sessions namespace as a location whose reads lag: `get` answers what it read before `freeze()`, writes go through. */
+function laggingReads(kv: KVNamespace) {
+  const seen = new Map<string, string | null>();
+  let frozen = false;
+  const lagging = {
+    async get(key: string, type?: 'json') {
+      if (!frozen) seen.set(key, await kv.get(key));
+      const value = seen.get(key) ?? null;
+      return type === 'json' && value !== null ? JSON.parse(value) : value;
+    },
+    put: (key: string, value: string, options?: KVNamespacePutOptions) => kv.put(key, value, options),
+    delete: (key: string) => kv.delete(key),
+  };
+  return { kv: lagging as unknown as KVNamespace, freeze: () => void (frozen = true) };
+}
+
+describe('a session deleted while another location still reads it', () => {
+  it('is not brought back by that location noting a use', async () => {
+    const { sessionId } = await createSession(env.SESSIONS, fields, timeouts, t0);
+    const elsewhere = laggingReads(env.SESSIONS);
+    expect(await useSession(elsewhere.kv, sessionId, t0)).toBeDefined();
+    elsewhere.freeze();
+    await deleteSession(env.SESSIONS, sessionId);
+    // Its stale read still shows the session, and the use is due to be noted (past the touch interval)…
+    expect(await useSession(elsewhere.kv, sessionId, t0 + 10 * 60_000)).toBeDefined();
+    // …but that wrote no record: everywhere that reads KV as it is, the session stays ended.
+    expect(await useSession(env.SESSIONS, sessionId, t0 + 10 * 60_000)).toBeUndefined();
+  });
+});
 
 describe('session timeouts', () => {
   it('ends a session left idle longer than the idle timeout', async () => {

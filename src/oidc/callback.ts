@@ -16,6 +16,7 @@ import { auditInsert } from './audit.ts';
 import { loadSignInSetup, type OidcConnection, type SignInSetup } from './connection-store.ts';
 import { sidClaim } from './frontchannel-logout.ts';
 import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.ts';
+import { sealIdTokenHint } from './id-token-hint.ts';
 import { isLocalDev } from './issuer-url.ts';
 import { provisionUser } from './jit.ts';
 import { verifyIdTokenSignature } from './jwks.ts';
@@ -79,7 +80,7 @@ async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: Login
   if (input.previousSessionId) await deleteSession(env.SESSIONS, input.previousSessionId);
   const { sessionId } = await createSession(
     env.SESSIONS,
-    { tenantId: tenant.id, userId: access.user.id, sub: identity.sub, issuer: connection.issuer, claimGroups: identity.groups ?? [], idToken: tokens.idToken, sid: sidClaim(tokens.claims) },
+    { tenantId: tenant.id, userId: access.user.id, sub: identity.sub, issuer: connection.issuer, claimGroups: identity.groups ?? [], idTokenSealed: await sealIdTokenHint(env.SECRETS_KEY, tenant.id, tokens.idToken), sid: sidClaim(tokens.claims) },
     { idleSeconds: tenant.sessionIdleSeconds, absoluteSeconds: tenant.sessionAbsoluteSeconds },
   );
   await auditInsert(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role} linked by ${access.linkedBy}` }).run();

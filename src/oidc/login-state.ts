@@ -15,7 +15,9 @@ import { open, seal } from './secret-box.ts';
 export const LOGIN_TTL_SECONDS = 600;
 
 /** Cookie-name stem (without `__Host-`); the attempt's first state characters follow it. */
-const COOKIE_STEM = 'eid_login_';
+export const LOGIN_COOKIE_STEM = 'eid_login_';
+/** Sign-in attempts one browser keeps at once (tabs); starting another drops the oldest, so cookies cannot pile up. */
+export const MAX_LIVE_ATTEMPTS = 5;
 const STATE_CHARS_IN_NAME = 16;
 
 /** What the callback needs to finish the attempt. */
@@ -36,7 +38,7 @@ export interface LoginAttempt {
 
 /** The login cookie's name (without the `__Host-` prefix) for `state`. */
 export function loginCookieName(state: string): string {
-  return COOKIE_STEM + state.slice(0, STATE_CHARS_IN_NAME).replace(/[^A-Za-z0-9_-]/g, '');
+  return LOGIN_COOKIE_STEM + state.slice(0, STATE_CHARS_IN_NAME).replace(/[^A-Za-z0-9_-]/g, '');
 }
 
 /** The sealed cookie value for `attempt`. */
@@ -55,4 +57,20 @@ export async function openLoginAttempt(secretsKey: string, state: string, cookie
   // The value authenticated, so it is ours; state must still match in full, not just its prefix.
   if (attempt.state !== state || attempt.expiresAt <= nowMs) return undefined;
   return attempt;
+}
+
+/**
+ * Which of a browser's attempt cookies to drop before it starts one more: the oldest (and any that
+ * do not open), so it keeps at most MAX_LIVE_ATTEMPTS - 1 besides the new one.
+ */
+export async function staleAttemptCookies(secretsKey: string, cookies: { name: string; value: string }[]): Promise<string[]> {
+  if (cookies.length < MAX_LIVE_ATTEMPTS) return [];
+  const aged = await Promise.all(
+    cookies.map(async ({ name, value }) => {
+      const json = await open(secretsKey, 'login-state', value, name);
+      return { name, expiresAt: json === undefined ? 0 : (JSON.parse(json) as LoginAttempt).expiresAt };
+    }),
+  );
+  aged.sort((a, b) => a.expiresAt - b.expiresAt);
+  return aged.slice(0, cookies.length - (MAX_LIVE_ATTEMPTS - 1)).map((c) => c.name);
 }

@@ -8,6 +8,7 @@ import type { Env } from '../env.ts';
 import { deleteSession } from '../sessions/session-store.ts';
 import { auditInsert } from './audit.ts';
 import { loadSignInSetup } from './connection-store.ts';
+import { openIdTokenHint } from './id-token-hint.ts';
 import { insecureAllowed, isLocalDev } from './issuer-url.ts';
 import { describe, discover } from './provider.ts';
 
@@ -27,14 +28,15 @@ export async function endSession(env: Env, sessionId: string | undefined, origin
   const db = database(env.DB);
   await auditInsert(db, { tenantId: record.tenantId, actor: 'oidc', action: 'signout', resourceType: 'User', resourceId: record.userId, outcome: 'success' }).run();
   const setup = await loadSignInSetup(db, env.SECRETS_KEY, { id: record.tenantId });
-  if (!setup?.connection || setup.connection.issuer !== record.issuer || !record.idToken) return loggedOut;
+  const idToken = await openIdTokenHint(env.SECRETS_KEY, record.tenantId, record.idTokenSealed);
+  if (!setup?.connection || setup.connection.issuer !== record.issuer || !idToken) return loggedOut;
   try {
     const localDev = isLocalDev(env);
     const endpoint = (await discover(record.issuer, localDev)).end_session_endpoint;
     if (!endpoint) return loggedOut;
     const url = new URL(endpoint);
     if (url.protocol !== 'https:' && !insecureAllowed(url, localDev)) return loggedOut;
-    url.searchParams.set('id_token_hint', record.idToken);
+    url.searchParams.set('id_token_hint', idToken);
     url.searchParams.set('post_logout_redirect_uri', loggedOut);
     url.searchParams.set('client_id', setup.connection.clientId);
     return url.href;

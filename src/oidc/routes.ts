@@ -11,14 +11,14 @@ import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
-import { clearHostCookie, getHostCookie, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../sessions/cookies.ts';
+import { clearHostCookie, getHostCookie, hostCookiesStartingWith, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../sessions/cookies.ts';
 import { currentSession } from '../sessions/current-session.ts';
 import { completeSignIn } from './callback.ts';
 import { loadSignInSetup, type SignInSetup } from './connection-store.ts';
 import { initiatingIssuerMatches } from './issuer-url.ts';
 import { tenantSlugForEmail } from './domain-store.ts';
 import { NO_SIGN_IN_HERE, requireConnection, startLogin } from './login.ts';
-import { loginCookieName } from './login-state.ts';
+import { LOGIN_COOKIE_STEM, loginCookieName, staleAttemptCookies } from './login-state.ts';
 import { frontChannelHeaders, frontChannelLogout, MAX_SID_LENGTH } from './frontchannel-logout.ts';
 import { endSession } from './logout.ts';
 import { limitSignInStarts } from './rate-limit.ts';
@@ -52,6 +52,8 @@ async function tenantSetup(c: AuthContext, slug: string): Promise<SignInSetup> {
 
 async function redirectToProvider(c: AuthContext, setup: SignInSetup, returnTo: string, loginHint: string | undefined): Promise<Response> {
   await limitSignInStarts(c.env, setup.tenant.id, c.req.header('cf-connecting-ip'));
+  // One cookie per attempt: without a cap, repeated starts would grow the browser's Cookie header until every request fails.
+  for (const name of await staleAttemptCookies(c.env.SECRETS_KEY, hostCookiesStartingWith(c, LOGIN_COOKIE_STEM))) clearHostCookie(c, name);
   const redirect = await startLogin(c.env, setup, { origin: origin(c), returnTo, loginHint });
   setHostCookie(c, redirect.cookie.name, redirect.cookie.value, redirect.cookie.maxAge);
   return c.redirect(redirect.location, 302);

@@ -22,6 +22,14 @@ export function getHostCookie(c: Context, name: string): string | undefined {
   return getCookie(c, name, 'host');
 }
 
+/** The names (without `__Host-`) and values of the `__Host-` cookies the browser sent whose name starts with `stem`. */
+export function hostCookiesStartingWith(c: Context, stem: string): { name: string; value: string }[] {
+  const prefix = `__Host-${stem}`;
+  return Object.entries(getCookie(c))
+    .filter(([name]) => name.startsWith(prefix))
+    .map(([name, value]) => ({ name: name.slice('__Host-'.length), value }));
+}
+
 /** Tells the browser to drop `__Host-{name}`. */
 export function clearHostCookie(c: Context, name: string): void {
   deleteCookie(c, name, ATTRIBUTES);

@@ -1,15 +1,18 @@
 /**
  * Sign-in sessions in KV. The browser holds a 256-bit random id; KV is keyed by its SHA-256, so a
  * dump of the namespace holds no usable session. Each session has an idle and an absolute timeout
- * (the tenant's); KV's own expiry removes it at the earlier of the two, and every read checks both
- * because KV reads may be up to a minute stale. A session whose ID token had a `sid` is also
- * indexed by it (sid-index.ts), for logout by the provider.
+ * (the tenant's), checked on every read because KV reads may be up to a minute stale. The record is
+ * written once, at sign-in, and lives in KV until its absolute timeout; use is noted under a second
+ * key (`session-seen:`, expiring with the idle timeout). So a use never rewrites the record: one
+ * served from a stale read elsewhere cannot bring back a session that was deleted meanwhile.
+ * A session whose ID token had a `sid` is also indexed by it (sid-index.ts), for logout by the provider.
  */
 import { base64url } from 'jose';
 import { digestKey, kvExpirationTtl } from './kv-keys.ts';
 import { indexSession, takeIndexedSessions, unindexSession, type ProviderSession } from './sid-index.ts';
 
 const KEY_PREFIX = 'session:';
+const SEEN_PREFIX = 'session-seen:';
 /** Don't rewrite a session on every read (KV takes ~1 write/s per key): refresh idle time at most this often. */
 const MAX_TOUCH_INTERVAL_MS = 5 * 60_000;
 
@@ -22,8 +25,8 @@ export interface SessionRecord {
   issuer: string;
   /** The ID token's groups after the tenant's filter: they keep granting mapped roles during the session. */
   claimGroups: string[];
-  /** For RP-initiated logout's `id_token_hint`. */
-  idToken: string | undefined;
+  /** The ID token, sealed under SECRETS_KEY (src/oidc/id-token-hint.ts), for RP-initiated logout's `id_token_hint`: KV never holds a usable one. */
+  idTokenSealed: string | undefined;
   /** The ID token's `sid` (Front-Channel Logout 1.0 §3), when the provider sent one: it can end the session. */
   sid?: string;
   /** Epoch milliseconds. */
@@ -42,15 +45,18 @@ function kvKey(sessionId: string): Promise<string> {
   return digestKey(KEY_PREFIX, sessionId);
 }
 
+/** The key noting a session's last use, beside its record's key. */
+function seenKey(recordKey: string): string {
+  return SEEN_PREFIX + recordKey.slice(KEY_PREFIX.length);
+}
+
 /** Epoch ms at which `record` ends unless used again. */
 export function sessionExpiresAt(record: SessionRecord): number {
   return Math.min(record.lastSeenAt + record.idleSeconds * 1000, record.absoluteExpiresAt);
 }
 
-async function put(kv: KVNamespace, key: string, record: SessionRecord, nowMs: number): Promise<void> {
-  const ttl = Math.ceil((sessionExpiresAt(record) - nowMs) / 1000);
-  await kv.put(key, JSON.stringify(record), { expirationTtl: kvExpirationTtl(ttl) });
-}
+/** Seconds from `nowMs` to epoch ms `at`, as a KV expiry. */
+const ttlUntil = (at: number, nowMs: number) => kvExpirationTtl(Math.ceil((at - nowMs) / 1000));
 
 /** Starts a session under a new id (never one the browser brought: no fixation) and returns the id. */
 export async function createSession(
@@ -62,7 +68,7 @@ export async function createSession(
   const sessionId = newSessionId();
   const record: SessionRecord = { ...fields, createdAt: nowMs, lastSeenAt: nowMs, idleSeconds: timeouts.idleSeconds, absoluteExpiresAt: nowMs + timeouts.absoluteSeconds * 1000 };
   const key = await kvKey(sessionId);
-  await put(kv, key, record, nowMs);
+  await kv.put(key, JSON.stringify(record), { expirationTtl: ttlUntil(record.absoluteExpiresAt, nowMs) });
   const at = providerSession(record);
   if (at) await indexSession(kv, at, key, record.absoluteExpiresAt, nowMs);
   return { sessionId, record };
@@ -78,16 +84,17 @@ function providerSession(record: SessionRecord): ProviderSession | undefined {
  */
 export async function useSession(kv: KVNamespace, sessionId: string, nowMs = Date.now()): Promise<SessionRecord | undefined> {
   const key = await kvKey(sessionId);
-  const record = await kv.get<SessionRecord>(key, 'json');
-  if (!record) return undefined;
+  const [stored, seen] = await Promise.all([kv.get<SessionRecord>(key, 'json'), kv.get(seenKey(key))]);
+  if (!stored) return undefined;
+  const record = { ...stored, lastSeenAt: Math.max(stored.lastSeenAt, Number(seen ?? 0)) };
   if (sessionExpiresAt(record) <= nowMs) {
-    await kv.delete(key);
+    await Promise.all([kv.delete(key), kv.delete(seenKey(key))]);
     return undefined;
   }
   const touchInterval = Math.min(MAX_TOUCH_INTERVAL_MS, (record.idleSeconds * 1000) / 10);
   if (nowMs - record.lastSeenAt < touchInterval) return record;
   const touched = { ...record, lastSeenAt: nowMs };
-  await put(kv, key, touched, nowMs);
+  await kv.put(seenKey(key), String(nowMs), { expirationTtl: ttlUntil(sessionExpiresAt(touched), nowMs) });
   return touched;
 }
 
@@ -95,7 +102,7 @@ export async function useSession(kv: KVNamespace, sessionId: string, nowMs = Dat
 export async function deleteSession(kv: KVNamespace, sessionId: string, nowMs = Date.now()): Promise<SessionRecord | undefined> {
   const key = await kvKey(sessionId);
   const record = (await kv.get<SessionRecord>(key, 'json')) ?? undefined;
-  await kv.delete(key);
+  await Promise.all([kv.delete(key), kv.delete(seenKey(key))]);
   const at = record && providerSession(record);
   if (at) await unindexSession(kv, at, key, nowMs);
   return record;
@@ -107,7 +114,7 @@ export async function deleteProviderSessions(kv: KVNamespace, at: ProviderSessio
   const records = await Promise.all(
     keys.map(async (key) => {
       const record = await kv.get<SessionRecord>(key, 'json');
-      if (record) await kv.delete(key);
+      if (record) await Promise.all([kv.delete(key), kv.delete(seenKey(key))]);
       return record;
     }),
   );
