@@ -1,7 +1,10 @@
 /**
- * Which OpenID Provider URLs we talk to: https always; http only to a loopback host while local
- * development is on (`LOCAL_DEV=true` under `npm start` and in tests), never in production.
+ * Which OpenID Provider URLs we talk to: https always, never to an internal host (provider-fetch.ts);
+ * http only to a loopback host while local development is on (`LOCAL_DEV=true` under `npm start`
+ * and in tests), never in production.
  */
+import { providerHostProblem } from './provider-fetch.ts';
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Whether `url` names this machine. */
@@ -24,7 +27,7 @@ export function issuerProblem(issuer: string, localDev: boolean): string | undef
   }
   if (url.search || url.hash) return `issuer "${issuer}" must not have a query or fragment`;
   if (url.username || url.password) return `issuer "${issuer}" must not contain credentials`;
-  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'https:') return localDev ? undefined : providerHostProblem(url) && `issuer "${issuer}": ${providerHostProblem(url)}`;
   if (insecureAllowed(url, localDev)) return undefined;
   if (url.protocol === 'http:' && isLoopback(url)) return `issuer "${issuer}" uses http://, allowed only in local development (LOCAL_DEV=true)`;
   return `issuer "${issuer}" must use https://`;

@@ -7,7 +7,9 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { cacheSeconds } from './cache-control.ts';
+import { BoundedMap } from '../shared/bounded-map.ts';
 import { insecureAllowed } from './issuer-url.ts';
+import { providerFetch } from './provider-fetch.ts';
 
 /** Asymmetric signature algorithms we accept on ID tokens, verified with the provider's JWKS; never `none`. */
 export const ACCEPTED_ID_TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -23,15 +25,16 @@ interface CachedKeySet {
   expiresAt: number;
 }
 
-const keySets = new Map<string, Promise<CachedKeySet>>();
+/** Key sets by URI, at most this many per isolate. */
+const keySets = new BoundedMap<string, Promise<CachedKeySet>>(500);
 
 /** Why an ID token's signature is refused; the message goes to the log and the audit trail. */
 export class SignatureRejected extends Error {
   override name = 'SignatureRejected';
 }
 
-async function fetchKeySet(uri: string): Promise<CachedKeySet> {
-  const response = await fetch(uri, { headers: { accept: 'application/json, application/jwk-set+json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+async function fetchKeySet(uri: string, localDev: boolean): Promise<CachedKeySet> {
+  const response = await providerFetch(localDev)(uri, { headers: { accept: 'application/json, application/jwk-set+json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   if (!response.ok) throw new SignatureRejected(`JWKS ${uri} answered ${response.status}`);
   const body: unknown = await response.json().catch(() => undefined);
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { keys?: unknown }).keys)) throw new SignatureRejected(`JWKS ${uri} is not a JSON Web Key Set`);
@@ -40,12 +43,12 @@ async function fetchKeySet(uri: string): Promise<CachedKeySet> {
 }
 
 /** The key set at `uri`: cached unless stale or `refresh`; concurrent callers share one fetch. */
-function keySet(uri: string, refresh: boolean): Promise<CachedKeySet> {
+function keySet(uri: string, refresh: boolean, localDev: boolean): Promise<CachedKeySet> {
   const cached = keySets.get(uri);
   if (cached && !refresh) {
-    return cached.then((entry) => (entry.expiresAt > Date.now() ? entry : keySet(uri, true)));
+    return cached.then((entry) => (entry.expiresAt > Date.now() ? entry : keySet(uri, true, localDev)));
   }
-  const fetched = fetchKeySet(uri);
+  const fetched = fetchKeySet(uri, localDev);
   keySets.set(uri, fetched);
   fetched.catch(() => {
     if (keySets.get(uri) === fetched) keySets.delete(uri);
@@ -89,7 +92,7 @@ async function verifyWithJwks(idToken: string, alg: string, as: AuthorizationSer
   const uri = new URL(as.jwks_uri);
   if (uri.protocol !== 'https:' && !insecureAllowed(uri, localDev)) throw new SignatureRejected(`jwks_uri ${as.jwks_uri} is not https`);
 
-  const attempt = async (refresh: boolean) => compactVerify(idToken, createLocalJWKSet((await keySet(uri.href, refresh)).jwks), { algorithms: [alg] });
+  const attempt = async (refresh: boolean) => compactVerify(idToken, createLocalJWKSet((await keySet(uri.href, refresh, localDev)).jwks), { algorithms: [alg] });
   try {
     await attempt(false);
   } catch (err) {

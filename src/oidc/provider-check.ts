@@ -5,6 +5,7 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { ConnectionSettings } from './connection-store.ts';
 import { insecureAllowed } from './issuer-url.ts';
+import { providerFetch } from './provider-fetch.ts';
 import { ACCEPTED_ID_TOKEN_ALGS, HMAC_ID_TOKEN_ALGS } from './jwks.ts';
 import { describe, discover } from './provider.ts';
 
@@ -24,7 +25,7 @@ export interface ProviderReport {
 async function fetchKeys(uri: string, localDev: boolean): Promise<ProviderReport['signingKeys']> {
   const url = new URL(uri);
   if (url.protocol !== 'https:' && !insecureAllowed(url, localDev)) throw new Error(`jwks_uri ${uri} is not https`);
-  const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+  const response = await providerFetch(localDev)(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`JWKS ${uri} answered ${response.status}`);
   const { keys } = (await response.json()) as { keys?: { kid?: string; kty: string; alg?: string; use?: string }[] };
   if (!Array.isArray(keys)) throw new Error(`JWKS ${uri} has no "keys" array`);

@@ -7,7 +7,9 @@ import * as oauth from 'oauth4webapi';
 import { OidcError } from '../http/errors.ts';
 import { cacheSeconds } from './cache-control.ts';
 import type { OidcConnection } from './connection-store.ts';
+import { BoundedMap } from '../shared/bounded-map.ts';
 import { insecureAllowed, issuerProblem } from './issuer-url.ts';
+import { providerFetch, providerHostProblem } from './provider-fetch.ts';
 
 /** Seconds of clock difference tolerated on `exp`, `iat` and `nbf` (OIDC Core §3.1.3.7). */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -21,18 +23,33 @@ export interface Provider {
   http: Transport;
 }
 
-/** The transport options shared by every oauth4webapi request (no custom fetch, so any method fits). */
-export type Transport = Pick<oauth.HttpRequestOptions<'GET'>, 'signal' | typeof oauth.allowInsecureRequests>;
+/** The transport options shared by every oauth4webapi request, GET or POST alike. */
+export type Transport = Pick<oauth.HttpRequestOptions<'GET'>, 'signal' | typeof oauth.allowInsecureRequests> & {
+  [oauth.customFetch]: (url: string, options: RequestInit) => Promise<Response>;
+};
 
 /** Options for every oauth4webapi request to `issuer`. */
 export function httpOptions(issuer: string, localDev: boolean): Transport {
   return {
     signal: () => AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    [oauth.customFetch]: providerFetch(localDev),
     ...(insecureAllowed(new URL(issuer), localDev) ? { [oauth.allowInsecureRequests]: true } : {}),
   };
 }
 
-const discovered = new Map<string, { as: oauth.AuthorizationServer; expiresAt: number }>();
+/** Discovery documents by issuer, at most this many per isolate. */
+const discovered = new BoundedMap<string, { as: oauth.AuthorizationServer; expiresAt: number }>(500);
+
+/** The endpoints discovery names that we fetch or send browsers to: none may name an internal host (outside local development). */
+export function endpointsProblem(as: oauth.AuthorizationServer, localDev: boolean): string | undefined {
+  if (localDev) return undefined;
+  for (const endpoint of [as.authorization_endpoint, as.token_endpoint, as.userinfo_endpoint, as.jwks_uri, as.end_session_endpoint]) {
+    if (endpoint === undefined || !URL.canParse(endpoint)) continue;
+    const problem = providerHostProblem(new URL(endpoint));
+    if (problem) return `discovery names ${endpoint}: ${problem}`;
+  }
+  return undefined;
+}
 
 /**
  * The provider's metadata from `{issuer}/.well-known/openid-configuration`, whose `issuer` must
@@ -46,6 +63,8 @@ export async function discover(issuer: string, localDev: boolean): Promise<oauth
   const url = new URL(issuer);
   const response = await oauth.discoveryRequest(url, { ...httpOptions(issuer, localDev), algorithm: 'oidc' });
   const as = await oauth.processDiscoveryResponse(url, response);
+  const endpoints = endpointsProblem(as, localDev);
+  if (endpoints) throw new Error(endpoints);
   discovered.set(issuer, { as, expiresAt: Date.now() + cacheSeconds(response, 600, 60, 3600) * 1000 });
   return as;
 }

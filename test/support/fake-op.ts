@@ -40,6 +40,8 @@ export interface FakeOpKnobs {
   endSession?: boolean;
   /** Whether the ID token carries the account's email and groups (default true; false = userinfo only). */
   claimsInIdToken?: boolean;
+  /** Bytes of padding in the JWKS response (a provider answering far more than a key set needs). */
+  jwksPaddingBytes?: number;
   /** `scopes_supported` in discovery (default: not announced). */
   scopesSupported?: string[];
   /** Like Okta's org server: the `groups` claim comes (ID token and userinfo) only when the `groups` scope was asked for. */
@@ -157,7 +159,7 @@ export async function startFakeOp(): Promise<RunningFakeOp> {
       case '/jwks':
         s.log.jwksFetches++;
         // A long max-age, like real providers: only the unknown-kid refetch can pick up a rotation.
-        return json(res, 200, { keys: s.keys.map((k) => k.publicJwk) }, { 'cache-control': 'public, max-age=3600' });
+        return json(res, 200, { keys: s.keys.map((k) => k.publicJwk), ...(s.knobs.jwksPaddingBytes ? { padding: 'x'.repeat(s.knobs.jwksPaddingBytes) } : {}) }, { 'cache-control': 'public, max-age=3600' });
       case '/authorize': {
         const p = Object.fromEntries(url.searchParams);
         s.log.lastAuthorizeParams = p;
