@@ -113,6 +113,21 @@ describe('SCIM lifecycle and sessions', () => {
   });
 });
 
+describe('claim groups beside SCIM groups', () => {
+  it('lets the SCIM membership of a group SCIM knows decide, on the next call; claim groups SCIM does not know still count', async () => {
+    const t = await oktaTenant({ mappings: { 'Acme Admins': 'admin', Everyone: 'editor' } });
+    const userId = await t.provision(alice);
+    const group = (await (await t.scim.post('/Groups', oktaNewGroup('Acme Admins'))).json()) as { id: string };
+    expect((await t.scim.patch(`/Groups/${group.id}`, oktaAddMembers([{ value: userId, display: alice.login }]))).status).toBeLessThan(300);
+    expect((await t.signIn(alice)).status).toBe(302);
+    expect((await t.session()).body).toMatchObject({ role: 'admin', groups: ['Acme Admins', 'Everyone'] });
+    // Okta removes alice from the group and pushes it: her ID token from sign-in still lists it, SCIM no longer does.
+    const removal = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${userId}"]` }] };
+    expect((await t.scim.patch(`/Groups/${group.id}`, removal)).status).toBeLessThan(300);
+    expect((await t.session()).body).toMatchObject({ role: 'editor', groups: ['Everyone'] });
+  });
+});
+
 describe('the groups claim from an Okta org authorization server', () => {
   /** A tenant on the fake provider mapping "Okta Admins" to admin, its person in that group. */
   async function groupsTenant(knobs: Parameters<typeof fakeScenario>[0]) {

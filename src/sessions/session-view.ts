@@ -1,4 +1,5 @@
 /** The JSON `/auth/session` answers: who, which tenant, which role and groups, until when. */
+import { foldCase } from '../scim/filter/fold-case.ts';
 import type { UserAccess } from '../tenants/access.ts';
 import { sessionExpiresAt, type SessionRecord } from './session-store.ts';
 
@@ -47,7 +48,8 @@ export function sessionView(access: UserAccess, record: SessionRecord): SessionV
     tenant: access.tenant.slug,
     user: { id: access.user.id, userName: access.user.userName, email: primaryEmail(access.user.data), name: displayName(access), externalId: access.user.externalId },
     role: access.role,
-    groups: mergedGroups(access.scimGroups, record.claimGroups),
+    // A claim group SCIM also knows shows by its SCIM membership only (the claim is as of sign-in).
+    groups: mergedGroups(access.scimGroups, record.claimGroups.filter((g) => access.claimGroups.includes(foldCase(g)))),
     expiresAt: new Date(sessionExpiresAt(record)).toISOString(),
   };
 }

@@ -18,7 +18,9 @@ export interface UserAccess {
   scimRoles: string[];
   /** Display names of the SCIM groups the user is a member of. */
   scimGroups: string[];
-  /** Roles `role_mappings` grants for the SCIM groups (by displayName or externalId) and the claim groups. */
+  /** The claim's groups that still count: those no SCIM group of the tenant is named (lower-cased). */
+  claimGroups: string[];
+  /** Roles `role_mappings` grants for the SCIM groups (by displayName or externalId) and the claim groups that count. */
   mappedRoles: string[];
   /** Highest (by catalog order) of SCIM roles and mapped roles, else the tenant's default role. */
   role: string;
@@ -38,15 +40,18 @@ function scimRoleValues(data: Record<string, unknown>): string[] {
 
 /**
  * The access of `userId` in `tenantId`, or undefined when there is no such user (deleted, or never
- * there). `claimGroups` are the ID token's groups after the tenant's filter; they grant roles
- * through `role_mappings` (case-insensitive) like SCIM groups do.
+ * there). `claimGroups` are the ID token's groups after the tenant's filter, as of sign-in; they
+ * grant roles through `role_mappings` (case-insensitive) like SCIM groups do, except a group SCIM
+ * also knows by that name: its SCIM membership, current on every call, decides instead.
  */
 export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
   const claimJson = JSON.stringify(claimGroups.map(foldCase));
   // The user's groups as names the role map can match: display names and external ids, lower-cased.
+  const countedClaims = sql`SELECT "c"."value" FROM json_each(${claimJson}) AS "c"
+    WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${users.tenantId} AND lower(${groups.displayName}) = "c"."value")`;
   const memberGroupKeys = sql`SELECT lower(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id}
     UNION SELECT lower(${groups.externalId}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id} AND ${groups.externalId} IS NOT NULL
-    UNION SELECT value FROM json_each(${claimJson})`;
+    UNION ${countedClaims}`;
   const row = await db
     .select({
       id: users.id,
@@ -59,6 +64,7 @@ export async function userAccess(db: Database, tenantId: string, userId: string,
       roles: tenants.roles,
       defaultRole: tenants.defaultRole,
       scimGroups: sql<string>`(SELECT json_group_array(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id})`,
+      claimGroups: sql<string>`(SELECT json_group_array("value") FROM (${countedClaims}))`,
       mappedRoles: sql<string>`(SELECT json_group_array(DISTINCT ${roleMappings.role}) FROM ${roleMappings} WHERE ${roleMappings.tenantId} = ${users.tenantId} AND lower(${roleMappings.groupName}) IN (${memberGroupKeys}))`,
     })
     .from(users)
@@ -73,6 +79,7 @@ export async function userAccess(db: Database, tenantId: string, userId: string,
     user: { id: row.id, userName: row.userName, externalId: row.externalId, displayName: row.displayName, active: row.active, data: row.data },
     scimRoles,
     scimGroups: stringArray(row.scimGroups),
+    claimGroups: stringArray(row.claimGroups),
     mappedRoles,
     role: highestRole(row.roles, [...scimRoles, ...mappedRoles]) ?? row.defaultRole,
   };
