@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from '../shared/d1-failures.ts';
 import { OidcError, ScimError } from './errors.ts';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -36,6 +37,16 @@ export function renderError(err: Error, c: Context): Response {
   const typed = err.cause instanceof ScimError ? err.cause : err;
   if (typed instanceof ScimError) return scimErrorResponse(typed.status, typed.scimType, typed.message, typed.headers);
   const reference = crypto.randomUUID();
+  if (isTransientD1Error(err)) {
+    // D1 overloaded or unreachable even after our retries: a truthful "try again", never a half-done 500.
+    console.warn(`[d1 ${reference}] ${err.message}`);
+    if (new URL(c.req.url).pathname.startsWith('/scim/')) {
+      return scimErrorResponse(503, undefined, `The directory database is busy; nothing was changed. Retry shortly (reference ${reference}).`, { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
+    }
+    const page = oidcErrorPage(503, 'The service is busy for a moment and could not finish this. Please try again in a few seconds.', reference, 'Please try again');
+    page.headers.set('retry-after', String(D1_RETRY_AFTER_SECONDS));
+    return page;
+  }
   if (err instanceof OidcError) {
     console.warn(`[oidc ${reference}] ${err.message}`);
     return oidcErrorPage(err.status, err.publicMessage, reference, err.title);

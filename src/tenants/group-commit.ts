@@ -4,13 +4,16 @@
  * written, wait and then go to D1 together as one batch
  * (one transaction, one round trip). If that combined batch fails — one write's unique index or
  * version guard — each write's batch is retried alone, in order, so every write gets its own
- * outcome and no write sees another's failure. A combined batch merges the writes' side statements
+ * outcome and no write sees another's failure. A transient D1 failure (overload, lost connection,
+ * storage reset: src/shared/d1-failures.ts) instead retries the same batch whole, a few times with
+ * backoff, never fanned out into its writes; past that every write of the group gets D1Unavailable. A combined batch merges the writes' side statements
  * (counters, page buckets, audit rows; src/tenants/combined-batch.ts); a write retried alone runs
  * its own. Reads wait until every batch handed in before them
  * is written (read-your-writes), so "read → decide → write" stays serial per tenant.
  */
 
 import type { MergeRule } from '../scim/resources/compiled-statement.ts';
+import { D1Unavailable, mayHaveCommittedBefore, withTransientRetry, type AfterTransientFailure } from '../shared/d1-failures.ts';
 import { combine, type BatchPart } from './combined-batch.ts';
 
 /** The most writes one combined batch carries (D1 counts each statement against per-call limits). */
@@ -162,6 +165,8 @@ export class GroupCommitD1 {
   }
 
   async #write(group: PendingBatch[]): Promise<void> {
+    // Whether the combined batch failed transiently before it failed for good: it may have committed with its reply lost.
+    let afterTransient = false;
     if (group.length > 1) {
       // One transaction: a guard anywhere in it vouches for every write, so each distinct check runs
       // once, as the last write handed in built it (the latest time an expiry is checked against).
@@ -169,18 +174,25 @@ export class GroupCommitD1 {
       for (const g of group) if (g.guard) guards.set(g.guard.key, g.guard.statement);
       try {
         const combined = combine(this.#d1, guards.values(), group.map((g) => g.statements));
-        const results = combined.resultsOf(await this.#d1.batch(combined.statements));
+        const results = combined.resultsOf(await withTransientRetry(() => this.#d1.batch(combined.statements)));
         group.forEach((g, i) => g.resolve(results[i]!));
         return;
-      } catch {
-        // One write failed and D1 rolled the whole group back: retry each alone, in order.
+      } catch (err) {
+        if (err instanceof D1Unavailable) {
+          for (const g of group) g.reject(err);
+          return;
+        }
+        // One write failed and D1 rolled the whole group back: retry each alone, in order. After a
+        // transient failure the group may have committed with its reply lost: each alone says so.
+        afterTransient = mayHaveCommittedBefore(err);
       }
     }
     for (const g of group) {
       try {
-        const results = await this.#d1.batch(alone(g));
+        const results = await withTransientRetry(() => this.#d1.batch(alone(g)));
         g.resolve(g.guard ? results.slice(1) : results);
       } catch (err) {
+        if (afterTransient && typeof err === 'object' && err !== null) (err as AfterTransientFailure).afterTransientFailure = true;
         g.reject(err);
       }
     }

@@ -2,36 +2,57 @@
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
+import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../shared/d1-failures.ts';
 import { isTokenRefused } from '../token-guard.ts';
 import { batchCompiled, type CompiledRun } from './compiled-statement.ts';
 import { isVersionConflict } from './version.ts';
 
 /** How a failed batch is explained: the resource's name, and its 409 `uniqueness` error. */
-export interface CommitErrors {
+export interface CommitErrors<T = unknown> {
   resource: string;
   uniqueness: () => ScimError;
+  /**
+   * After a transient failure, a later attempt's constraint or version failure may be this very
+   * batch, committed by the earlier attempt whose reply was lost: this looks at D1 and returns
+   * what the batch would have answered if it did commit, or undefined if it did not.
+   */
+  committedAlready?: () => Promise<T | undefined>;
 }
 
-async function explained<T>(errors: CommitErrors, run: () => Promise<T>): Promise<T> {
+/** The SCIM answer while D1 stays unavailable: Okta and Entra back off on 503 with Retry-After. */
+export function d1UnavailableError(): ScimError {
+  return new ScimError(503, undefined, 'The directory database is busy; nothing was changed. Retry this request shortly.', { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
+}
+
+async function explained<T>(errors: CommitErrors<T>, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
+    if (err instanceof D1Unavailable) throw d1UnavailableError();
+    if (mayHaveCommittedBefore(err) && errors.committedAlready && (isVersionConflict(err) || isUniqueFailure(err))) {
+      const committed = await errors.committedAlready();
+      if (committed !== undefined) return committed;
+    }
     if (isTokenRefused(err)) throw new ScimError(401, undefined, 'The SCIM token was refused.');
     if (isVersionConflict(err)) throw new ScimError(409, undefined, `The ${errors.resource} changed during this request; retry it.`);
-    if (err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''))) throw errors.uniqueness();
+    if (isUniqueFailure(err)) throw errors.uniqueness();
     throw err;
   }
+}
+
+function isUniqueFailure(err: unknown): boolean {
+  return err instanceof Error && /UNIQUE constraint failed/.test(err.message + String(err.cause ?? ''));
 }
 
 /**
  * Runs `statements` as one batch and returns each one's result (rows of a `.returning()`): a
  * version-guard abort is 409 "retry", a unique-index failure is `errors.uniqueness()`.
  */
-export function commitBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(db: Database, statements: T, errors: CommitErrors): Promise<BatchResponse<T>> {
+export function commitBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(db: Database, statements: T, errors: CommitErrors<BatchResponse<T>>): Promise<BatchResponse<T>> {
   return explained(errors, () => db.batch(statements));
 }
 
 /** `commitBatch` for compiled statements (src/scim/resources/compiled-statement.ts): each run's decoded rows. */
-export function commitCompiled(db: Database, runs: readonly CompiledRun[], errors: CommitErrors): Promise<unknown[][]> {
+export function commitCompiled(db: Database, runs: readonly CompiledRun[], errors: CommitErrors<unknown[][]>): Promise<unknown[][]> {
   return explained(errors, () => batchCompiled(db.$client, runs));
 }

@@ -47,9 +47,12 @@ async function requireUniqueUserName(ctx: WriteContext, userName: string, except
   if (await userNameHolder(ctx.db, ctx.tenantId, userName, exceptId)) throw uniquenessError(userName);
 }
 
-/** Runs a write batch, mapping the backstops' failures to SCIM errors; returns each statement's rows. */
-function commit(ctx: WriteContext, userName: string, runs: CompiledRun[]) {
-  return commitCompiled(ctx.db, runs, { resource: 'user', uniqueness: () => uniquenessError(userName) });
+/**
+ * Runs a write batch, mapping the backstops' failures to SCIM errors; returns each statement's rows.
+ * `committedAlready` recognises this write in D1 when an earlier attempt committed it unanswered.
+ */
+function commit(ctx: WriteContext, userName: string, runs: CompiledRun[], committedAlready?: () => Promise<unknown[][] | undefined>) {
+  return commitCompiled(ctx.db, runs, { resource: 'user', uniqueness: () => uniquenessError(userName), ...(committedAlready ? { committedAlready } : {}) });
 }
 
 const P = sql.placeholder;
@@ -99,13 +102,23 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
   const columns = userColumns(data);
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
-  const [inserted] = await commit(ctx, columns.userName, [
-    { statement: insertUser(ctx.db), values: row },
-    ...emailInserts(ctx, row.id, data),
-    countResources(ctx.db, 'User', ctx.tenantId, 1),
-    countCreatedRun(ctx.db, 'User', row.id),
-    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
-  ]);
+  // A lost reply after commit makes the retry collide with this very row: that is our create, not a 409.
+  const ours = async () => {
+    const stored = await findUserRow(ctx.db, ctx.tenantId, row.id);
+    return stored ? [[{ seq: stored.seq }]] : undefined;
+  };
+  const [inserted] = await commit(
+    ctx,
+    columns.userName,
+    [
+      { statement: insertUser(ctx.db), values: row },
+      ...emailInserts(ctx, row.id, data),
+      countResources(ctx.db, 'User', ctx.tenantId, 1),
+      countCreatedRun(ctx.db, 'User', row.id),
+      auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
+    ],
+    ours,
+  );
   const created: UserRow = { ...row, ...(inserted![0] as Pick<UserRow, 'seq'>) };
   ctx.users?.set(created);
   return created;

@@ -1,0 +1,79 @@
+/**
+ * D1 as it really fails, under the tenant object's writes: transient failures retry the same batch
+ * whole (never fanned out into its writes), a create whose reply was lost after it committed is still
+ * the caller's 201, and a database that stays unavailable gives SCIM's 503 with Retry-After and
+ * writes nothing. Every case ends with D1 consistent: rows, emails, counters and page buckets agree.
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { database } from '../src/db/client.ts';
+import { toOutcome } from '../src/scim/resources/write-outcome.ts';
+import { createUser, type WriteContext } from '../src/scim/users/user-writes.ts';
+import { D1_ATTEMPTS } from '../src/shared/d1-failures.ts';
+import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
+import { RowCache } from '../src/tenants/row-cache.ts';
+import { faultyD1, type Fault } from './support/faulty-d1.ts';
+import { oktaNewUser } from './support/okta-bodies.ts';
+import { tenantWithToken } from './support/tenants.ts';
+
+/** A tenant and a writer whose D1 batches meet `plan`, as the tenant object would run them. */
+async function writer(plan: Fault[]) {
+  const t = await tenantWithToken();
+  const faulty = faultyD1(plan);
+  const gc = new GroupCommitD1(faulty.d1, () => undefined);
+  const ctx: WriteContext = { db: database(gc.asD1()), tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test', users: new RowCache(), groups: new RowCache() };
+  const create = (userName: string) => toOutcome(() => createUser(ctx, oktaNewUser(userName)));
+  return { t, faulty, create };
+}
+
+/** The tenant's stored users, their email rows, and whether counters and page buckets agree with them. */
+async function consistency(tenantId: string) {
+  const one = <T>(sql: string) => env.DB.prepare(sql).bind(tenantId).first<T>();
+  const users = (await one<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE tenant_id = ?'))!.n;
+  const emails = (await one<{ n: number }>('SELECT COUNT(*) AS n FROM user_emails WHERE tenant_id = ?'))!.n;
+  const counter = (await one<{ n: number }>('SELECT user_count AS n FROM tenants WHERE id = ?'))!.n;
+  const buckets = (await one<{ n: number | null }>("SELECT SUM(count) AS n FROM page_buckets WHERE tenant_id = ? AND resource_type = 'User'"))!.n ?? 0;
+  return { users, emails, counterAgrees: counter === users, bucketsAgree: buckets === users };
+}
+
+describe('transient D1 failures under writes', () => {
+  it('overloaded on the first try: the batch is sent again and the write succeeds once', async () => {
+    const { t, faulty, create } = await writer(['overloaded']);
+    expect(await create('overload@acme.test')).toMatchObject({ ok: true });
+    expect(faulty.calls()).toBe(2);
+    expect(await consistency(t.tenant.id)).toEqual({ users: 1, emails: 1, counterAgrees: true, bucketsAgree: true });
+  });
+
+  it('a combined batch that fails transiently is retried whole, not once per write', async () => {
+    const { t, faulty, create } = await writer(['reset']);
+    const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((n) => create(`${n}@acme.test`)));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(faulty.calls()).toBe(2);
+    expect(await consistency(t.tenant.id)).toEqual({ users: 4, emails: 4, counterAgrees: true, bucketsAgree: true });
+  });
+
+  it('a create whose reply was lost after it committed is still the caller’s 201, not a 409', async () => {
+    const { t, faulty, create } = await writer(['lost-after-commit']);
+    const outcome = await create('lost@acme.test');
+    expect(outcome).toMatchObject({ ok: true, value: { userName: 'lost@acme.test' } });
+    expect(faulty.calls()).toBe(2);
+    const stored = await env.DB.prepare('SELECT id FROM users WHERE tenant_id = ?').bind(t.tenant.id).all<{ id: string }>();
+    expect(stored.results.map((r) => r.id)).toEqual([outcome.ok ? outcome.value.id : '']);
+    expect(await consistency(t.tenant.id)).toEqual({ users: 1, emails: 1, counterAgrees: true, bucketsAgree: true });
+  });
+
+  it('a lost reply in a combined batch: every create of the group is still its caller’s', async () => {
+    const { t, create } = await writer(['lost-after-commit']);
+    const outcomes = await Promise.all(['p', 'q', 'r'].map((n) => create(`${n}@acme.test`)));
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+    expect(await consistency(t.tenant.id)).toEqual({ users: 3, emails: 3, counterAgrees: true, bucketsAgree: true });
+  });
+
+  it('a database that stays unavailable: 503 with Retry-After, nothing written, no write fanned out', async () => {
+    const { t, faulty, create } = await writer(Array<Fault>(D1_ATTEMPTS).fill('overloaded'));
+    const outcomes = await Promise.all(['s', 'u'].map((n) => create(`${n}@acme.test`)));
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ ok: false, status: 503, headers: { 'retry-after': '5' } });
+    expect(faulty.calls()).toBe(D1_ATTEMPTS);
+    expect(await consistency(t.tenant.id)).toEqual({ users: 0, emails: 0, counterAgrees: true, bucketsAgree: true });
+  });
+});
