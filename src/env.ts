@@ -11,4 +11,6 @@ export interface Env {
   LOCAL_DEV?: string;
   /** Cloudflare rate limiting binding for sign-in starts per IP and tenant; absent = no limit. */
   SIGNIN_LIMITER?: RateLimit;
+  /** Cloudflare rate limiting binding for SCIM requests per token; absent = no limit. */
+  SCIM_LIMITER?: RateLimit;
 }

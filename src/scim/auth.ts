@@ -7,6 +7,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
+import { limitScimRequests } from './rate-limit.ts';
 import { database, now, type Database } from '../db/client.ts';
 import { scimTokens, tenants } from '../db/schema.ts';
 import type { Env } from '../env.ts';
@@ -139,6 +140,7 @@ export const scimAuth = createMiddleware<{ Bindings: Env; Variables: ScimVariabl
     known = await lookUpToken(c.env.DB, hash, slug!);
     remember(known);
   }
+  await limitScimRequests(c.env, known!.tokenId);
   const caller = new ScimCaller(c.env, known!, checked);
   c.set('caller', caller);
   await next();
