@@ -1,9 +1,10 @@
 /**
- * SCIM requests per token (wrangler.toml: 1,000 per 10 s): past the limit, 429 in the SCIM error
- * shape with Retry-After; another token of the same tenant is not held back. The limiter counts in
- * fixed periods, so within two periods' worth of requests (2 × limit + 1) one period must overflow.
+ * SCIM requests per token (wrangler.toml: 1,000 per 10 s, counted in steps of 10): past the limit,
+ * 429 in the SCIM error shape with Retry-After; another token of the same tenant is not held back.
+ * The limiter counts in fixed periods, so within two periods' worth of requests one must overflow.
  */
 import { expect, it } from 'vitest';
+import { REQUESTS_PER_CALL } from '../src/scim/rate-limit.ts';
 import { createScimToken } from '../src/tenants/tenant-store.ts';
 import { db, scimClient, tenantWithToken } from './support/tenants.ts';
 
@@ -13,7 +14,7 @@ it('answers 429 with Retry-After once a token passes its limit, and other tokens
   const t = await tenantWithToken();
   let limited: Response | undefined;
   let sent = 0;
-  while (!limited && sent < 2 * LIMIT + 1) {
+  while (!limited && sent < 2 * LIMIT + 2 * REQUESTS_PER_CALL) {
     const wave = await Promise.all(Array.from({ length: 50 }, () => t.scim.get('/ServiceProviderConfig')));
     sent += wave.length;
     for (const response of wave) {

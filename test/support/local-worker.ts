@@ -87,11 +87,11 @@ export interface LocalWorkerOptions {
   /** Opens workerd's V8 inspector on this 127.0.0.1 port (for CPU profiles: bench/profile.ts). */
   inspectorPort?: number;
   /**
-   * SCIM requests per token and 10 s. Default: wrangler.toml's binding with no practical limit, so
+   * Calls of the SCIM limiter per token and 10 s (each stands for 10 requests). Default: wrangler.toml's binding with no practical limit, so
    * benchmarks measure the code (the limiter's call included), not the limit; the limit itself is
    * tested in workerd (test/scim-rate-limit.test.ts).
    */
-  scimRequestsPerPeriod?: number;
+  scimLimiterCallsPerPeriod?: number;
 }
 
 export interface LocalWorker {
@@ -119,7 +119,7 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(PROJECT_ROOT, 'wrangler.toml'));
   const { modulesRules: _rules, rootPath: _root, ...bindingOptions } = workerOptions;
   const scimLimiter = (bindingOptions.ratelimits as Record<string, { simple: { limit: number } }> | undefined)?.SCIM_LIMITER;
-  if (scimLimiter) scimLimiter.simple = { ...scimLimiter.simple, limit: options.scimRequestsPerPeriod ?? 1_000_000_000 };
+  if (scimLimiter) scimLimiter.simple = { ...scimLimiter.simple, limit: options.scimLimiterCallsPerPeriod ?? 1_000_000_000 };
   const secretsKey = randomSecretsKey();
   const mf = new Miniflare(
     convertV4MiniflareOptions({
