@@ -5,7 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
-import { userEmails, users } from '../../db/schema.ts';
+import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditInsert } from '../audit.ts';
 import { foldCase } from '../filter/fold-case.ts';
@@ -15,7 +15,7 @@ import { allowedRoles } from '../resource/allowed-roles.ts';
 import { requireStorable } from '../resource/stored-size.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
-import { compiledOnce, compileStatement, placeholdersOf, type CompiledRun } from '../resources/compiled-statement.ts';
+import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
@@ -82,6 +82,34 @@ const deleteUserRow = compiledOnce((db) => compileStatement(db.delete(users).whe
 const unbucketUser = compiledOnce((db) => compileStatement(countDeleted(db, P('tenantId'), 'User', P('bucket'))));
 const dropEmails = compiledOnce((db) => compileStatement(db.delete(userEmails).where(eq(userEmails.userId, P('userId')))));
 
+/** A member's `display` in its groups (src/scim/groups/group-members.ts): its displayName, else its userName. */
+const memberDisplay = (row: Pick<UserRow, 'displayName' | 'userName'>) => row.displayName ?? row.userName;
+
+/** The ids of the groups `userId` is a member of. */
+async function groupIdsOf(ctx: WriteContext, userId: string): Promise<string[]> {
+  return (await ctx.db.select({ id: groupMembers.groupId }).from(groupMembers).where(eq(groupMembers.userId, userId)).all()).map((r) => r.id);
+}
+
+/**
+ * The statement that moves the version and `lastModified` of groups `ids` when their members
+ * change without a group write (a member renamed or deleted), and the groups marked in the
+ * object's memory as written by `pending`: their next write starts from D1, after it commits.
+ */
+function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: CompiledRun[]; mark(pending: Promise<unknown>): void } {
+  if (ids.length === 0) return { runs: [], mark: () => undefined };
+  const update = sql`UPDATE ${groups} SET ${sql.identifier(groups.version.name)} = ${groups.version} + 1, ${sql.identifier(groups.updatedAt.name)} = ${at}
+    WHERE ${groups.tenantId} = ${ctx.tenantId} AND ${groups.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+  return {
+    runs: [runOnce(update)],
+    mark(pending) {
+      for (const id of ids) {
+        ctx.groups?.delete(id);
+        ctx.groups?.writing(id, pending);
+      }
+    },
+  };
+}
+
 /** Whether two states of a user store the same email rows. */
 const sameEmails = (a: ScimData, b: ScimData) => JSON.stringify(emailTuples(a)) === JSON.stringify(emailTuples(b));
 
@@ -137,15 +165,20 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   const columns = userColumns(data);
   if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
   const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: now() };
+  // A new display shows in every group the user is in: those groups' versions move with it.
+  const groupsShown = memberDisplay(next) === memberDisplay(current) ? touchGroups(ctx, [], next.updatedAt) : touchGroups(ctx, await groupIdsOf(ctx, current.id), next.updatedAt);
   ctx.users?.set(next);
-  const committed = await settledBeforeReuse(ctx.users, current.id, commit(ctx, columns.userName, [
+  const pending = commit(ctx, columns.userName, [
     { statement: updateUser(ctx.db), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
     versionGuard,
+    ...groupsShown.runs,
     // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
     ...(sameEmails(current.data, data) ? [] : [{ statement: dropEmails(ctx.db), values: { userId: current.id } }, ...emailInserts(ctx, current.id, data)]),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
     { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } },
-  ]));
+  ]);
+  groupsShown.mark(pending);
+  const committed = await settledBeforeReuse(ctx.users, current.id, pending);
   const groupRows = committed.at(-1) as ReturnType<typeof oneUserGroups> extends { decode(row: never): infer G } ? G[] : never;
   // The guard after the UPDATE aborts the batch unless it changed the row: it holds `next`.
   return { ...next, groups: groupRefsByUser([current.id], groupRows).get(current.id) ?? [] };
@@ -171,12 +204,17 @@ export async function patchUser(ctx: WriteContext, id: string, patch: PatchReque
 /** DELETE /Users/{id}: a hard delete; memberships and email rows go with it (foreign-key cascade). */
 export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
   const current = await requireUser(ctx, id, ifMatch);
+  // The groups it leaves (their memberships go by cascade) change too: their versions move first.
+  const groupsLeft = touchGroups(ctx, await groupIdsOf(ctx, current.id), now());
   ctx.users?.delete(id);
-  await settledBeforeReuse(ctx.users, current.id, commit(ctx, current.userName, [
+  const pending = commit(ctx, current.userName, [
+    ...groupsLeft.runs,
     { statement: deleteUserRow(ctx.db), values: { id: current.id, currentVersion: current.version } },
     versionGuard,
     countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
-  ]));
+  ]);
+  groupsLeft.mark(pending);
+  await settledBeforeReuse(ctx.users, current.id, pending);
 }
