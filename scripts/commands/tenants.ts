@@ -1,5 +1,5 @@
 /** `create`, `list`, `show`, `delete`, `scim enable|disable`: a tenant's life and its SCIM switch. */
-import { createTenant, deleteTenant, listScimTokens, listTenants, requireTenant, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { createTenant, deleteTenant, listScimTokens, listTenants, requireTenant, setQuotas, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
 import { slugProblem } from '../../src/tenants/slug.ts';
 import { CliError, keyValues, positional, stringFlag, table, type CliContext, type Command } from '../lib/command.ts';
 
@@ -60,6 +60,22 @@ export const tenantCommands: Command[] = [
       const tokens = await listScimTokens(ctx.db, tenant.slug);
       const json = { ...tenantJson(ctx, tenant), tokens };
       return { json, text: `${keyValues(tenantJson(ctx, tenant))}\n\nSCIM tokens:\n${table(tokens, ['id', 'label', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt'])}` };
+    },
+  },
+  {
+    name: 'quota',
+    usage: 'quota <slug> [--users 1000000] [--groups 100000]',
+    summary: 'set how many users and groups the tenant may hold (a create past it gets SCIM 507)',
+    async run(ctx, args) {
+      const count = (name: string) => {
+        const text = stringFlag(args, name);
+        if (text === undefined) return undefined;
+        if (!/^\d{1,10}$/.test(text)) throw new CliError(`--${name} takes a whole number, got "${text}"`);
+        return Number(text);
+      };
+      const tenant = await setQuotas(ctx.db, positional(args, 0, 'slug'), { maxUsers: count('users'), maxGroups: count('groups') });
+      const json = { slug: tenant.slug, maxUsers: tenant.maxUsers, maxGroups: tenant.maxGroups, userCount: tenant.userCount, groupCount: tenant.groupCount };
+      return { json, text: keyValues(json) };
     },
   },
   {

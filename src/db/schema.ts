@@ -28,6 +28,9 @@ export const tenants = sqliteTable('tenants', {
   /** Kept by the tenant object in the same batch as each create/delete: unfiltered lists need no COUNT scan. */
   userCount: integer('user_count').notNull().default(0),
   groupCount: integer('group_count').notNull().default(0),
+  /** Quotas on the shared database: a create past them is refused (SCIM 507), checked in its own batch. */
+  maxUsers: integer('max_users').notNull().default(1_000_000),
+  maxGroups: integer('max_groups').notNull().default(100_000),
   ...timestamps,
 });
 

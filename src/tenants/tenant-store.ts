@@ -13,6 +13,10 @@ export type ScimTokenRow = typeof scimTokens.$inferSelect;
 /** A token as listed to the operator: never the hash. */
 export type ScimTokenInfo = Omit<ScimTokenRow, 'tokenHash'>;
 
+/** A new tenant's quotas on the shared database (the columns' defaults too). */
+export const DEFAULT_MAX_USERS = 1_000_000;
+export const DEFAULT_MAX_GROUPS = 100_000;
+
 /** Thrown for an operator mistake the CLI shows as-is (unknown tenant, slug taken, …). */
 export class TenantStoreError extends Error {
   override name = 'TenantStoreError';
@@ -46,11 +50,28 @@ export async function createTenant(db: Database, slug: string, name: string): Pr
     sessionAbsoluteSeconds: 24 * 3600,
     userCount: 0,
     groupCount: 0,
+    maxUsers: DEFAULT_MAX_USERS,
+    maxGroups: DEFAULT_MAX_GROUPS,
     createdAt: at,
     updatedAt: at,
   };
   await db.batch([db.insert(tenants).values(tenant), operatorAudit(db, tenant.id, 'tenant.create', tenant.id)]);
   return tenant;
+}
+
+/** Sets the tenant's quotas (omitted ones stay); a quota below what the tenant already holds is refused. */
+export async function setQuotas(db: Database, slug: string, quotas: { maxUsers?: number | undefined; maxGroups?: number | undefined }, actor = 'cli'): Promise<Tenant> {
+  const tenant = await requireTenant(db, slug);
+  const next = { maxUsers: quotas.maxUsers ?? tenant.maxUsers, maxGroups: quotas.maxGroups ?? tenant.maxGroups };
+  for (const [name, value, held] of [['users', next.maxUsers, tenant.userCount], ['groups', next.maxGroups, tenant.groupCount]] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new TenantStoreError(`the ${name} quota must be a whole number, got ${value}`);
+    if (value < held) throw new TenantStoreError(`tenant "${slug}" already holds ${held} ${name}; a quota of ${value} would be below that`);
+  }
+  await db.batch([
+    db.update(tenants).set({ ...next, updatedAt: now() }).where(eq(tenants.id, tenant.id)),
+    db.insert(auditLog).values({ tenantId: tenant.id, at: now(), actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', status: null, detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }),
+  ]);
+  return { ...tenant, ...next };
 }
 
 /** Deletes the tenant and, by cascade, its tokens, users, groups, memberships and settings. */

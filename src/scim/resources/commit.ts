@@ -5,6 +5,7 @@ import { ScimError } from '../../http/errors.ts';
 import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../shared/d1-failures.ts';
 import { isTokenRefused } from '../token-guard.ts';
 import { batchCompiled, type CompiledRun } from './compiled-statement.ts';
+import { isQuotaRefused } from './tenant-counters.ts';
 import { isVersionConflict } from './version.ts';
 
 /** How a failed batch is explained: the resource's name, and its 409 `uniqueness` error. */
@@ -34,6 +35,9 @@ async function explained<T>(errors: CommitErrors<T>, run: () => Promise<T>): Pro
       if (committed !== undefined) return committed;
     }
     if (isTokenRefused(err)) throw new ScimError(401, undefined, 'The SCIM token was refused.');
+    if (isQuotaRefused(err)) {
+      throw new ScimError(507, undefined, `This tenant already holds as many ${errors.resource}s as its quota allows; nothing was created. Delete some, or ask the operator to raise the tenant's quota.`);
+    }
     if (isVersionConflict(err)) throw new ScimError(409, undefined, `The ${errors.resource} changed during this request; retry it.`);
     if (isUniqueFailure(err)) throw errors.uniqueness();
     throw err;
