@@ -8,12 +8,13 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { toOutcome } from '../src/scim/resources/write-outcome.ts';
-import { createUser, type WriteContext } from '../src/scim/users/user-writes.ts';
+import { patchRequestSchema } from '../src/scim/patch/request.ts';
+import { createUser, deleteUser, patchUser, type WriteContext } from '../src/scim/users/user-writes.ts';
 import { D1_ATTEMPTS } from '../src/shared/d1-failures.ts';
 import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
 import { RowCache } from '../src/tenants/row-cache.ts';
 import { faultyD1, type Fault } from './support/faulty-d1.ts';
-import { oktaNewUser } from './support/okta-bodies.ts';
+import { oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
 import { tenantWithToken } from './support/tenants.ts';
 
 /** A tenant and a writer whose D1 batches meet `plan`, as the tenant object would run them. */
@@ -23,7 +24,9 @@ async function writer(plan: Fault[]) {
   const gc = new GroupCommitD1(faulty.d1, () => undefined);
   const ctx: WriteContext = { db: database(gc.asD1()), tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test', users: new RowCache(), groups: new RowCache() };
   const create = (userName: string) => toOutcome(() => createUser(ctx, oktaNewUser(userName)));
-  return { t, faulty, create };
+  const deactivate = (id: string) => toOutcome(() => patchUser(ctx, id, patchRequestSchema.parse(oktaSetActive(false)), undefined));
+  const remove = (id: string) => toOutcome(() => deleteUser(ctx, id, undefined));
+  return { t, faulty, create, deactivate, remove };
 }
 
 /** The tenant's stored users, their email rows, and whether counters and page buckets agree with them. */
@@ -67,6 +70,17 @@ describe('transient D1 failures under writes', () => {
     const outcomes = await Promise.all(['p', 'q', 'r'].map((n) => create(`${n}@acme.test`)));
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
     expect(await consistency(t.tenant.id)).toEqual({ users: 3, emails: 3, counterAgrees: true, bucketsAgree: true });
+  });
+
+  it('an update or a delete whose reply was lost after commit is still the caller’s success, not a 409', async () => {
+    const { t, create, deactivate, remove } = await writer(['ok', 'lost-after-commit', 'ok', 'ok', 'lost-after-commit']);
+    const created = await create('kept@acme.test');
+    if (!created.ok) throw new Error('create failed');
+    expect(await deactivate(created.value.id)).toMatchObject({ ok: true, value: { active: false, version: 2 } });
+    const row = await env.DB.prepare('SELECT active, version FROM users WHERE id = ?').bind(created.value.id).first();
+    expect(row).toEqual({ active: 0, version: 2 });
+    expect(await remove(created.value.id)).toMatchObject({ ok: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 0, emails: 0, counterAgrees: true, bucketsAgree: true });
   });
 
   it('a database that stays unavailable: 503 with Retry-After, nothing written, no write fanned out', async () => {

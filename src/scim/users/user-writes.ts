@@ -15,7 +15,7 @@ import { allowedRoles } from '../resource/allowed-roles.ts';
 import { requireStorable } from '../resource/stored-size.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
-import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
+import { batchCompiled, compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources, quotaGuard } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
@@ -169,6 +169,13 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   // A new display shows in every group the user is in: those groups' versions move with it.
   const groupsShown = memberDisplay(next) === memberDisplay(current) ? touchGroups(ctx, [], next.updatedAt) : touchGroups(ctx, await groupIdsOf(ctx, current.id), next.updatedAt);
   ctx.users?.set(next);
+  const groupsQuery: CompiledRun = { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } };
+  // A lost reply after commit makes the retry's version guard refuse this very update: D1 already holds `next`.
+  const ours = async () => {
+    const stored = await findUserRow(ctx.db, ctx.tenantId, current.id);
+    if (stored?.version !== next.version || JSON.stringify(stored.data) !== JSON.stringify(data)) return undefined;
+    return batchCompiled(ctx.db.$client, [groupsQuery]);
+  };
   const pending = commit(ctx, columns.userName, [
     { statement: updateUser(ctx.db), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
     versionGuard,
@@ -176,8 +183,8 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
     // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
     ...(sameEmails(current.data, data) ? [] : [{ statement: dropEmails(ctx.db), values: { userId: current.id } }, ...emailInserts(ctx, current.id, data)]),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
-    { statement: oneUserGroups(ctx.db), values: { tenantId: ctx.tenantId, userId: current.id } },
-  ]);
+    groupsQuery,
+  ], ours);
   groupsShown.mark(pending);
   const committed = await settledBeforeReuse(ctx.users, current.id, pending);
   const groupRows = committed.at(-1) as ReturnType<typeof oneUserGroups> extends { decode(row: never): infer G } ? G[] : never;
@@ -208,6 +215,8 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
   // The groups it leaves (their memberships go by cascade) change too: their versions move first.
   const groupsLeft = touchGroups(ctx, await groupIdsOf(ctx, current.id), now());
   ctx.users?.delete(id);
+  // A lost reply after commit makes the retry's version guard refuse this very delete: the row is gone already.
+  const ours = async () => ((await findUserRow(ctx.db, ctx.tenantId, current.id)) ? undefined : []);
   const pending = commit(ctx, current.userName, [
     ...groupsLeft.runs,
     { statement: deleteUserRow(ctx.db), values: { id: current.id, currentVersion: current.version } },
@@ -215,7 +224,7 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
     countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
-  ]);
+  ], ours);
   groupsLeft.mark(pending);
   await settledBeforeReuse(ctx.users, current.id, pending);
 }
