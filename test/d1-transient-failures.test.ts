@@ -10,7 +10,7 @@ import { database } from '../src/db/client.ts';
 import { toOutcome } from '../src/scim/resources/write-outcome.ts';
 import { patchRequestSchema } from '../src/scim/patch/request.ts';
 import { createUser, deleteUser, patchUser, type WriteContext } from '../src/scim/users/user-writes.ts';
-import { D1_ATTEMPTS } from '../src/shared/d1-failures.ts';
+import { D1_ATTEMPTS } from '../src/common/d1-failures.ts';
 import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
 import { RowCache } from '../src/tenants/row-cache.ts';
 import { faultyD1, type Fault } from './support/faulty-d1.ts';

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from '../shared/d1-failures.ts';
+import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from '../common/d1-failures.ts';
 import { OidcError, ScimError } from './errors.ts';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

@@ -7,7 +7,7 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { cacheSeconds } from './cache-control.ts';
-import { BoundedMap } from '../shared/bounded-map.ts';
+import { BoundedMap } from '../common/bounded-map.ts';
 import { insecureAllowed } from './issuer-url.ts';
 import { providerFetch } from './provider-fetch.ts';
 

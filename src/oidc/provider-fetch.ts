@@ -3,6 +3,7 @@
  * metadata service (outside local development), and never more than MAX_PROVIDER_RESPONSE_BYTES of
  * a response, so a hostile or broken issuer can neither point us inward nor exhaust the isolate.
  */
+import { readAtMost } from '../common/read-bounded.ts';
 
 /** Discovery documents and key sets are a few KiB; anything far larger is refused. */
 export const MAX_PROVIDER_RESPONSE_BYTES = 256 * 1024;
@@ -58,30 +59,8 @@ export function providerFetch(localDev: boolean): typeof fetch {
       await response.body?.cancel();
       throw new TypeError(`${url.origin} answered ${declared} bytes; at most ${MAX_PROVIDER_RESPONSE_BYTES} are read from a provider`);
     }
-    const body = response.body && (await readAtMost(response.body, MAX_PROVIDER_RESPONSE_BYTES, url));
+    const tooLarge = () => new TypeError(`${url.origin} sent more than ${MAX_PROVIDER_RESPONSE_BYTES} bytes; at most that much is read from a provider`);
+    const body = response.body && (await readAtMost(response.body, MAX_PROVIDER_RESPONSE_BYTES, tooLarge));
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
-}
-
-async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number, url: URL): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new TypeError(`${url.origin} sent more than ${limit} bytes; at most that much is read from a provider`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -7,7 +7,7 @@ import * as oauth from 'oauth4webapi';
 import { OidcError } from '../http/errors.ts';
 import { cacheSeconds } from './cache-control.ts';
 import type { OidcConnection } from './connection-store.ts';
-import { BoundedMap } from '../shared/bounded-map.ts';
+import { BoundedMap } from '../common/bounded-map.ts';
 import { insecureAllowed, issuerProblem } from './issuer-url.ts';
 import { providerFetch, providerHostProblem } from './provider-fetch.ts';
 

@@ -7,7 +7,7 @@
  */
 import type { Env } from '../env.ts';
 import { ScimError } from '../http/errors.ts';
-import { BoundedMap } from '../shared/bounded-map.ts';
+import { BoundedMap } from '../common/bounded-map.ts';
 
 /** The binding's period: how long a client that hit the limit waits at most. */
 export const SCIM_LIMIT_PERIOD_SECONDS = 10;

@@ -1,6 +1,7 @@
 /** Request hygiene for SCIM (RFC 7644 §3.1, §3.8): content types, body size, JSON parsing. */
 import type { Context } from 'hono';
 import { ScimError } from '../http/errors.ts';
+import { readAtMost } from '../common/read-bounded.ts';
 import { MAX_JSON_DEPTH } from './limits.ts';
 
 /** Bodies above this are refused with 413 before they are read (documented in the README). */
@@ -18,20 +19,7 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const body = c.req.raw.body;
   if (!body) throw new ScimError(400, 'invalidSyntax', 'The request has no body.');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const text = new TextDecoder().decode(concat(chunks, size));
+  const text = new TextDecoder().decode(await readAtMost(body, MAX_BODY_BYTES, tooLarge));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -58,15 +46,6 @@ function tooLarge(): ScimError {
   return new ScimError(413, undefined, `The request body exceeds ${MAX_BODY_BYTES} bytes (maxPayloadSize).`);
 }
 
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
 
 /** A SCIM JSON response (`application/scim+json`, RFC 7644 §8.1). */
 export function scimJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

@@ -5,7 +5,7 @@
  * (one transaction, one round trip). If that combined batch fails — one write's unique index or
  * version guard — each write's batch is retried alone, in order, so every write gets its own
  * outcome and no write sees another's failure. A transient D1 failure (overload, lost connection,
- * storage reset: src/shared/d1-failures.ts) instead retries the same batch whole, a few times with
+ * storage reset: src/common/d1-failures.ts) instead retries the same batch whole, a few times with
  * backoff, never fanned out into its writes; past that every write of the group gets D1Unavailable. A combined batch merges the writes' side statements
  * (counters, page buckets, audit rows; src/tenants/combined-batch.ts); a write retried alone runs
  * its own. Reads wait until every batch handed in before them
@@ -13,7 +13,7 @@
  */
 
 import type { MergeRule } from '../scim/resources/compiled-statement.ts';
-import { D1Unavailable, mayHaveCommittedBefore, withTransientRetry, type AfterTransientFailure } from '../shared/d1-failures.ts';
+import { D1Unavailable, mayHaveCommittedBefore, withTransientRetry, type AfterTransientFailure } from '../common/d1-failures.ts';
 import { combine, type BatchPart } from './combined-batch.ts';
 
 /** The most writes one combined batch carries (D1 counts each statement against per-call limits). */

@@ -2,7 +2,7 @@
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
-import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../shared/d1-failures.ts';
+import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../common/d1-failures.ts';
 import { isTokenRefused } from '../token-guard.ts';
 import { batchCompiled, type CompiledRun } from './compiled-statement.ts';
 import { isQuotaRefused } from './tenant-counters.ts';
