@@ -1,5 +1,5 @@
 /**
- * The Okta-shaped requests every phase sends (docs/scim-interop.md), against one tenant. Each
+ * The Okta-shaped requests every phase sends (docs/interop.md), against one tenant. Each
  * returns a Sample: its latency and whether the answer was the one Okta expects.
  */
 import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from '../test/support/okta-bodies.ts';

@@ -1,4 +1,4 @@
-/** Microsoft Entra ID's request shapes (docs/scim-interop.md) against Users. */
+/** Microsoft Entra ID's request shapes (docs/interop.md) against Users. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tenantWithToken, type ScimClient } from './support/tenants.ts';
 

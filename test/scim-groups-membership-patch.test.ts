@@ -1,5 +1,5 @@
 /**
- * Group PATCH in every shape Okta "Push Groups" and Entra send (docs/scim-interop.md): 204 on
+ * Group PATCH in every shape Okta "Push Groups" and Entra send (docs/interop.md): 204 on
  * success, each request all or nothing, re-sends no-ops, and never a wipe from a partial remove.
  */
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-/** Okta's provisioning sequence (docs/scim-interop.md), step by step, against real D1 and the tenant object. */
+/** Okta's provisioning sequence (docs/interop.md), step by step, against real D1 and the tenant object. */
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { oktaNewUser, tenantWithToken, type ScimClient } from './support/tenants.ts';

@@ -1,6 +1,6 @@
-/** Request bodies as Okta sends them (docs/scim-interop.md); plain data, usable in workerd and Node. */
+/** Request bodies as Okta sends them (docs/interop.md); plain data, usable in workerd and Node. */
 
-/** Okta's "Push New User" body (docs/scim-interop.md). */
+/** Okta's "Push New User" body (docs/interop.md). */
 export function oktaNewUser(userName: string, extra: Record<string, unknown> = {}) {
   const [given = 'Test', family = 'User'] = userName.split('@')[0]!.split('.');
   return {

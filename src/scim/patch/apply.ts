@@ -1,5 +1,5 @@
 /**
- * The PATCH engine (RFC 7644 §3.5.2) with the interop decisions of docs/scim-interop.md. Works on
+ * The PATCH engine (RFC 7644 §3.5.2) with the interop decisions of docs/interop.md. Works on
  * a private normalized copy, operation by operation: every value is normalized as it is written,
  * and the whole resource once more at the end, so the work is linear in the request and the input
  * is never touched; the result is all operations or a thrown ScimError (atomic, interop decision 5).

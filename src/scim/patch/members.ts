@@ -1,7 +1,7 @@
 /**
  * Group `members` PATCH operations, taken out of a request so the groups code can apply them to
  * the membership table (members are never part of the stored data). Every shape of
- * docs/scim-interop.md: Okta's mixed `remove members[value eq "id"]` + `add members [...]`, full
+ * docs/interop.md: Okta's mixed `remove members[value eq "id"]` + `add members [...]`, full
  * `replace members [...]`, pathless `replace {members: [], …}`; Entra's `Remove members` with a
  * value list (removes only those — never the whole group); `remove members` alone clears.
  */

@@ -1,7 +1,7 @@
 /**
  * The one validation path for resource bodies (POST, PUT, and every PATCH result): turns what a
  * client sent into the normalized JSON we store (see src/db/schema.ts). RFC 7643 §2 and §7 plus
- * the decisions of docs/scim-interop.md:
+ * the decisions of docs/interop.md:
  * - names are case-insensitive and stored in canonical case; unknown attributes are dropped;
  * - `null`, `""` and `[]` mean unassigned and are not stored; no value is trimmed;
  * - readOnly (id, meta, groups, manager.displayName, …) and writeOnly (password) input is ignored;
