@@ -81,7 +81,8 @@ describe('write statements reused across requests of one shape', () => {
     expect(rightBody.groups.map((g) => g.value)).toEqual([group.id]);
 
     expect(await storedUser(left!.id)).toMatchObject({ tenantId: tenant.id, active: 0, version: 2 });
-    expect(await storedUser(right!.id)).toMatchObject({ tenantId: tenant.id, active: 1, version: 2 });
+    // Joining the group moved right's version once (its `groups` changed), the email replace once more.
+    expect(await storedUser(right!.id)).toMatchObject({ tenantId: tenant.id, active: 1, version: 3 });
     expect((await storedEmails(left!.id)).map((e) => e.value)).toEqual(['l1@x.example', 'l2@x.example']);
     expect(await storedEmails(right!.id)).toEqual([
       { tenantId: tenant.id, value: 'r7@x.example', type: null, primary: 0 },

@@ -47,12 +47,26 @@ export class RowCache<Row extends { id: string }> {
     });
   }
 
+  /**
+   * Forgets every row, for a write that changes rows it cannot name (a group's members, moved by a
+   * rename or delete of the group): until `write` settles, every row is to be waited for.
+   */
+  forgetAll(write: Promise<unknown>): void {
+    this.#rows.clear();
+    const settled = write.then(ignore, ignore);
+    this.#all = settled;
+    void settled.then(() => {
+      if (this.#all === settled) this.#all = undefined;
+    });
+  }
+
   /** The pending write of row `id` to wait for before deciding on it, if any. */
   settling(id: string): Promise<void> | undefined {
-    return this.#settling.get(id);
+    return this.#settling.get(id) ?? this.#all;
   }
 
   readonly #settling = new Map<string, Promise<void>>();
+  #all: Promise<void> | undefined;
 }
 
 const ignore = () => undefined;

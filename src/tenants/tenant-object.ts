@@ -47,6 +47,8 @@ export class TenantObject extends DurableObject<Env> {
   /** D1 with group commit: a write's batch releases the queue and joins the next combined batch. */
   readonly #d1 = new GroupCommitD1(this.env.DB, () => this.#writes.releaseCurrent());
   readonly #users = new RowCache<UserRow>();
+  /** The tenant this object was named after, once a write has proven it (idFromName is derived once, not per write). */
+  #tenantId: string | undefined;
   readonly #groups = new RowCache<GroupRow>();
 
   #forget(resourceType: 'User' | 'Group', id: string | null): void {
@@ -56,8 +58,11 @@ export class TenantObject extends DurableObject<Env> {
   /** Runs a write in the queue; a refused write still leaves an audit row. */
   #write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
     // This object is `idFromName(tenantId)` of exactly one tenant: a request for another is a caller's bug, never served.
-    if (!this.ctx.id.equals(this.env.TENANT.idFromName(request.tenantId))) {
-      return Promise.reject(new Error(`tenant object ${this.ctx.id.toString()} was asked to write for tenant ${request.tenantId}`));
+    if (request.tenantId !== this.#tenantId) {
+      if (this.#tenantId !== undefined || !this.ctx.id.equals(this.env.TENANT.idFromName(request.tenantId))) {
+        return Promise.reject(new Error(`tenant object ${this.ctx.id.toString()} was asked to write for tenant ${request.tenantId}`));
+      }
+      this.#tenantId = request.tenantId;
     }
     const ctx: WriteContext = { db: database(this.#d1.asD1()), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, users: this.#users, groups: this.#groups };
     return this.#writes.run(async () => {

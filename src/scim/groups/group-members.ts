@@ -7,7 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, users } from '../../db/schema.ts';
-import { compiledOnce, compileStatement, type CompiledRun } from '../resources/compiled-statement.ts';
+import { compiledOnce, compileStatement, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 
 /** One member as a group's `members` attribute shows it. */
 export interface MemberRow {
@@ -45,6 +45,38 @@ export async function memberCount(db: Database, groupId: string): Promise<number
 }
 
 const P = sql.placeholder;
+
+/**
+ * Moves the version and `lastModified` of the tenant's users `ids`: their read-only `groups`
+ * attribute changed (a membership, or a group's name), so their ETag moves with it.
+ */
+export function touchUsers(db: Database, tenantId: string, ids: readonly string[], at: string): CompiledRun {
+  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(eq(users.tenantId, tenantId), sql`${users.id} IN ${idList(ids)}`)));
+}
+
+/** `touchUsers` for the group's members: all of them (before a rename or delete of the group), or all but `except` (before a full replace keeps only those). */
+export function touchMembersOf(db: Database, tenantId: string, groupId: string, at: string, except: readonly string[] = []): CompiledRun {
+  const members = sql`SELECT ${groupMembers.userId} FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId} AND ${groupMembers.userId} NOT IN ${idList(except)}`;
+  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(eq(users.tenantId, tenantId), sql`${users.id} IN (${members})`)));
+}
+
+/**
+ * `touchUsers` for those of `ids` that a statement of this batch made members (their membership
+ * row has `created_at` = `at`): adds decided in the batch. One primary-key probe per id, whatever the group's size.
+ */
+const touchAddedAt = compiledOnce((db) =>
+  compileStatement(
+    db
+      .update(users)
+      .set({ version: sql`${users.version} + 1`, updatedAt: sql`${P('at')}` })
+      .where(
+        sql`${users.id} IN (SELECT value FROM json_each(${P('ids')})) AND EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.userId} = ${users.id} AND ${groupMembers.createdAt} = ${P('at')})`,
+      ),
+  ),
+);
+export function touchAddedMembers(db: Database, groupId: string, ids: readonly string[], at: string): CompiledRun {
+  return { statement: touchAddedAt(db), values: { groupId, ids: JSON.stringify(ids), at } };
+}
 
 /**
  * Adds the users of placeholder `ids` (a JSON array) to the group. Only ids that are users of the

@@ -24,7 +24,7 @@ import { currentRow, settledBeforeReuse, versionGuard } from '../resources/versi
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
-import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, unknownUserIds } from './group-members.ts';
+import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../filter/fold-case.ts';
 
@@ -81,6 +81,8 @@ const updateGroup = compiledOnce((db) =>
 interface MembershipWrite {
   statements: CompiledRun[];
   detail: string;
+  /** The users whose `groups` the change moves: their ids, or `some-unnamed` when not all are known here. */
+  touched: string[] | 'some-unnamed';
 }
 
 /**
@@ -95,8 +97,13 @@ async function membershipWrite(ctx: WriteContext, groupId: string, changes: Memb
     const dropping = (await memberCount(ctx.db, groupId)) - present.size;
     const adding = replaceAll.filter((id) => !present.has(id));
     return {
-      statements: [...(dropping > 0 ? [keepOnlyMembers(ctx.db, groupId, replaceAll)] : []), ...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : [])],
+      statements: [
+        // The members leaving are not named here: their versions move before the delete finds them.
+        ...(dropping > 0 ? [touchMembersOf(ctx.db, ctx.tenantId, groupId, at, replaceAll), keepOnlyMembers(ctx.db, groupId, replaceAll)] : []),
+        ...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at), touchUsers(ctx.db, ctx.tenantId, adding, at)] : []),
+      ],
       detail: `members replaced: +${adding.length} -${dropping}`,
+      touched: dropping > 0 ? 'some-unnamed' : adding,
     };
   }
   await requireUsers(ctx, changes.add);
@@ -104,10 +111,28 @@ async function membershipWrite(ctx: WriteContext, groupId: string, changes: Memb
   const adding = changes.add.filter((id) => !present.has(id));
   // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
   const removing = changes.remove.filter((id) => present.has(id));
+  const changed = [...adding, ...removing];
   return {
-    statements: [...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : []), ...(removing.length ? [removeMembers(ctx.db, groupId, removing)] : [])],
+    statements: [
+      ...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : []),
+      ...(removing.length ? [removeMembers(ctx.db, groupId, removing)] : []),
+      ...(changed.length ? [touchUsers(ctx.db, ctx.tenantId, changed, at)] : []),
+    ],
     detail: `members: +${adding.length} -${removing.length}`,
+    touched: changed,
   };
+}
+
+/** Marks the users a group write moves as written by `pending` in the object's memory (all of them when they are not named). */
+function markUsers(ctx: WriteContext, touched: string[] | 'some-unnamed', pending: Promise<unknown>): void {
+  if (touched === 'some-unnamed') {
+    ctx.users?.forgetAll(pending);
+    return;
+  }
+  for (const id of touched) {
+    ctx.users?.delete(id);
+    ctx.users?.writing(id, pending);
+  }
 }
 
 const normalizeGroup = (ctx: WriteContext, body: unknown): ScimData => normalizeResource(GROUP_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
@@ -121,7 +146,7 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
   const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at);
-  const [inserted] = await commit(ctx, columns.displayName, [
+  const pending = commit(ctx, columns.displayName, [
     runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
     ...members.statements,
     countResources(ctx.db, 'Group', ctx.tenantId, 1),
@@ -129,6 +154,8 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
     countCreatedRun(ctx.db, 'Group', row.id),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);
+  markUsers(ctx, members.touched, pending);
+  const [inserted] = await pending;
   const created = inserted![0] as GroupRow;
   ctx.groups?.set(created);
   return created;
@@ -143,12 +170,17 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
   requireStorable('Group', data);
   ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
-  const [updated] = await settledBeforeReuse(ctx.groups, current.id, commit(ctx, columns.displayName, [
+  // A new name shows in every member's `groups`: their versions move (before the membership changes, so leavers count too).
+  const renamed = columns.displayName !== current.displayName;
+  const pending = commit(ctx, columns.displayName, [
     { statement: updateGroup(ctx.db), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
     versionGuard,
+    ...(renamed ? [touchMembersOf(ctx.db, ctx.tenantId, current.id, at)] : []),
     ...members.statements,
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
-  ]));
+  ]);
+  markUsers(ctx, renamed ? 'some-unnamed' : members.touched, pending);
+  const [updated] = await settledBeforeReuse(ctx.groups, current.id, pending);
   // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
   return updated![0] as GroupRow;
 }
@@ -184,6 +216,8 @@ async function addOnly(ctx: WriteContext & { groups: RowCache<GroupRow> }, curre
     addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
     auditIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
     { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
+    // Last, so the statements above still read changes() of the insert; only the members it added move.
+    touchAddedMembers(ctx.db, current.id, ids, at),
   ]).then(
     (results) => {
       const row = (results[3]![0] as GroupRow | undefined) ?? current;
@@ -195,6 +229,7 @@ async function addOnly(ctx: WriteContext & { groups: RowCache<GroupRow> }, curre
       throw err;
     },
   );
+  markUsers(ctx, ids, write);
   return settledBeforeReuse(ctx.groups, current.id, write);
 }
 
@@ -228,11 +263,16 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
 export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string | undefined): Promise<void> {
   const current = await requireGroup(ctx, id, ifMatch);
   ctx.groups?.delete(id);
-  await settledBeforeReuse(ctx.groups, current.id, commit(ctx, current.displayName, [
+  const at = now();
+  const pending = commit(ctx, current.displayName, [
+    // Its members lose it from their `groups` (the memberships go by cascade): their versions move first.
+    touchMembersOf(ctx.db, ctx.tenantId, current.id, at),
     runOnce(ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)),
     versionGuard,
     countResources(ctx.db, 'Group', ctx.tenantId, -1),
     runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
-  ]));
+  ]);
+  markUsers(ctx, 'some-unnamed', pending);
+  await settledBeforeReuse(ctx.groups, current.id, pending);
 }
