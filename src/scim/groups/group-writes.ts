@@ -19,7 +19,7 @@ import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
-import { countResources, quotaGuard } from '../resources/tenant-counters.ts';
+import { countResources } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
@@ -150,7 +150,6 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
     runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
     ...members.statements,
     countResources(ctx.db, 'Group', ctx.tenantId, 1),
-    quotaGuard(ctx.db, 'Group', ctx.tenantId),
     countCreatedRun(ctx.db, 'Group', row.id),
     auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);

@@ -1,6 +1,6 @@
 /**
  * The tenant's `user_count` and `group_count`, kept in the same D1 batch as every create and
- * delete. In a combined batch (src/tenants/group-commit.ts) the writes' changes of one counter of
+ * delete, and checked there against its quotas (`max_users`, `max_groups`). In a combined batch (src/tenants/group-commit.ts) the writes' changes of one counter of
  * one tenant merge into one UPDATE adding their sum.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
@@ -9,8 +9,18 @@ import { tenants } from '../../db/schema.ts';
 import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './compiled-statement.ts';
 
 const P = sql.placeholder;
-const addUsers = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: sql`${tenants.userCount} + ${P('delta')}` }).where(eq(tenants.id, P('tenantId')))));
-const addGroups = compiledOnce((db) => compileStatement(db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + ${P('delta')}` }).where(eq(tenants.id, P('tenantId')))));
+/** In the error SQLite raises for the quota check's malformed JSON path; nothing else in our SQL produces it. */
+const QUOTA_MARKER = 'tenant quota reached';
+
+/**
+ * `count + delta`, or an error (rolling the batch back) when a create would take the count past
+ * `max`: the counter is the tenant's quota check, so it costs no statement of its own, and in a
+ * combined batch the merged sum fails it, so the creates are retried alone and exactly the quota passes.
+ */
+const countedWithin = (count: SQL, max: SQL) =>
+  sql`CASE WHEN ${P('delta')} > 0 AND ${count} + ${P('delta')} > ${max} THEN json_extract('{}', ${sql.raw(`'$${QUOTA_MARKER}'`)}) ELSE ${count} + ${P('delta')} END`;
+const addUsers = compiledOnce((db) => compileStatement(db.update(tenants).set({ userCount: countedWithin(sql`${tenants.userCount}`, sql`${tenants.maxUsers}`) }).where(eq(tenants.id, P('tenantId')))));
+const addGroups = compiledOnce((db) => compileStatement(db.update(tenants).set({ groupCount: countedWithin(sql`${tenants.groupCount}`, sql`${tenants.maxGroups}`) }).where(eq(tenants.id, P('tenantId')))));
 
 /** Adds `delta` (+1 a create, -1 a delete) to the tenant's count of users or groups. */
 export function countResources(db: Database, resourceType: 'User' | 'Group', tenantId: string, delta: number): CompiledRun {
@@ -22,26 +32,7 @@ export function countResources(db: Database, resourceType: 'User' | 'Group', ten
   return { statement, values: { tenantId, delta }, merge };
 }
 
-/** In the error SQLite raises for the quota guard's malformed JSON path; nothing else in our SQL produces it. */
-const QUOTA_MARKER = 'tenant quota reached';
-const quotaQuery = (count: SQL, max: SQL) =>
-  compiledOnce(() =>
-    compileStatement(sql`SELECT json_extract('{}', ${sql.raw(`'$${QUOTA_MARKER}'`)}) WHERE EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${P('tenantId')} AND ${count} > ${max})`),
-  );
-const usersWithinQuota = quotaQuery(sql`${tenants.userCount}`, sql`${tenants.maxUsers}`);
-const groupsWithinQuota = quotaQuery(sql`${tenants.groupCount}`, sql`${tenants.maxGroups}`);
-
-/**
- * Raises (rolling the batch back) when the tenant's count of users or groups is past its quota.
- * It goes after `countResources` in a create's batch; in a combined batch the writes' guards merge
- * into one behind the merged counter, so the creates that would pass the quota fail when retried alone.
- */
-export function quotaGuard(db: Database, resourceType: 'User' | 'Group', tenantId: string): CompiledRun {
-  const statement = (resourceType === 'User' ? usersWithinQuota : groupsWithinQuota)(db);
-  return { statement, values: { tenantId }, merge: { key: `quota:${resourceType}:${tenantId}`, merge: () => ({ statement, values: { tenantId } }) } };
-}
-
-/** Whether a D1 error is the quota guard refusing a create. */
+/** Whether a D1 error is the counter refusing a create past the tenant's quota. */
 export function isQuotaRefused(err: unknown): boolean {
   return err instanceof Error && (err.message + String(err.cause ?? '')).includes(QUOTA_MARKER);
 }

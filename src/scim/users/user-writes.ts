@@ -17,7 +17,7 @@ import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
 import { batchCompiled, compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
-import { countResources, quotaGuard } from '../resources/tenant-counters.ts';
+import { countResources } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { RowCache } from '../../tenants/row-cache.ts';
@@ -142,7 +142,6 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
       { statement: insertUser(ctx.db), values: row },
       ...emailInserts(ctx, row.id, data),
       countResources(ctx.db, 'User', ctx.tenantId, 1),
-      quotaGuard(ctx.db, 'User', ctx.tenantId),
       countCreatedRun(ctx.db, 'User', row.id),
       auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
     ],
