@@ -48,6 +48,17 @@ export class RowCache<Row extends { id: string }> {
   }
 
   /**
+   * Forgets rows `ids`, which `write` changes without deciding their next state here (a membership
+   * or a group's name moves their version): until it settles, they are to be waited for.
+   */
+  forgetWhile(ids: readonly string[], write: Promise<unknown>): void {
+    for (const id of ids) {
+      this.#rows.delete(id);
+      this.writing(id, write);
+    }
+  }
+
+  /**
    * Forgets every row, for a write that changes rows it cannot name (a group's members, moved by a
    * rename or delete of the group): until `write` settles, every row is to be waited for.
    */

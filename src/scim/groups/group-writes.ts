@@ -125,14 +125,8 @@ async function membershipWrite(ctx: WriteContext, groupId: string, changes: Memb
 
 /** Marks the users a group write moves as written by `pending` in the object's memory (all of them when they are not named). */
 function markUsers(ctx: WriteContext, touched: string[] | 'some-unnamed', pending: Promise<unknown>): void {
-  if (touched === 'some-unnamed') {
-    ctx.users?.forgetAll(pending);
-    return;
-  }
-  for (const id of touched) {
-    ctx.users?.delete(id);
-    ctx.users?.writing(id, pending);
-  }
+  if (touched === 'some-unnamed') ctx.users?.forgetAll(pending);
+  else ctx.users?.forgetWhile(touched, pending);
 }
 
 const normalizeGroup = (ctx: WriteContext, body: unknown): ScimData => normalizeResource(GROUP_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
@@ -140,7 +134,7 @@ const normalizeGroup = (ctx: WriteContext, body: unknown): ScimData => normalize
 /** POST /Groups: creates a group with the body's members; 409 uniqueness when the displayName is taken. */
 export async function createGroup(ctx: WriteContext, body: unknown): Promise<GroupRow> {
   const data = normalizeGroup(ctx, body);
-  requireStorable('Group', data);
+  requireStorable('Group', JSON.stringify(data));
   const columns = groupColumns(data);
   await requireUniqueDisplayName(ctx, columns.displayName);
   const at = now();
@@ -166,8 +160,9 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   if (foldCase(columns.displayName) !== foldCase(current.displayName)) await requireUniqueDisplayName(ctx, columns.displayName, current.id);
   const at = now();
   const members = await membershipWrite(ctx, current.id, changes, at);
-  if (members.statements.length === 0 && JSON.stringify(data) === JSON.stringify(current.data)) return current;
-  requireStorable('Group', data);
+  const json = JSON.stringify(data);
+  if (members.statements.length === 0 && json === JSON.stringify(current.data)) return current;
+  requireStorable('Group', json);
   ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
   // A new name shows in every member's `groups`: their versions move (before the membership changes, so leavers count too).
   const renamed = columns.displayName !== current.displayName;

@@ -101,12 +101,7 @@ function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: Comp
     WHERE ${groups.tenantId} = ${ctx.tenantId} AND ${groups.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
   return {
     runs: [runOnce(update)],
-    mark(pending) {
-      for (const id of ids) {
-        ctx.groups?.delete(id);
-        ctx.groups?.writing(id, pending);
-      }
-    },
+    mark: (pending) => ctx.groups?.forgetWhile(ids, pending),
   };
 }
 
@@ -126,7 +121,7 @@ function emailInserts(ctx: WriteContext, userId: string, data: ScimData): Compil
  */
 export async function createUser(ctx: WriteContext, body: unknown): Promise<UserRow> {
   const data = normalizeResource(USER_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
-  requireStorable('User', data);
+  requireStorable('User', JSON.stringify(data));
   const columns = userColumns(data);
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
@@ -160,8 +155,9 @@ export type WrittenUser = UserRow & { groups?: UserGroupRef[] };
  * the same batch returns the user's groups.
  */
 async function update(ctx: WriteContext, current: UserRow, data: ScimData, action: string): Promise<WrittenUser> {
-  if (JSON.stringify(data) === JSON.stringify(current.data)) return current;
-  requireStorable('User', data);
+  const json = JSON.stringify(data);
+  if (json === JSON.stringify(current.data)) return current;
+  requireStorable('User', json);
   const columns = userColumns(data);
   if (foldCase(columns.userName) !== foldCase(current.userName)) await requireUniqueUserName(ctx, columns.userName, current.id);
   const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: now() };
@@ -172,7 +168,7 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
   // A lost reply after commit makes the retry's version guard refuse this very update: D1 already holds `next`.
   const ours = async () => {
     const stored = await findUserRow(ctx.db, ctx.tenantId, current.id);
-    if (stored?.version !== next.version || JSON.stringify(stored.data) !== JSON.stringify(data)) return undefined;
+    if (stored?.version !== next.version || JSON.stringify(stored.data) !== json) return undefined;
     return batchCompiled(ctx.db.$client, [groupsQuery]);
   };
   const pending = commit(ctx, columns.userName, [
