@@ -1,4 +1,4 @@
-import type { TenantObject } from './tenants/tenant-object.ts';
+import type { TenantObject } from './tenant-object/tenant-object.ts';
 
 /** The Worker's bindings and variables (wrangler.toml, `.dev.vars`, `wrangler secret put`). */
 export interface Env {

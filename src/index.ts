@@ -8,7 +8,7 @@ import { canonicalScimRequest } from './scim/canonical-path.ts';
 import { scimRoutes } from './scim/routes.ts';
 import { setupRoutes } from './setup/routes.ts';
 
-export { TenantObject } from './tenants/tenant-object.ts';
+export { TenantObject } from './tenant-object/tenant-object.ts';
 
 const app = new Hono<{ Bindings: Env }>({ strict: false });
 

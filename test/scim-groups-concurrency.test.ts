@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { groupMembers, users } from '../src/db/schema.ts';
 import { addMembers } from '../src/scim/groups/group-members.ts';
-import { batchCompiled } from '../src/scim/resources/compiled-statement.ts';
+import { batchCompiled } from '../src/db/compiled-statement.ts';
 import { eq } from 'drizzle-orm';
 import { createGroup, createUsers, GROUP_URN, getGroup, memberIdsOf, patchGroup, sorted } from './support/groups.ts';
 import { tenantWithToken } from './support/tenants.ts';

@@ -5,7 +5,7 @@
  */
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { TenantObject } from '../src/tenants/tenant-object.ts';
+import type { TenantObject } from '../src/tenant-object/tenant-object.ts';
 import { createScimToken, revokeScimToken, setScimEnabled } from '../src/tenants/tenant-store.ts';
 import { hashToken } from '../src/tenants/tokens.ts';
 import { oktaNewGroup } from './support/okta-bodies.ts';

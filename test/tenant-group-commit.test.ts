@@ -2,9 +2,9 @@
 import { env } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { compileStatement, type MergeRule } from '../src/scim/resources/compiled-statement.ts';
-import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
-import { WriteQueue } from '../src/tenants/write-queue.ts';
+import { compileStatement, type MergeRule } from '../src/db/compiled-statement.ts';
+import { GroupCommitD1 } from '../src/tenant-object/group-commit.ts';
+import { WriteQueue } from '../src/tenant-object/write-queue.ts';
 import { countingD1 } from './support/counting-d1.ts';
 import { deferred } from './support/deferred.ts';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { ScimError } from '../src/http/errors.ts';
 import { createUser, type WriteContext } from '../src/scim/users/user-writes.ts';
-import { GroupCommitD1 } from '../src/tenants/group-commit.ts';
+import { GroupCommitD1 } from '../src/tenant-object/group-commit.ts';
 import { countingD1 } from './support/counting-d1.ts';
 import { oktaNewUser, tenantWithToken } from './support/tenants.ts';
 

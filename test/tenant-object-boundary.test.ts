@@ -4,7 +4,7 @@
  */
 import { env, runInDurableObject } from 'cloudflare:test';
 import { expect, it } from 'vitest';
-import { TenantObject } from '../src/tenants/tenant-object.ts';
+import { TenantObject } from '../src/tenant-object/tenant-object.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { tenantWithToken } from './support/tenants.ts';
 

@@ -5,7 +5,7 @@
  */
 import { env, runInDurableObject } from 'cloudflare:test';
 import { expect, it } from 'vitest';
-import type { TenantObject } from '../src/tenants/tenant-object.ts';
+import type { TenantObject } from '../src/tenant-object/tenant-object.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { tenantWithToken } from './support/tenants.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { slugProblem } from '../src/tenants/slug.ts';
 import { highestRole } from '../src/tenants/roles.ts';
-import { WriteQueue } from '../src/tenants/write-queue.ts';
+import { WriteQueue } from '../src/tenant-object/write-queue.ts';
 import { deferred } from './support/deferred.ts';
 
 describe('tenant slugs', () => {

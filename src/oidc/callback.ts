@@ -10,7 +10,7 @@ import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
 import { userAccess, type UserAccess } from '../tenants/access.ts';
-import { tenantObject } from '../tenants/tenant-object.ts';
+import { tenantObject } from '../tenant-object/tenant-object.ts';
 import { createSession, deleteSession } from '../sessions/session-store.ts';
 import { auditInsert } from './audit.ts';
 import { loadSignInSetup, type OidcConnection, type SignInSetup } from './connection-store.ts';

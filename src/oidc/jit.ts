@@ -5,7 +5,7 @@
  */
 import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
-import { tenantObject } from '../tenants/tenant-object.ts';
+import { tenantObject } from '../tenant-object/tenant-object.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import type { SignInIdentity } from './identity.ts';
 

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { now } from '../db/client.ts';
 import { auditDetail } from '../db/audit-detail.ts';
 import { auditLog } from '../db/schema.ts';
-import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './resources/compiled-statement.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../db/compiled-statement.ts';
 
 export interface AuditEntry {
   tenantId: string;
@@ -43,7 +43,7 @@ const insertAudits = compileStatement(
     SELECT ${sql.join(COLUMNS.map((_, i) => sql.raw(`json_extract("e"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${sql.placeholder('rows')}) AS "e"`,
 );
 
-/** In a combined batch (src/tenants/group-commit.ts) the writes' audit rows go in as one insert, in the order the writes were handed in. */
+/** In a combined batch (src/tenant-object/group-commit.ts) the writes' audit rows go in as one insert, in the order the writes were handed in. */
 const mergeAudits: MergeRule = {
   key: 'audit',
   merge: (values) => ({ statement: insertAudits, values: { rows: JSON.stringify(values.map((v) => COLUMNS.map((c) => v[c]))) } }),

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import type { Env } from '../env.ts';
-import { tenantObject, type TenantWriteRequest, type TenantWrites } from '../tenants/tenant-object.ts';
+import { tenantObject, type TenantWriteRequest, type TenantWrites } from '../tenant-object/tenant-object.ts';
 import type { ScimVariables } from './auth.ts';
 import { unwrap, type WriteOutcome } from './resources/write-outcome.ts';
 

@@ -7,7 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, users } from '../../db/schema.ts';
-import { compiledOnce, compileStatement, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
+import { compiledOnce, compileStatement, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
 
 /** One member as a group's `members` attribute shows it. */
 export interface MemberRow {

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
 import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../common/d1-failures.ts';
 import { isTokenRefused } from '../token-guard.ts';
-import { batchCompiled, type CompiledRun } from './compiled-statement.ts';
+import { batchCompiled, type CompiledRun } from '../../db/compiled-statement.ts';
 import { isQuotaRefused } from './tenant-counters.ts';
 import { isVersionConflict } from './version.ts';
 
@@ -56,7 +56,7 @@ export function commitBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite
   return explained(errors, () => db.batch(statements));
 }
 
-/** `commitBatch` for compiled statements (src/scim/resources/compiled-statement.ts): each run's decoded rows. */
+/** `commitBatch` for compiled statements (src/db/compiled-statement.ts): each run's decoded rows. */
 export function commitCompiled(db: Database, runs: readonly CompiledRun[], errors: CommitErrors<unknown[][]>): Promise<unknown[][]> {
   return explained(errors, () => batchCompiled(db.$client, runs));
 }

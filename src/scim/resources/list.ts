@@ -13,7 +13,7 @@ import { groups, tenants, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
 import { filterToSql, sortColumn } from '../filter/to-sql.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
-import { batchCompiled, compileStatement, parameterized, renderFragment, type CompiledStatement, type SelectedFields } from './compiled-statement.ts';
+import { batchCompiled, compileStatement, parameterized, renderFragment, type CompiledStatement, type SelectedFields } from '../../db/compiled-statement.ts';
 import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
 

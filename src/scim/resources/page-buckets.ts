@@ -7,7 +7,7 @@
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groups, pageBuckets, users } from '../../db/schema.ts';
-import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './compiled-statement.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
 
 /** log2 of the seqs per bucket. */
 export const BUCKET_BITS = 10;
@@ -45,7 +45,7 @@ const createdMany = {
 };
 
 /**
- * `countCreated` of the row `id`, compiled; in a combined batch (src/tenants/group-commit.ts) the
+ * `countCreated` of the row `id`, compiled; in a combined batch (src/tenant-object/group-commit.ts) the
  * writes' rows are counted by one upsert per bucket, after all their inserts.
  */
 export function countCreatedRun(db: Database, resourceType: BucketResource, id: string): CompiledRun {

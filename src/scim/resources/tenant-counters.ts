@@ -1,12 +1,12 @@
 /**
  * The tenant's `user_count` and `group_count`, kept in the same D1 batch as every create and
- * delete, and checked there against its quotas (`max_users`, `max_groups`). In a combined batch (src/tenants/group-commit.ts) the writes' changes of one counter of
+ * delete, and checked there against its quotas (`max_users`, `max_groups`). In a combined batch (src/tenant-object/group-commit.ts) the writes' changes of one counter of
  * one tenant merge into one UPDATE adding their sum.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { tenants } from '../../db/schema.ts';
-import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from './compiled-statement.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
 
 const P = sql.placeholder;
 /** In the error SQLite raises for the quota check's malformed JSON path; nothing else in our SQL produces it. */

@@ -6,8 +6,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
-import type { RowCache } from '../../tenants/row-cache.ts';
-import { compileStatement, type CompiledRun } from './compiled-statement.ts';
+import type { RowCache } from '../../tenant-object/row-cache.ts';
+import { compileStatement, type CompiledRun } from '../../db/compiled-statement.ts';
 
 const ABORT_UNLESS_CHANGED = sql`SELECT json('version conflict') WHERE changes() = 0`;
 

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { foldCase } from '../filter/fold-case.ts';
 import type { JsonObject } from '../resource/json.ts';
-import { compiledOnce, compileStatement } from '../resources/compiled-statement.ts';
+import { compiledOnce, compileStatement } from '../../db/compiled-statement.ts';
 import type { Alongside } from '../resources/list.ts';
 
 export type UserRow = typeof users.$inferSelect;

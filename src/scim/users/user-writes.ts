@@ -15,12 +15,12 @@ import { allowedRoles } from '../resource/allowed-roles.ts';
 import { requireStorable } from '../resource/stored-size.ts';
 import { normalizeResource, type ScimData } from '../resource/normalize.ts';
 import { commitCompiled } from '../resources/commit.ts';
-import { batchCompiled, compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../resources/compiled-statement.ts';
+import { batchCompiled, compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
 import { countResources } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import type { RowCache } from '../../tenants/row-cache.ts';
+import type { RowCache } from '../../tenant-object/row-cache.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
 import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
 
@@ -32,7 +32,7 @@ export interface WriteContext {
   tenantRoles: readonly string[];
   /** `token:<id>` or `oidc`. */
   actor: string;
-  /** The tenant object's remembered rows (src/tenants/row-cache.ts): read instead of D1, kept current by every write. */
+  /** The tenant object's remembered rows (src/tenant-object/row-cache.ts): read instead of D1, kept current by every write. */
   users?: RowCache<UserRow>;
   groups?: RowCache<GroupRow>;
 }

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { auditInsert } from '../scim/audit.ts';
-import { runCompiled } from '../scim/resources/compiled-statement.ts';
+import { runCompiled } from '../db/compiled-statement.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
 import { tokenCheckKey, tokenGuard, type TokenCheck } from '../scim/token-guard.ts';

@@ -7,7 +7,7 @@
  */
 import { is, Param, Placeholder, SQL, sql, type DriverValueDecoder, type DriverValueEncoder } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
-import type { Database } from '../../db/client.ts';
+import type { Database } from './client.ts';
 
 /** How each value a statement returns is decoded, in order, keyed as its rows are: its columns, or a decoder per SQL expression. */
 export type SelectedFields = Record<string, DriverValueDecoder<unknown, unknown>>;
@@ -29,7 +29,7 @@ export interface CompiledRun {
 }
 
 /**
- * How the same side statement of several writes in one combined batch (src/tenants/group-commit.ts)
+ * How the same side statement of several writes in one combined batch (src/tenant-object/group-commit.ts)
  * becomes one run. Only for statements no write reads a result of and no later statement depends
  * on through `changes()`: the merged run goes after every write's own statements. A write sent
  * alone runs its own statement.

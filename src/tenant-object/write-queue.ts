@@ -25,7 +25,7 @@ export class WriteQueue {
 
   /**
    * Lets the next task start before the running one has settled. The running task calls it once
-   * it has decided and handed its writes to the group commit (src/tenants/group-commit.ts): every
+   * it has decided and handed its writes to the group commit (src/tenant-object/group-commit.ts): every
    * later read waits for those writes, so the next task still sees them.
    */
   releaseCurrent(): void {
