@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
-import { toOutcome } from '../src/scim/resources/write-outcome.ts';
+import { toOutcome } from '../src/scim/port/write-outcome.ts';
 import { patchRequestSchema } from '../src/scim/patch/request.ts';
 import { createUser, deleteUser, patchUser, type WriteContext } from '../src/scim/users/user-writes.ts';
 import { D1_ATTEMPTS } from '../src/common/d1-failures.ts';

@@ -1,9 +1,12 @@
 import type { D1Migration } from '@cloudflare/vitest-plugin';
 import type { Env as WorkerEnv } from '../src/env.ts';
+import type { TenantObject } from '../src/tenant-object/tenant-object.ts';
 
 declare global {
   namespace Cloudflare {
-    interface Env extends WorkerEnv {
+    // Tests reach into the tenant object itself (runInDurableObject), so they see its class; the Worker sees only its ports.
+    interface Env extends Omit<WorkerEnv, 'TENANT'> {
+      TENANT: DurableObjectNamespace<TenantObject>;
       TEST_MIGRATIONS: D1Migration[];
     }
   }

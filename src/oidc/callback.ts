@@ -10,7 +10,6 @@ import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
 import { userAccess, type UserAccess } from '../tenants/access.ts';
-import { tenantObject } from '../tenant-object/tenant-object.ts';
 import { createSession, deleteSession } from '../sessions/session-store.ts';
 import { auditInsert } from './audit.ts';
 import { loadSignInSetup, type OidcConnection, type SignInSetup } from './connection-store.ts';
@@ -21,6 +20,7 @@ import { isLocalDev } from './issuer-url.ts';
 import { provisionUser } from './jit.ts';
 import { verifyIdTokenSignature } from './jwks.ts';
 import { linkableEmail, linkUser } from './link.ts';
+import { loginAttempts } from './login-attempts.ts';
 import { CALLBACK_PATH, requireConnection } from './login.ts';
 import { openLoginAttempt, type LoginAttempt } from './login-state.ts';
 import { CLOCK_TOLERANCE_SECONDS, describe, tenantProvider, type Provider } from './provider.ts';
@@ -67,7 +67,7 @@ async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: Login
   const { tenant } = setup;
   const connection = requireConnection(setup);
   if (connection.issuer !== attempt.issuer) throw new OidcError(400, START_AGAIN, `issuer changed from ${attempt.issuer} to ${connection.issuer} during the attempt`);
-  if (!(await tenantObject(env, tenant.id).consumeLoginAttempt(attempt.attemptId, attempt.expiresAt))) {
+  if (!(await loginAttempts(env, tenant.id).consumeLoginAttempt(attempt.attemptId, attempt.expiresAt))) {
     throw new OidcError(400, 'This sign-in response was already used. Please start again from the sign-in page.', `replayed callback for attempt ${attempt.attemptId}`);
   }
   const provider = await tenantProvider(connection, isLocalDev(env));

@@ -5,7 +5,7 @@
  */
 import type { Env } from '../env.ts';
 import { OidcError } from '../http/errors.ts';
-import { tenantObject } from '../tenant-object/tenant-object.ts';
+import { tenantWrites } from '../scim/port/tenant-writes.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import type { SignInIdentity } from './identity.ts';
 
@@ -37,7 +37,7 @@ export function jitUserResource(identity: SignInIdentity, email: string | undefi
  * SCIM or a parallel sign-in — created the userName first) returns false; the caller links again.
  */
 export async function provisionUser(env: Env, tenant: Tenant, identity: SignInIdentity, email: string | undefined): Promise<boolean> {
-  const outcome = await tenantObject(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity, email) });
+  const outcome = await tenantWrites(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity, email) });
   if (outcome.ok) return true;
   if (outcome.status === 409) return false;
   throw new OidcError(403, 'Your account could not be created here. Please contact your administrator.', `JIT provisioning of ${identity.sub} refused: ${outcome.status} ${outcome.detail}`);

@@ -2,7 +2,20 @@
  * Single use of sign-in attempts, kept in the tenant Durable Object's own storage: consumed ids
  * stay until the attempt would have expired anyway, then an alarm sweeps them.
  */
+import type { Env } from '../env.ts';
+
 const PREFIX = 'login-attempt:';
+
+/** What sign-in needs of the tenant object: a strongly consistent single-use check (src/oidc/login-state.ts). */
+export interface LoginAttemptLedger {
+  /** True the first time `attemptId` is presented, false for a replayed callback. */
+  consumeLoginAttempt(attemptId: string, expiresAtMs: number): Promise<boolean>;
+}
+
+/** The ledger of tenant `tenantId`: its tenant object, seen through this port (see src/scim/port/tenant-writes.ts). */
+export function loginAttempts(env: Pick<Env, 'TENANT'>, tenantId: string): LoginAttemptLedger {
+  return env.TENANT.get(env.TENANT.idFromName(tenantId)) as unknown as LoginAttemptLedger;
+}
 
 /**
  * Marks `attemptId` used; true the first time, false on every replay. The read and the write run

@@ -6,9 +6,9 @@
  */
 import type { Context } from 'hono';
 import type { Env } from '../env.ts';
-import { tenantObject, type TenantWriteRequest, type TenantWrites } from '../tenant-object/tenant-object.ts';
+import { tenantWrites, type TenantWriteRequest, type TenantWrites } from './port/tenant-writes.ts';
 import type { ScimVariables } from './auth.ts';
-import { unwrap, type WriteOutcome } from './resources/write-outcome.ts';
+import { unwrap, type WriteOutcome } from './port/write-outcome.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 
@@ -18,7 +18,7 @@ export async function writeAsCaller<T>(c: ScimContext, call: (object: TenantWrit
   const send = () => {
     const tokenCheck = caller.pendingCheck();
     const request: TenantWriteRequest = { tenantId: caller.tenant.id, tenantRoles: caller.tenant.roles, actor: `token:${caller.tokenId}`, ...(tokenCheck ? { tokenCheck } : {}) };
-    return call(tenantObject(c.env, caller.tenant.id), request);
+    return call(tenantWrites(c.env, caller.tenant.id), request);
   };
   let outcome = await send();
   if (outcome.ok && outcome.tokenChecked) {

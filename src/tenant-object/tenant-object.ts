@@ -4,44 +4,24 @@ import type { Env } from '../env.ts';
 import { auditInsert } from '../scim/audit.ts';
 import { runCompiled } from '../db/compiled-statement.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
-import { toOutcome, type WriteOutcome } from '../scim/resources/write-outcome.ts';
-import { tokenCheckKey, tokenGuard, type TokenCheck } from '../scim/token-guard.ts';
+import { toOutcome, type WriteOutcome } from '../scim/port/write-outcome.ts';
+import type { TenantWriteRequest, TenantWrites } from '../scim/port/tenant-writes.ts';
+import { tokenCheckKey, tokenGuard } from '../scim/token-guard.ts';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
 import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
 import { createUser, deleteUser, patchUser, replaceUser, type WriteContext, type WrittenUser } from '../scim/users/user-writes.ts';
-import { consumeAttempt, sweepAttempts } from '../oidc/login-attempts.ts';
+import { consumeAttempt, sweepAttempts, type LoginAttemptLedger } from '../oidc/login-attempts.ts';
 import { GroupCommitD1 } from './group-commit.ts';
 import { RowCache } from './row-cache.ts';
 import { WriteQueue } from './write-queue.ts';
-
-/** What every write request carries: the tenant (as authenticated) and who acts. */
-export interface TenantWriteRequest {
-  tenantId: string;
-  tenantRoles: string[];
-  /** `token:<id>` for SCIM, `oidc` for sign-in provisioning. */
-  actor: string;
-  /** A SCIM token not yet checked in this request: the write's batch checks it (src/scim/token-guard.ts). */
-  tokenCheck?: TokenCheck;
-}
-
-/** The tenant object's RPC surface, with the plain-data types its methods return. */
-export type TenantWrites = Omit<TenantObject, keyof DurableObject<Env>>;
-
-/**
- * The tenant's object (`idFromName(tenantId)`). RPC results are structured clones of plain data,
- * so the stub is typed with the methods' own signatures.
- */
-export function tenantObject(env: Env, tenantId: string): TenantWrites {
-  return env.TENANT.get(env.TENANT.idFromName(tenantId)) as unknown as TenantWrites;
-}
 
 /**
  * One instance per tenant (`idFromName(tenantId)`): the single writer of that tenant's users and
  * groups. Every RPC method that writes goes through `writes`, so one tenant's writes never
  * interleave while other tenants' objects run in parallel; their D1 batches are group-committed.
  */
-export class TenantObject extends DurableObject<Env> {
+export class TenantObject extends DurableObject<Env> implements TenantWrites, LoginAttemptLedger {
   // Private fields, not `protected` members: Workers RPC exposes every method the class declares.
   readonly #writes = new WriteQueue();
   /** D1 with group commit: a write's batch releases the queue and joins the next combined batch. */

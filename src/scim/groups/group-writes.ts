@@ -23,7 +23,7 @@ import { countResources } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../users/user-writes.ts';
-import type { RowCache } from '../../tenant-object/row-cache.ts';
+import type { RowMemory } from '../resources/row-memory.ts';
 import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../filter/fold-case.ts';
@@ -201,7 +201,7 @@ const bumpIfChanged = compiledOnce((db) =>
  * audit row and the version bump follow only if it added any, so a re-sent add stays a no-op
  * (204, version unchanged). A later write of this group waits for this one's commit.
  */
-async function addOnly(ctx: WriteContext & { groups: RowCache<GroupRow> }, current: GroupRow, ids: string[]): Promise<GroupRow> {
+async function addOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, current: GroupRow, ids: string[]): Promise<GroupRow> {
   await requireUsers(ctx, ids);
   const at = now();
   const entry = { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 } as const;

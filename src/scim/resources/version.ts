@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
-import type { RowCache } from '../../tenant-object/row-cache.ts';
+import type { RowMemory } from './row-memory.ts';
 import { compileStatement, type CompiledRun } from '../../db/compiled-statement.ts';
 
 const ABORT_UNLESS_CHANGED = sql`SELECT json('version conflict') WHERE changes() = 0`;
@@ -51,7 +51,7 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
  * another version. Users and groups alike.
  */
 export async function currentRow<Row extends { id: string; tenantId: string; version: number }>(
-  memory: RowCache<Row> | undefined,
+  memory: RowMemory<Row> | undefined,
   tenantId: string,
   id: string,
   ifMatch: string | undefined,
@@ -72,7 +72,7 @@ export async function currentRow<Row extends { id: string; tenantId: string; ver
  * waits for the commit (`currentRow`) instead of deciding — "no change", 404 — on a row that may
  * never exist (the batch refused for a revoked token, a constraint, or D1 failing).
  */
-export function settledBeforeReuse<T>(memory: RowCache<{ id: string }> | undefined, id: string, commit: Promise<T>): Promise<T> {
+export function settledBeforeReuse<T>(memory: RowMemory<{ id: string }> | undefined, id: string, commit: Promise<T>): Promise<T> {
   // A refused commit drops its guess before anyone waiting on it reads memory again.
   const settled = commit.catch((err: unknown) => {
     memory?.delete(id);

@@ -20,7 +20,7 @@ import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-bucke
 import { countResources } from '../resources/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import type { RowCache } from '../../tenant-object/row-cache.ts';
+import type { RowMemory } from '../resources/row-memory.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
 import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
 
@@ -32,9 +32,9 @@ export interface WriteContext {
   tenantRoles: readonly string[];
   /** `token:<id>` or `oidc`. */
   actor: string;
-  /** The tenant object's remembered rows (src/tenant-object/row-cache.ts): read instead of D1, kept current by every write. */
-  users?: RowCache<UserRow>;
-  groups?: RowCache<GroupRow>;
+  /** The tenant object's remembered rows (src/scim/resources/row-memory.ts): read instead of D1, kept current by every write. */
+  users?: RowMemory<UserRow>;
+  groups?: RowMemory<GroupRow>;
 }
 
 const notFound = (id: string) => new ScimError(404, undefined, `User "${id}" not found in this tenant.`);

@@ -1,0 +1,45 @@
+/**
+ * The port SCIM owns and the tenant object implements: every user and group write of a tenant is a
+ * call on this interface, served by that tenant's single writer. Callers below the object name
+ * only this port, never the object's class.
+ */
+import type { Env } from '../../env.ts';
+import type { GroupRow } from '../groups/group-rows.ts';
+import type { PatchRequest } from '../patch/request.ts';
+import type { TokenCheck } from '../token-guard.ts';
+import type { UserRow } from '../users/user-rows.ts';
+import type { WrittenUser } from '../users/user-writes.ts';
+import type { WriteOutcome } from './write-outcome.ts';
+
+/** What every write request carries: the tenant (as authenticated) and who acts. */
+export interface TenantWriteRequest {
+  tenantId: string;
+  tenantRoles: string[];
+  /** `token:<id>` for SCIM, `oidc` for sign-in provisioning. */
+  actor: string;
+  /** A SCIM token not yet checked in this request: the write's batch checks it (src/scim/token-guard.ts). */
+  tokenCheck?: TokenCheck;
+}
+
+type WithId = TenantWriteRequest & { id: string; ifMatch?: string };
+
+/** The writes of one tenant's users and groups (RFC 7644 §3.3, §3.5, §3.6), answered as plain data across RPC. */
+export interface TenantWrites {
+  createUser(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<UserRow>>;
+  replaceUser(request: WithId & { body: unknown }): Promise<WriteOutcome<WrittenUser>>;
+  patchUser(request: WithId & { patch: PatchRequest }): Promise<WriteOutcome<WrittenUser>>;
+  deleteUser(request: WithId): Promise<WriteOutcome<null>>;
+  createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<GroupRow>>;
+  replaceGroup(request: WithId & { body: unknown }): Promise<WriteOutcome<GroupRow>>;
+  patchGroup(request: WithId & { patch: PatchRequest }): Promise<WriteOutcome<GroupRow>>;
+  deleteGroup(request: WithId): Promise<WriteOutcome<null>>;
+}
+
+/**
+ * The writer of tenant `tenantId` (`idFromName(tenantId)`). `Env` names the namespace without its
+ * class, which sits above everything that imports `Env`; RPC results are structured clones of
+ * plain data, so the stub is this port.
+ */
+export function tenantWrites(env: Pick<Env, 'TENANT'>, tenantId: string): TenantWrites {
+  return env.TENANT.get(env.TENANT.idFromName(tenantId)) as unknown as TenantWrites;
+}
