@@ -79,7 +79,7 @@ export function bundleModules(source: string): { line: number; module: string }[
   return starts;
 }
 
-/** `src/scim/auth.ts` stays as is; `node_modules/@hono/zod-validator/dist/…` becomes `@hono/zod-validator`. */
+/** `src/scim/auth/authenticate.ts` stays as is; `node_modules/@hono/zod-validator/dist/…` becomes `@hono/zod-validator`. */
 function moduleName(path: string): string {
   if (path.startsWith('src/')) return path;
   const parts = path.split('/');

@@ -2,7 +2,7 @@
  * The tenant CLI: `npm run tenant -- <command> [--json] [--remote]`. Works on the local state that
  * `npm start` serves (the running server sees changes at once), or on the deployed D1 with --remote.
  */
-import { TenantStoreError } from '../src/tenants/tenant-store.ts';
+import { StoreError } from '../src/http/errors.ts';
 import { parseArgs } from './lib/args.ts';
 import { CliError, type CliContext, type Command } from './lib/command.ts';
 import { openLocalDatabase, openRemoteDatabase } from './lib/database.ts';
@@ -35,7 +35,7 @@ function findCommand(words: string[]): { command: Command; rest: string[] } | un
 
 /** The operator-facing error in `err` or its causes (drizzle wraps what the database adapter throws). */
 function operatorMistake(err: unknown): Error | undefined {
-  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof CliError || e instanceof TenantStoreError) return e;
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof CliError || e instanceof StoreError) return e;
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import type { Env } from './env.ts';
 import { renderError } from './http/render-error.ts';
 import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
-import { scimRoutes } from './scim/routes.ts';
+import { scimRoutes } from './scim/routes/scim-routes.ts';
 import { setupRoutes } from './setup/routes.ts';
 
 export { TenantObject } from './tenant-object/tenant-object.ts';

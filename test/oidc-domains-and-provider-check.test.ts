@@ -1,7 +1,7 @@
 /** Domain ownership rules and the provider check behind `oidc test`, run directly on the stores. */
 import { env } from 'cloudflare:test';
 import { describe, expect, inject, it } from 'vitest';
-import { addDomain, listDomains, normalizeDomain, tenantSlugForEmail, verificationRecord, verifyDomain } from '../src/oidc/domain-store.ts';
+import { addDomain, listDomains, normalizeDomain, tenantSlugForEmail, verificationRecord, verifyDomain } from '../src/tenants/domain-store.ts';
 import { checkProvider } from '../src/oidc/provider-check.ts';
 import { fakeScenario } from './support/sign-in.ts';
 import { db, tenantWithToken } from './support/tenants.ts';

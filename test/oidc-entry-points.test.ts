@@ -4,7 +4,7 @@
  * cross-site logout, too many attempts.
  */
 import { describe, expect, it } from 'vitest';
-import { addDomain } from '../src/oidc/domain-store.ts';
+import { addDomain } from '../src/tenants/domain-store.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant, TEST_APP_ORIGIN } from './support/sign-in.ts';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OidcError } from '../src/http/errors.ts';
+import { PageError } from '../src/http/errors.ts';
 import { safeReturnTo, safeTargetLink } from '../src/oidc/return-to.ts';
 
 const ORIGIN = 'https://id.example.com';
@@ -19,8 +19,8 @@ function outcome(pick: (value: string, origin: string) => string, value: string)
   try {
     return pick(value, ORIGIN);
   } catch (err) {
-    expect(err).toBeInstanceOf(OidcError);
-    expect((err as OidcError).status).toBe(400);
+    expect(err).toBeInstanceOf(PageError);
+    expect((err as PageError).status).toBe(400);
     return 'refused';
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchesFilter } from '../src/scim/filter/evaluate.ts';
-import { foldCase } from '../src/scim/filter/fold-case.ts';
+import { foldCase } from '../src/common/fold-case.ts';
 import { parseFilter } from '../src/scim/filter/parser.ts';
 import { resourceResolver } from '../src/scim/filter/resolve.ts';
 import { filterToSql } from '../src/scim/filter/to-sql.ts';

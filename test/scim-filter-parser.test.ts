@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../src/http/errors.ts';
-import type { AttrPath, CompareOp, Filter, Literal } from '../src/scim/filter/ast.ts';
+import type { CompareOp, Filter, Literal } from '../src/scim/filter/ast.ts';
+import type { AttrPath } from '../src/scim/schema/types.ts';
 import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseAttrPath, parseFilter } from '../src/scim/filter/parser.ts';
 import { printFilter } from '../src/scim/filter/print.ts';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../src/http/errors.ts';
-import type { AttrPath, CompareOp, Filter, Literal, PatchPath } from '../src/scim/filter/ast.ts';
+import type { CompareOp, Filter, Literal, PatchPath } from '../src/scim/filter/ast.ts';
+import type { AttrPath } from '../src/scim/schema/types.ts';
 import { MAX_FILTER_LENGTH, parseFilter, parsePatchPath } from '../src/scim/filter/parser.ts';
 import { printFilter, printPatchPath } from '../src/scim/filter/print.ts';
 

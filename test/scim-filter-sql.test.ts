@@ -7,7 +7,7 @@ import { groupMembers, groups, tenants, userEmails, users, type StoredData } fro
 import { ScimError } from '../src/http/errors.ts';
 import type { Filter } from '../src/scim/filter/ast.ts';
 import { matchesFilter } from '../src/scim/filter/evaluate.ts';
-import { foldCase } from '../src/scim/filter/fold-case.ts';
+import { foldCase } from '../src/common/fold-case.ts';
 import { parseFilter } from '../src/scim/filter/parser.ts';
 import { printFilter } from '../src/scim/filter/print.ts';
 import { resourceResolver } from '../src/scim/filter/resolve.ts';

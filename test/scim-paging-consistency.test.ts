@@ -7,8 +7,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { users } from '../src/db/schema.ts';
-import { listPage } from '../src/scim/resources/list.ts';
-import { listQuerySchema } from '../src/scim/resources/list-query.ts';
+import { listPage } from '../src/scim/storage/list.ts';
+import { listQuerySchema } from '../src/scim/storage/list-query.ts';
 import { USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { db, tenantWithToken, type ScimClient } from './support/tenants.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../src/http/errors.ts';
-import { bodyMemberIds } from '../src/scim/resource/members.ts';
+import { bodyMemberIds } from '../src/scim/model/members.ts';
 import { splitMemberOperations } from '../src/scim/patch/members.ts';
 import { patchRequestSchema } from '../src/scim/patch/request.ts';
 import { GROUP_URN, PATCH_OP_URN } from '../src/scim/schema/urns.ts';

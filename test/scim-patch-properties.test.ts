@@ -4,7 +4,7 @@ import { ScimError, type ScimType } from '../src/http/errors.ts';
 import { applyPatch, type PatchOperation } from '../src/scim/patch/apply.ts';
 import { splitMemberOperations } from '../src/scim/patch/members.ts';
 import { patchRequestSchema } from '../src/scim/patch/request.ts';
-import { normalizeResource } from '../src/scim/resource/normalize.ts';
+import { normalizeResource } from '../src/scim/model/normalize.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import type { ResourceTypeDefinition } from '../src/scim/schema/types.ts';
 import { ENTERPRISE_USER_URN, GROUP_URN, PATCH_OP_URN, USER_URN } from '../src/scim/schema/urns.ts';

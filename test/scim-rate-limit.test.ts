@@ -4,7 +4,7 @@
  * The limiter counts in fixed periods, so within two periods' worth of requests one must overflow.
  */
 import { expect, it } from 'vitest';
-import { REQUESTS_PER_CALL } from '../src/scim/rate-limit.ts';
+import { REQUESTS_PER_CALL } from '../src/scim/auth/rate-limit.ts';
 import { createScimToken } from '../src/tenants/tenant-store.ts';
 import { db, scimClient, tenantWithToken } from './support/tenants.ts';
 

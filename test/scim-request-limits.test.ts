@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { env } from 'cloudflare:test';
-import { MAX_AUDIT_DETAIL } from '../src/db/audit-detail.ts';
+import { MAX_AUDIT_DETAIL } from '../src/audit/audit-log.ts';
 import { MAX_JSON_DEPTH, MAX_PATCH_OPERATIONS, MAX_STORED_RESOURCE_BYTES, MAX_VALUES_PER_ATTRIBUTE } from '../src/scim/limits.ts';
 import { createGroup, createUsers, GROUP_URN, memberIdsOf, PATCH_OP, patchGroup } from './support/groups.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeResource } from '../src/scim/resource/normalize.ts';
+import { normalizeResource } from '../src/scim/model/normalize.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import { ENTERPRISE_USER_URN, ENTRA_GROUP_URN, GROUP_URN, USER_URN } from '../src/scim/schema/urns.ts';
 import { scimErrorOf, TENANT_ROLES } from './support/scim-resources.ts';

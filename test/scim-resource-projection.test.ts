@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAttributeList, projectionIncludes, projectResource } from '../src/scim/resource/projection.ts';
-import { toScimResource } from '../src/scim/resource/render.ts';
+import { parseAttributeList, projectionIncludes, projectResource } from '../src/scim/model/projection.ts';
+import { toScimResource } from '../src/scim/model/render.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import type { ResourceTypeDefinition } from '../src/scim/schema/types.ts';
 import { attr } from '../src/scim/schema/build.ts';

@@ -104,7 +104,7 @@ describe('the tenant object', () => {
     const revoked = await createScimToken(db(), slug, 'revoked', undefined);
     await revokeScimToken(db(), slug, revoked.info.id);
     const tokenCheck = { tokenId: revoked.info.id, tokenHash: await hashToken(revoked.token), tenantId: tenant.id, slug, roles: tenant.roles };
-    const base = { tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'token:live' };
+    const base = { tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'token:live' as const };
     const stub = env.TENANT.get(env.TENANT.idFromName(tenant.id));
     const [duplicate, group] = await runInDurableObject(stub, async (object: TenantObject) => {
       expect((await object.createUser({ ...base, body: oktaNewUser('taken@acme.com') })).ok).toBe(true);

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { users } from '../src/db/schema.ts';
-import { abortUnlessChanged } from '../src/scim/resources/version.ts';
+import { abortUnlessChanged } from '../src/scim/storage/version.ts';
 import { findUserRow } from '../src/scim/users/user-rows.ts';
 import { oktaNewUser, tenantWithToken } from './support/tenants.ts';
 

@@ -1,7 +1,7 @@
 /** KV sessions: idle and absolute timeouts, checked on every read whatever KV's own expiry does. */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { setSessionTimeouts } from '../src/sessions/session-settings.ts';
+import { setSessionTimeouts } from '../src/tenants/session-settings.ts';
 import { createSession, deleteSession, sessionExpiresAt, useSession } from '../src/sessions/session-store.ts';
 import { app, fakeScenario, fakeTenant } from './support/sign-in.ts';
 import { db } from './support/tenants.ts';

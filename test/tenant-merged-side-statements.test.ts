@@ -7,7 +7,8 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { ScimError } from '../src/http/errors.ts';
-import { createUser, type WriteContext } from '../src/scim/users/user-writes.ts';
+import { createUser } from '../src/scim/users/user-writes.ts';
+import type { WriteContext } from '../src/scim/storage/write-context.ts';
 import { GroupCommitD1 } from '../src/tenant-object/group-commit.ts';
 import { countingD1 } from './support/counting-d1.ts';
 import { oktaNewUser, tenantWithToken } from './support/tenants.ts';
@@ -97,7 +98,7 @@ describe('side statements merged across a combined batch', () => {
   it("never counts a write its token guard refuses, though its side statements were merged with the others'", async () => {
     const { gc, a, b } = await twoTenants();
     const write = (ctx: WriteContext, name: string, guard?: string) => {
-      // A refusing guard raises as src/scim/token-guard.ts's does for a revoked token.
+      // A refusing guard raises as src/scim/auth/token-guard.ts's does for a revoked token.
       if (guard) gc.guardNextBatch(env.DB.prepare(guard === 'dead' ? `SELECT json_extract('{}', '$scim token refused')` : 'SELECT 1'), guard);
       return createUser(ctx, oktaNewUser(unique(name)));
     };

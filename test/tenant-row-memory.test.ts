@@ -18,10 +18,10 @@ async function revokedTokenWriter() {
   const t = await tenantWithToken();
   const revoked = await createScimToken(db(), t.slug, 'revoked', undefined);
   await revokeScimToken(db(), t.slug, revoked.info.id);
-  const live = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:live' };
+  const live = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:live' as const };
   const refused = {
     ...live,
-    actor: `token:${revoked.info.id}`,
+    actor: `token:${revoked.info.id}` as const,
     tokenCheck: { tokenId: revoked.info.id, tokenHash: await hashToken(revoked.token), tenantId: t.tenant.id, slug: t.slug, roles: t.tenant.roles },
   };
   return { t, live, refused, stub: env.TENANT.get(env.TENANT.idFromName(t.tenant.id)) };

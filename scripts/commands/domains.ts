@@ -1,5 +1,5 @@
 /** `domains add|verify|list|remove`: email domains that send `GET /auth/login?email=` to a tenant. */
-import { addDomain, DEFAULT_DOH_URL, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain, type TenantDomain } from '../../src/oidc/domain-store.ts';
+import { addDomain, DEFAULT_DOH_URL, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain, type TenantDomain } from '../../src/tenants/domain-store.ts';
 import { requireTenant } from '../../src/tenants/tenant-store.ts';
 import { keyValues, positional, table, type CliContext, type Command } from '../lib/command.ts';
 

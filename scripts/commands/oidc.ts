@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate, type TokenAuthMethod } from '../../src/oidc/connection-store.ts';
 import { oktaAppValues as appValues } from '../../src/oidc/okta-app-values.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
-import { setSessionTimeouts } from '../../src/sessions/session-settings.ts';
+import { setSessionTimeouts } from '../../src/tenants/session-settings.ts';
 import { requireTenant } from '../../src/tenants/tenant-store.ts';
 import { CliError, durationFlag, keyValues, positional, stringFlag, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
 

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-/** A resource's normalized SCIM JSON as stored in `data` (see src/scim/resource/normalize.ts). */
+/** A resource's normalized SCIM JSON as stored in `data` (see src/scim/model/normalize.ts). */
 export type StoredData = { schemas: string[]; [attribute: string]: unknown };
 
 const timestamps = {
@@ -118,7 +118,7 @@ export const groups = sqliteTable(
 /**
  * How many of a tenant's users or groups have `seq >> 10` = `bucket`, kept in the same batch as
  * each create/delete: a cold page of the default order finds its start by summing ~n/1,024 rows
- * instead of an OFFSET scan of the tenant's seq index (src/scim/resources/page-buckets.ts).
+ * instead of an OFFSET scan of the tenant's seq index (src/scim/storage/page-buckets.ts).
  */
 export const pageBuckets = sqliteTable(
   'page_buckets',

@@ -25,8 +25,8 @@ export class ScimError extends Error {
   }
 }
 
-/** A sign-in (or setup page) failure: shown as a plain page with a reference id; `reason` is only logged. */
-export class OidcError extends Error {
+/** A failure shown to a person as a plain page (sign-in, the setup page) with a reference id; `reason` is only logged. */
+export class PageError extends Error {
   readonly status: number;
   /** What the person sees. */
   readonly publicMessage: string;
@@ -34,9 +34,14 @@ export class OidcError extends Error {
   readonly title: string;
   constructor(status: number, publicMessage: string, reason: string, title = 'Sign-in failed') {
     super(reason);
-    this.name = 'OidcError';
+    this.name = 'PageError';
     this.status = status;
     this.publicMessage = publicMessage;
     this.title = title;
   }
+}
+
+/** A store refused an operator's or IT admin's change (unknown tenant, slug taken, a quota below what is held, …): shown as-is by the CLI and the setup page. */
+export class StoreError extends Error {
+  override name = 'StoreError';
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from '../common/d1-failures.ts';
-import { OidcError, ScimError } from './errors.ts';
+import { PageError, ScimError } from './errors.ts';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -47,7 +47,7 @@ export function renderError(err: Error, c: Context): Response {
     page.headers.set('retry-after', String(D1_RETRY_AFTER_SECONDS));
     return page;
   }
-  if (err instanceof OidcError) {
+  if (err instanceof PageError) {
     console.warn(`[oidc ${reference}] ${err.message}`);
     return oidcErrorPage(err.status, err.publicMessage, reference, err.title);
   }

@@ -8,10 +8,10 @@
 import * as oauth from 'oauth4webapi';
 import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 import { userAccess, type UserAccess } from '../tenants/access.ts';
 import { createSession, deleteSession } from '../sessions/session-store.ts';
-import { auditInsert } from './audit.ts';
+import { auditInsert } from '../audit/audit-log.ts';
 import { loadSignInSetup, type OidcConnection, type SignInSetup } from './connection-store.ts';
 import { sidClaim } from './frontchannel-logout.ts';
 import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.ts';
@@ -47,17 +47,17 @@ export interface SignedIn {
 const START_AGAIN = 'Your sign-in attempt expired or was started in another browser. Please start again from the sign-in page.';
 const NOT_VERIFIED = 'We could not verify your sign-in with your identity provider. Please try again; if it keeps failing, contact your administrator.';
 
-/** Runs the callback; throws OidcError (after auditing it) on any failure. */
+/** Runs the callback; throws PageError (after auditing it) on any failure. */
 export async function completeSignIn(env: Env, input: CallbackInput): Promise<SignedIn> {
   const attempt = input.attemptCookie === undefined ? undefined : await openLoginAttempt(env.SECRETS_KEY, input.state, input.attemptCookie);
-  if (!attempt) throw new OidcError(400, START_AGAIN, `no valid login cookie for state ${input.state.slice(0, 8)}…`);
+  if (!attempt) throw new PageError(400, START_AGAIN, `no valid login cookie for state ${input.state.slice(0, 8)}…`);
   const db = database(env.DB);
   const setup = await loadSignInSetup(db, env.SECRETS_KEY, { id: attempt.tenantId });
-  if (!setup) throw new OidcError(400, START_AGAIN, `tenant ${attempt.tenantId} of the login attempt no longer exists`);
+  if (!setup) throw new PageError(400, START_AGAIN, `tenant ${attempt.tenantId} of the login attempt no longer exists`);
   try {
     return await signIn(env, db, setup, attempt, input);
   } catch (err) {
-    const failure = asOidcError(err);
+    const failure = asPageError(err);
     await auditInsert(db, { tenantId: setup.tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', outcome: 'failure', status: failure.status, detail: failure.message }).run();
     throw failure;
   }
@@ -66,9 +66,9 @@ export async function completeSignIn(env: Env, input: CallbackInput): Promise<Si
 async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: LoginAttempt, input: CallbackInput): Promise<SignedIn> {
   const { tenant } = setup;
   const connection = requireConnection(setup);
-  if (connection.issuer !== attempt.issuer) throw new OidcError(400, START_AGAIN, `issuer changed from ${attempt.issuer} to ${connection.issuer} during the attempt`);
+  if (connection.issuer !== attempt.issuer) throw new PageError(400, START_AGAIN, `issuer changed from ${attempt.issuer} to ${connection.issuer} during the attempt`);
   if (!(await loginAttempts(env, tenant.id).consumeLoginAttempt(attempt.attemptId, attempt.expiresAt))) {
-    throw new OidcError(400, 'This sign-in response was already used. Please start again from the sign-in page.', `replayed callback for attempt ${attempt.attemptId}`);
+    throw new PageError(400, 'This sign-in response was already used. Please start again from the sign-in page.', `replayed callback for attempt ${attempt.attemptId}`);
   }
   const provider = await tenantProvider(connection, isLocalDev(env));
   // The secret opened with the connection for the token request also keys HMAC-signed ID tokens, where the tenant opted in.
@@ -102,10 +102,10 @@ async function exchangeCode(env: Env, provider: Provider, attempt: LoginAttempt,
   // iss, aud, azp, exp, presence of iat and sub, nonce (OIDC Core §3.1.3.7).
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: attempt.nonce, requireIdToken: true });
   const claims = oauth.getValidatedIdTokenClaims(tokens);
-  if (!claims || !tokens.id_token) throw new OidcError(401, NOT_VERIFIED, 'token response has no ID token');
+  if (!claims || !tokens.id_token) throw new PageError(401, NOT_VERIFIED, 'token response has no ID token');
   await verifyIdTokenSignature(tokens.id_token, as, isLocalDev(env), hmacSecret);
   // oauth4webapi checks only the type of `iat`; one from the future means a broken clock or a forged token.
-  if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new OidcError(401, NOT_VERIFIED, `ID token iat ${claims.iat} is in the future`);
+  if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new PageError(401, NOT_VERIFIED, `ID token iat ${claims.iat} is in the future`);
   return { claims, idToken: tokens.id_token, accessToken: tokens.access_token };
 }
 
@@ -125,34 +125,34 @@ async function resolveAccess(env: Env, db: Database, setup: SignInSetup, connect
     link = await linkUser(db, setup.tenant.id, identity, connection);
   }
   if (link.kind === 'ambiguous') {
-    throw new OidcError(403, 'Your account matches more than one user here. Please contact your administrator.', `sub ${identity.sub} matches users ${link.userIds.join(', ')}`);
+    throw new PageError(403, 'Your account matches more than one user here. Please contact your administrator.', `sub ${identity.sub} matches users ${link.userIds.join(', ')}`);
   }
   if (link.kind === 'bound-elsewhere') {
-    throw new OidcError(
+    throw new PageError(
       403,
       `Your account at ${setup.tenant.name} is linked to a different sign-in identity. Please contact your administrator.`,
       `sub ${identity.sub} matches users ${link.userIds.join(', ')} by name or email, but they are bound to another subject of ${connection.issuer} or carry another externalId`,
     );
   }
   if (link.kind === 'none') {
-    throw new OidcError(403, `You do not have access to ${setup.tenant.name} yet. Please ask your administrator to assign you to this application.`, `no user for sub ${identity.sub} / ${identity.email ?? 'no email'}${identity.emailVerified ? '' : ' (unverified)'} and JIT is off`);
+    throw new PageError(403, `You do not have access to ${setup.tenant.name} yet. Please ask your administrator to assign you to this application.`, `no user for sub ${identity.sub} / ${identity.email ?? 'no email'}${identity.emailVerified ? '' : ' (unverified)'} and JIT is off`);
   }
   const access = await userAccess(db, setup.tenant.id, link.userId, identity.groups ?? []);
-  if (!access) throw new OidcError(403, `You do not have access to ${setup.tenant.name}.`, `user ${link.userId} vanished during sign-in`);
-  if (!access.user.active) throw new OidcError(403, `Your account at ${setup.tenant.name} is deactivated. Please contact your administrator.`, `user ${access.user.id} (sub ${identity.sub}) is inactive`);
+  if (!access) throw new PageError(403, `You do not have access to ${setup.tenant.name}.`, `user ${link.userId} vanished during sign-in`);
+  if (!access.user.active) throw new PageError(403, `Your account at ${setup.tenant.name} is deactivated. Please contact your administrator.`, `user ${access.user.id} (sub ${identity.sub}) is inactive`);
   return { ...access, linkedBy: link.matchedBy };
 }
 
 /** Any failure as the page the person sees; the precise reason stays in `message` for the log and audit. */
-function asOidcError(err: unknown): OidcError {
-  if (err instanceof OidcError) return err;
+function asPageError(err: unknown): PageError {
+  if (err instanceof PageError) return err;
   if (err instanceof oauth.AuthorizationResponseError) {
     const message = err.error === 'access_denied' ? 'Your identity provider denied the sign-in. You may not be assigned to this application.' : NOT_VERIFIED;
-    return new OidcError(403, message, `authorization response error ${err.error}: ${err.error_description ?? ''}`);
+    return new PageError(403, message, `authorization response error ${err.error}: ${err.error_description ?? ''}`);
   }
-  if (err instanceof oauth.ResponseBodyError) return new OidcError(502, NOT_VERIFIED, `${err.status} from the provider: ${err.error} ${err.error_description ?? ''}`);
+  if (err instanceof oauth.ResponseBodyError) return new PageError(502, NOT_VERIFIED, `${err.status} from the provider: ${err.error} ${err.error_description ?? ''}`);
   if (err instanceof TypeError || (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
-    return new OidcError(502, 'Your identity provider could not be reached. Please try again later.', describe(err));
+    return new PageError(502, 'Your identity provider could not be reached. Please try again later.', describe(err));
   }
-  return new OidcError(401, NOT_VERIFIED, describe(err));
+  return new PageError(401, NOT_VERIFIED, describe(err));
 }

@@ -6,11 +6,12 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { now, type Database } from '../db/client.ts';
 import { oidcConnections, tenants } from '../db/schema.ts';
-import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
-import { auditInsert, type AuditActor } from './audit.ts';
+import { requireTenant, type Tenant } from '../tenants/tenant-store.ts';
+import { StoreError } from '../http/errors.ts';
+import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { groupsFilterProblem } from './groups-filter.ts';
 import { issuerProblem } from './issuer-url.ts';
-import { open, seal } from './secret-box.ts';
+import { open, seal } from '../common/secret-box.ts';
 
 /** How we authenticate at the token endpoint (RFC 6749 §2.3.1; `none` = public client, PKCE only). */
 export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -116,12 +117,12 @@ export interface SetConnectionOptions {
 export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean, options: SetConnectionOptions = {}): Promise<ConnectionInfo> {
   const tenant = await requireTenant(db, slug);
   const parsed = connectionUpdateSchema.safeParse(rawUpdate);
-  if (!parsed.success) throw new TenantStoreError(`invalid OIDC settings: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new StoreError(`invalid OIDC settings: ${z.prettifyError(parsed.error)}`);
   const update = parsed.data;
   const existing = await db.select().from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get();
   const issuer = update.issuer ?? existing?.issuer;
   const clientId = update.clientId ?? existing?.clientId;
-  if (!issuer || !clientId) throw new TenantStoreError('a new OIDC connection needs --issuer and --client-id');
+  if (!issuer || !clientId) throw new StoreError('a new OIDC connection needs --issuer and --client-id');
   const secretSealed =
     update.clientSecret === undefined
       ? (existing?.clientSecretEncrypted ?? null)
@@ -141,7 +142,7 @@ export async function setConnection(db: Database, secretsKey: string, slug: stri
     linkPreferredUsername: update.linkPreferredUsername ?? existing?.linkPreferredUsername ?? false,
   };
   const problem = settingsProblem(settings, secretSealed !== null, localDev);
-  if (problem) throw new TenantStoreError(problem);
+  if (problem) throw new StoreError(problem);
   await options.beforeSave?.(settings);
   const at = now();
   const row: ConnectionRow = { tenantId: tenant.id, ...settings, clientSecretEncrypted: secretSealed, createdAt: existing?.createdAt ?? at, updatedAt: at };

@@ -14,7 +14,7 @@
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { deleteProviderSessions } from '../sessions/session-store.ts';
-import { auditInsert } from './audit.ts';
+import { auditInsert } from '../audit/audit-log.ts';
 import { loadSignInSetup } from './connection-store.ts';
 
 /** The front-channel logout URI's path for tenant `slug` (register it in the tenant's Okta app). */

@@ -3,7 +3,7 @@
  * SECRETS_KEY, bound to the tenant), so a read of the sessions' KV namespace yields no token a
  * provider would accept as a hint or anyone could replay.
  */
-import { open, seal } from './secret-box.ts';
+import { open, seal } from '../common/secret-box.ts';
 
 /** `idToken` sealed for tenant `tenantId`'s session record. */
 export function sealIdTokenHint(secretsKey: string, tenantId: string, idToken: string): Promise<string> {

@@ -3,7 +3,7 @@
  * response: the fields linking, JIT provisioning and role binding use.
  */
 import { groupsFilterMatcher, groupsFilterProblem } from './groups-filter.ts';
-import { foldCase } from '../scim/filter/fold-case.ts';
+import { foldCase } from '../common/fold-case.ts';
 
 /** The person as the provider describes them. */
 export interface SignInIdentity {

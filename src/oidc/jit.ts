@@ -4,7 +4,7 @@
  * userName, normalization, audit) hold for JIT users too.
  */
 import type { Env } from '../env.ts';
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 import { tenantWrites } from '../scim/port/tenant-writes.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import type { SignInIdentity } from './identity.ts';
@@ -40,5 +40,5 @@ export async function provisionUser(env: Env, tenant: Tenant, identity: SignInId
   const outcome = await tenantWrites(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity, email) });
   if (outcome.ok) return true;
   if (outcome.status === 409) return false;
-  throw new OidcError(403, 'Your account could not be created here. Please contact your administrator.', `JIT provisioning of ${identity.sub} refused: ${outcome.status} ${outcome.detail}`);
+  throw new PageError(403, 'Your account could not be created here. Please contact your administrator.', `JIT provisioning of ${identity.sub} refused: ${outcome.status} ${outcome.detail}`);
 }

@@ -10,7 +10,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { signinSubjects, userEmails, users } from '../db/schema.ts';
 import type { SignInIdentity } from './identity.ts';
-import { foldCase } from '../scim/filter/fold-case.ts';
+import { foldCase } from '../common/fold-case.ts';
 
 /** The matched user, how it matched, or why no single user could be chosen. */
 export type LinkResult =

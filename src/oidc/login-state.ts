@@ -9,7 +9,7 @@
  * id in the tenant's Durable Object (strongly consistent, one per tenant): a replayed callback —
  * same cookie, same code — is refused there before the code is ever sent to the provider.
  */
-import { open, seal } from './secret-box.ts';
+import { open, seal } from '../common/secret-box.ts';
 
 /** At most this long between leaving for the provider and coming back (issue: ≤ 10 min). */
 export const LOGIN_TTL_SECONDS = 600;

@@ -4,7 +4,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import type { Env } from '../env.ts';
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 import type { SignInSetup } from './connection-store.ts';
 import { insecureAllowed, isLocalDev } from './issuer-url.ts';
 import { LOGIN_TTL_SECONDS, loginCookieName, sealLoginAttempt, type LoginAttempt } from './login-state.ts';
@@ -25,7 +25,7 @@ export const NO_SIGN_IN_HERE = 'Single sign-on is not available for this organiz
 
 /** The tenant's connection, or the 404 page when the tenant has no SSO set up. */
 export function requireConnection(setup: SignInSetup) {
-  if (!setup.connection) throw new OidcError(404, NO_SIGN_IN_HERE, `tenant ${setup.tenant.slug} has no OIDC connection`);
+  if (!setup.connection) throw new PageError(404, NO_SIGN_IN_HERE, `tenant ${setup.tenant.slug} has no OIDC connection`);
   return setup.connection;
 }
 
@@ -44,10 +44,10 @@ export async function startLogin(env: Env, setup: SignInSetup, options: { origin
   const connection = requireConnection(setup);
   const localDev = isLocalDev(env);
   const { as } = await tenantProvider(connection, localDev);
-  if (!as.authorization_endpoint) throw new OidcError(502, 'Your identity provider is misconfigured.', `${as.issuer} announces no authorization_endpoint`);
+  if (!as.authorization_endpoint) throw new PageError(502, 'Your identity provider is misconfigured.', `${as.issuer} announces no authorization_endpoint`);
   const endpoint = new URL(as.authorization_endpoint);
   if (endpoint.protocol !== 'https:' && !insecureAllowed(endpoint, localDev)) {
-    throw new OidcError(502, 'Your identity provider is misconfigured.', `authorization_endpoint ${endpoint.href} is not https`);
+    throw new PageError(502, 'Your identity provider is misconfigured.', `authorization_endpoint ${endpoint.href} is not https`);
   }
   const attempt: LoginAttempt = {
     attemptId: crypto.randomUUID(),

@@ -6,7 +6,7 @@
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { deleteSession } from '../sessions/session-store.ts';
-import { auditInsert } from './audit.ts';
+import { auditInsert } from '../audit/audit-log.ts';
 import { loadSignInSetup } from './connection-store.ts';
 import { openIdTokenHint } from './id-token-hint.ts';
 import { insecureAllowed, isLocalDev } from './issuer-url.ts';

@@ -4,7 +4,7 @@
  * options (timeouts; plain http only for loopback issuers in local development).
  */
 import * as oauth from 'oauth4webapi';
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 import { cacheSeconds } from './cache-control.ts';
 import type { OidcConnection } from './connection-store.ts';
 import { BoundedMap } from '../common/bounded-map.ts';
@@ -81,7 +81,7 @@ export async function tenantProvider(connection: OidcConnection, localDev: boole
   try {
     as = await discover(connection.issuer, localDev);
   } catch (err) {
-    throw new OidcError(502, 'Your identity provider could not be reached or is misconfigured. Please try again later or contact your administrator.', `discovery of ${connection.issuer} failed: ${describe(err)}`);
+    throw new PageError(502, 'Your identity provider could not be reached or is misconfigured. Please try again later or contact your administrator.', `discovery of ${connection.issuer} failed: ${describe(err)}`);
   }
   const client: oauth.Client = { client_id: connection.clientId, [oauth.clockTolerance]: CLOCK_TOLERANCE_SECONDS };
   return { as, client, clientAuth: clientAuth(connection), http: httpOptions(connection.issuer, localDev) };

@@ -2,14 +2,14 @@
  * Where a sign-in may land: only paths on our own origin, so `return_to` and `target_link_uri`
  * can never become an open redirect (OIDC Core §4: the RP MUST verify `target_link_uri`).
  */
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 
 const DEFAULT_LANDING = '/';
 // Controls and backslashes: browsers treat `\` like `/` and drop tabs/newlines, both open `//host`.
 const SUSPICIOUS = /[\u0000-\u001f\u007f\\]/;
 
 function refuse(value: string, what: string): never {
-  throw new OidcError(400, 'This sign-in link points outside this site and was not followed.', `${what} "${value.slice(0, 200)}" is not a same-origin path`);
+  throw new PageError(400, 'This sign-in link points outside this site and was not followed.', `${what} "${value.slice(0, 200)}" is not a same-origin path`);
 }
 
 /** `return_to` as a same-origin path with query and fragment (default `/`); anything else is a 400. */

@@ -8,29 +8,29 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
-import { clearHostCookie, getHostCookie, hostCookiesStartingWith, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../sessions/cookies.ts';
+import { clearHostCookie, getHostCookie, hostCookiesStartingWith, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../http/cookies.ts';
 import { currentSession } from '../sessions/current-session.ts';
 import { completeSignIn } from './callback.ts';
 import { loadSignInSetup, type SignInSetup } from './connection-store.ts';
 import { initiatingIssuerMatches } from './issuer-url.ts';
-import { tenantSlugForEmail } from './domain-store.ts';
+import { tenantSlugForEmail } from '../tenants/domain-store.ts';
 import { NO_SIGN_IN_HERE, requireConnection, startLogin } from './login.ts';
 import { LOGIN_COOKIE_STEM, loginCookieName, staleAttemptCookies } from './login-state.ts';
 import { frontChannelHeaders, frontChannelLogout, MAX_SID_LENGTH } from './frontchannel-logout.ts';
 import { endSession } from './logout.ts';
 import { limitSignInStarts } from './rate-limit.ts';
 import { safeReturnTo, safeTargetLink } from './return-to.ts';
-import { isSameOriginPost } from './same-origin.ts';
+import { isSameOriginPost } from '../http/same-origin.ts';
 import { emailPromptPage, frontChannelLogoutPage, signedOutPage } from './pages.ts';
 
 type AuthContext = Context<{ Bindings: Env }>;
 
 /** zod-validator hook: a malformed query is a plain 400 sign-in page. */
 function oidcHook(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
-  if (!result.success) throw new OidcError(400, 'This sign-in link is malformed.', `invalid query: ${describeIssues(result.error)}`);
+  if (!result.success) throw new PageError(400, 'This sign-in link is malformed.', `invalid query: ${describeIssues(result.error)}`);
 }
 
 const optionalText = z.string().max(2048).optional();
@@ -45,7 +45,7 @@ const origin = (c: AuthContext) => new URL(c.req.url).origin;
 /** The tenant named in the path with its connection; one and the same 404 page for an unknown tenant and one without SSO. */
 async function tenantSetup(c: AuthContext, slug: string): Promise<SignInSetup> {
   const setup = await loadSignInSetup(database(c.env.DB), c.env.SECRETS_KEY, { slug });
-  if (!setup) throw new OidcError(404, NO_SIGN_IN_HERE, `unknown tenant "${slug}"`);
+  if (!setup) throw new PageError(404, NO_SIGN_IN_HERE, `unknown tenant "${slug}"`);
   requireConnection(setup);
   return setup;
 }
@@ -69,11 +69,11 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const { email, return_to } = c.req.valid('query');
     const returnTo = safeReturnTo(return_to, origin(c));
     if (!email) return c.html(emailPromptPage(returnTo));
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new OidcError(400, 'Please enter a work email address like alice@acme.com.', `not an email: ${email}`);
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new PageError(400, 'Please enter a work email address like alice@acme.com.', `not an email: ${email}`);
     // Lookups by email get their own budget, so probing which domains use SSO is slow too.
     await limitSignInStarts(c.env, 'email-lookup', c.req.header('cf-connecting-ip'));
     const slug = await tenantSlugForEmail(database(c.env.DB), email);
-    if (!slug) throw new OidcError(404, `No organization uses single sign-on for ${email.slice(email.indexOf('@') + 1)}.`, `no verified domain for ${email}`);
+    if (!slug) throw new PageError(404, `No organization uses single sign-on for ${email.slice(email.indexOf('@') + 1)}.`, `no verified domain for ${email}`);
     return redirectToProvider(c, await tenantSetup(c, slug), returnTo, email);
   })
 
@@ -95,7 +95,7 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
 
   // CSRF-safe: POST only, SameSite=Lax cookie, and an Origin (or Fetch Metadata) check.
   .post('/logout', async (c) => {
-    if (!isSameOriginPost(c.req.raw.headers, origin(c))) throw new OidcError(403, 'Sign-out must be requested from this site.', `cross-origin logout: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`);
+    if (!isSameOriginPost(c.req.raw.headers, origin(c))) throw new PageError(403, 'Sign-out must be requested from this site.', `cross-origin logout: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`);
     const location = await endSession(c.env, sessionIdFromCookie(c), origin(c));
     clearHostCookie(c, SESSION_COOKIE);
     return c.redirect(location, 303);
@@ -121,7 +121,7 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const setup = await tenantSetup(c, c.req.param('tenant'));
     const issuer = requireConnection(setup).issuer;
     if (!initiatingIssuerMatches(iss, issuer)) {
-      throw new OidcError(400, 'This sign-in link came from an identity provider this organization does not use.', `initiate iss "${iss}" is not ${setup.tenant.slug}'s issuer "${issuer}"`);
+      throw new PageError(400, 'This sign-in link came from an identity provider this organization does not use.', `initiate iss "${iss}" is not ${setup.tenant.slug}'s issuer "${issuer}"`);
     }
     return redirectToProvider(c, setup, safeTargetLink(target_link_uri, origin(c)), login_hint);
   });

@@ -3,17 +3,13 @@
  * does — the limits below are the ones the list and body code enforce.
  */
 import { ScimError } from '../http/errors.ts';
-import { MAX_RESULTS } from './resources/list-query.ts';
+import { MAX_RESULTS } from './storage/list-query.ts';
+import { listResponse } from './wire/respond.ts';
 import { renderResourceType, renderSchema } from './schema/render.ts';
 import { findResourceType, findSchema, RESOURCE_TYPES, SCHEMAS } from './schema/resource-types.ts';
 
-const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const SPC_URN = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 
-/** RFC 7644 §3.4.2 ListResponse envelope. */
-export function listResponse(resources: unknown[], totalResults: number, startIndex: number): Record<string, unknown> {
-  return { schemas: [LIST_RESPONSE_URN], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
-}
 
 /** `/ServiceProviderConfig` (RFC 7643 §5). */
 export function serviceProviderConfig(baseUrl: string): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** The JSON `/auth/session` answers: who, which tenant, which role and groups, until when. */
-import { foldCase } from '../scim/filter/fold-case.ts';
+import { foldCase } from '../common/fold-case.ts';
 import type { UserAccess } from '../tenants/access.ts';
 import { sessionExpiresAt, type SessionRecord } from './session-store.ts';
 

@@ -2,11 +2,12 @@
  * Setup links, shared by the CLI (`setup-link create|list|revoke`) and the Worker (`/setup`): a
  * 256-bit key in the link, only its SHA-256 hash in D1, one tenant per link, always an expiry.
  */
-import { and, asc, eq, gt, isNotNull, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { scimTokens, setupLinks, tenants } from '../db/schema.ts';
-import { auditInsert } from '../oidc/audit.ts';
-import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
+import { auditInsert, auditInsertWhen } from '../audit/audit-log.ts';
+import { requireTenant, type Tenant } from '../tenants/tenant-store.ts';
+import { StoreError } from '../http/errors.ts';
 import { constantTimeEqual, generatePrefixedSecret, hashToken, hasPrefixedSecretShape } from '../tenants/tokens.ts';
 
 /** Prefix of a setup key, so secret scanners can tell it from a SCIM token. */
@@ -51,7 +52,7 @@ function withoutHash({ hash: _hash, ...info }: SetupLinkRow): SetupLinkInfo {
 
 /** Issues a link for tenant `slug`; the key is returned once and only its hash is stored. */
 export async function createSetupLink(db: Database, slug: string, expiresInSeconds = DEFAULT_LINK_SECONDS): Promise<{ info: SetupLinkInfo; key: string; tenant: Tenant }> {
-  if (expiresInSeconds > MAX_LINK_SECONDS) throw new TenantStoreError(`a setup link lives at most ${MAX_LINK_SECONDS / 86400} days`);
+  if (expiresInSeconds > MAX_LINK_SECONDS) throw new StoreError(`a setup link lives at most ${MAX_LINK_SECONDS / 86400} days`);
   const tenant = await requireTenant(db, slug);
   const key = generatePrefixedSecret(SETUP_KEY_PREFIX);
   const createdAt = now();
@@ -92,21 +93,24 @@ export async function revokeSetupLink(db: Database, slug: string, linkId: string
   const tenant = await requireTenant(db, slug);
   const ofTenant = and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenant.id));
   const revokedAt = now();
-  const [[revoked], tokens] = await db.batch([
+  const revokedWithLink = and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), eq(scimTokens.revokedAt, revokedAt));
+  const [[revoked]] = await db.batch([
     db.update(setupLinks).set({ revokedAt }).where(and(ofTenant, isNull(setupLinks.revokedAt))).returning(),
     db
       .update(scimTokens)
       .set({ revokedAt })
-      .where(and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), isNull(scimTokens.revokedAt)))
-      .returning({ id: scimTokens.id }),
+      .where(and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), isNull(scimTokens.revokedAt))),
+    // Recorded by the same batch, only if this batch revoked the link; the detail names the tokens it revoked with it.
+    auditInsertWhen(
+      db,
+      { tenantId: tenant.id, actor: 'cli', action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success' },
+      sql`EXISTS (SELECT 1 FROM ${setupLinks} WHERE ${and(ofTenant, eq(setupLinks.revokedAt, revokedAt))})`,
+      sql`(SELECT 'revoked its SCIM tokens ' || group_concat(${scimTokens.id}, ', ') FROM ${scimTokens} WHERE ${revokedWithLink})`,
+    ),
   ]);
-  if (revoked) {
-    const detail = tokens.length ? `revoked its SCIM tokens ${tokens.map((t) => t.id).join(', ')}` : undefined;
-    await auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success', ...(detail ? { detail } : {}) });
-    return withoutHash(revoked);
-  }
+  if (revoked) return withoutHash(revoked);
   const existing = await db.select({ revokedAt: setupLinks.revokedAt }).from(setupLinks).where(ofTenant).get();
-  throw new TenantStoreError(existing ? `setup link "${linkId}" was already revoked at ${existing.revokedAt}` : `tenant "${slug}" has no setup link "${linkId}" (see: npm run tenant -- setup-link list ${slug})`);
+  throw new StoreError(existing ? `setup link "${linkId}" was already revoked at ${existing.revokedAt}` : `tenant "${slug}" has no setup link "${linkId}" (see: npm run tenant -- setup-link list ${slug})`);
 }
 
 /**

@@ -9,17 +9,17 @@ import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { OidcError } from '../http/errors.ts';
+import { PageError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
 import { getConnectionInfo } from '../oidc/connection-store.ts';
 import { isLocalDev } from '../oidc/issuer-url.ts';
 import { oktaAppValues } from '../oidc/okta-app-values.ts';
 import { groupsOutlook } from '../oidc/provider-check.ts';
-import { isSameOriginPost } from '../oidc/same-origin.ts';
-import { getHostCookie, setHostCookie } from '../sessions/cookies.ts';
+import { isSameOriginPost } from '../http/same-origin.ts';
+import { getHostCookie, setHostCookie } from '../http/cookies.ts';
 import { slugProblem } from '../tenants/slug.ts';
-import { TenantStoreError } from '../tenants/tenant-store.ts';
+import { StoreError } from '../http/errors.ts';
 import { liveSetupLink, redeemSetupKey, setupPath, type LiveSetupLink } from './link-store.ts';
 import { continuePage, OPEN_LINK_SCRIPT, openLinkPage, scimTokenPage, setupPage, type ConnectionFormValues } from './pages.ts';
 import { connectionFormSchema, issueScimToken, saveConnection } from './setup-actions.ts';
@@ -31,14 +31,14 @@ type SetupContext = Context<SetupEnv, string>;
 const origin = (c: Context) => new URL(c.req.url).origin;
 
 /** One answer for every refused key or cookie, so nobody learns whether a link exists, expired or was revoked. */
-function invalidLink(c: Context, reason: string): OidcError {
+function invalidLink(c: Context, reason: string): PageError {
   const site = new URL(c.req.url).host;
-  return new OidcError(403, `This setup link is not valid any more; ask the team at ${site} that sent it for a new one.`, reason, 'Setup link not valid');
+  return new PageError(403, `This setup link is not valid any more; ask the team at ${site} that sent it for a new one.`, reason, 'Setup link not valid');
 }
 
 /** zod-validator hook: a malformed query or form is a plain 400 page. */
 function setupHook(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
-  if (!result.success) throw new OidcError(400, 'This setup request is malformed; go back to the setup page and try again.', `invalid setup input: ${describeIssues(result.error)}`, 'Setup failed');
+  if (!result.success) throw new PageError(400, 'This setup request is malformed; go back to the setup page and try again.', `invalid setup input: ${describeIssues(result.error)}`, 'Setup failed');
 }
 
 const pageQuery = z.object({ saved: z.literal('connection').optional() });
@@ -66,7 +66,7 @@ async function cookieAccess(c: SetupContext, slug: string): Promise<LiveSetupLin
 /** Every setup POST comes from our own pages (beside the SameSite=Strict cookie). */
 const sameOriginOnly = createMiddleware<SetupEnv>(async (c, next) => {
   if (!isSameOriginPost(c.req.raw.headers, origin(c))) {
-    throw new OidcError(403, 'Changes must be made from the setup page itself.', `cross-origin setup POST: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`, 'Setup failed');
+    throw new PageError(403, 'Changes must be made from the setup page itself.', `cross-origin setup POST: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`, 'Setup failed');
   }
   await next();
 });
@@ -126,7 +126,7 @@ export const setupRoutes = new Hono<SetupEnv>()
   .post('/:tenant/scim-token', sameOriginOnly, changeAccess, async (c) => {
     const live = c.get('setup');
     const issued = await issueScimToken(c.env, live).catch((err: unknown) => {
-      if (err instanceof TenantStoreError) return { problem: err.message };
+      if (err instanceof StoreError) return { problem: err.message };
       throw err;
     });
     if ('problem' in issued) return renderSetupPage(c, live, { problems: [issued.problem] }, 422);

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { auditInsert, type AuditActor } from '../oidc/audit.ts';
+import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate } from '../oidc/connection-store.ts';
 import { isLocalDev } from '../oidc/issuer-url.ts';
 import { checkProvider } from '../oidc/provider-check.ts';
-import { createScimToken, setScimEnabled, TenantStoreError } from '../tenants/tenant-store.ts';
+import { createScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
+import { StoreError } from '../http/errors.ts';
 import { MAX_TOKENS_PER_LINK, SETUP_TOKEN_SECONDS, type LiveSetupLink } from './link-store.ts';
 
 /** The connection form as posted; an empty secret keeps the stored one. */
@@ -61,7 +62,7 @@ export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, 
     });
     return { saved };
   } catch (err) {
-    if (!(err instanceof ProviderNotReady || err instanceof TenantStoreError)) throw err;
+    if (!(err instanceof ProviderNotReady || err instanceof StoreError)) throw err;
     const problems = err instanceof ProviderNotReady ? err.problems : [err.message];
     await auditInsert(db, { tenantId: tenant.id, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'failure', detail: problems.join('; ') });
     return { problems };
@@ -71,7 +72,7 @@ export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, 
 /**
  * Issues a SCIM token for the tenant (shown once) and turns SCIM provisioning on if it is off. The
  * token is the link's: it expires after SETUP_TOKEN_SECONDS, dies when the link is revoked, and the
- * link holds at most MAX_TOKENS_PER_LINK live ones (a TenantStoreError past that).
+ * link holds at most MAX_TOKENS_PER_LINK live ones (a StoreError past that).
  */
 export async function issueScimToken(env: Env, { link, tenant }: LiveSetupLink): Promise<{ token: string; tokenId: string; expiresAt: string }> {
   const db = database(env.DB);

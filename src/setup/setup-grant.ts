@@ -4,7 +4,7 @@
  * and bound per tenant, at most an hour long and never beyond the link. It only says which link
  * opened the page: the link itself is checked in D1 on every request, so revocation is immediate.
  */
-import { open, seal } from '../oidc/secret-box.ts';
+import { open, seal } from '../common/secret-box.ts';
 
 /** A setup cookie lives at most this long (the IT admin opens the link again for more). */
 export const SETUP_GRANT_MAX_SECONDS = 3600;

@@ -1,16 +1,17 @@
 import { DurableObject } from 'cloudflare:workers';
 import { database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { auditInsert } from '../scim/audit.ts';
+import { auditRun } from '../audit/audit-log.ts';
 import { runCompiled } from '../db/compiled-statement.ts';
 import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/port/write-outcome.ts';
 import type { TenantWriteRequest, TenantWrites } from '../scim/port/tenant-writes.ts';
-import { tokenCheckKey, tokenGuard } from '../scim/token-guard.ts';
+import { tokenCheckKey, tokenGuard } from '../scim/auth/token-guard.ts';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
 import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
-import { createUser, deleteUser, patchUser, replaceUser, type WriteContext, type WrittenUser } from '../scim/users/user-writes.ts';
+import type { WriteContext } from '../scim/storage/write-context.ts';
+import { createUser, deleteUser, patchUser, replaceUser, type WrittenUser } from '../scim/users/user-writes.ts';
 import { consumeAttempt, sweepAttempts, type LoginAttemptLedger } from '../oidc/login-attempts.ts';
 import { GroupCommitD1 } from './group-commit.ts';
 import { RowCache } from './row-cache.ts';
@@ -56,7 +57,7 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Lo
       // A refused token (401) is no write of this tenant's: it leaves no audit row, as before it reached the object.
       // Run alone, not as a batch: a batch would take the guard of the write that started meanwhile and release it from the queue.
       if (!outcome.ok && outcome.status !== 401) {
-        await runCompiled(ctx.db.$client, auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail }));
+        await runCompiled(ctx.db.$client, auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail }));
       }
       return outcome.ok && guard?.used ? { ...outcome, tokenChecked: true } : outcome;
     });

@@ -8,7 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { groupMembers, groups, roleMappings, tenants, users } from '../db/schema.ts';
 import { highestRole } from './roles.ts';
-import { foldCase } from '../scim/filter/fold-case.ts';
+import { foldCase } from '../common/fold-case.ts';
 
 /** Everything sign-in and `/auth/session` need to know about a user's standing in their tenant. */
 export interface UserAccess {

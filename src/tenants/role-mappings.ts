@@ -8,9 +8,10 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { insertChunks } from '../db/batch.ts';
 import { now, type Database } from '../db/client.ts';
 import { roleMappings, tenants } from '../db/schema.ts';
-import { auditInsert } from '../oidc/audit.ts';
-import { foldCase } from '../scim/filter/fold-case.ts';
-import { requireTenant, TenantStoreError, type Tenant } from './tenant-store.ts';
+import { auditInsert } from '../audit/audit-log.ts';
+import { foldCase } from '../common/fold-case.ts';
+import { requireTenant, type Tenant } from './tenant-store.ts';
+import { StoreError } from '../http/errors.ts';
 
 /** One mapping as stored. */
 export type RoleMapping = Pick<typeof roleMappings.$inferSelect, 'groupName' | 'role' | 'createdAt'>;
@@ -24,13 +25,13 @@ export interface RoleMappingInput {
 /** `role` in the catalog's spelling (compared case-insensitively), or an error listing the catalog. */
 export function catalogRole(tenant: Pick<Tenant, 'slug' | 'roles'>, role: string): string {
   const known = tenant.roles.find((r) => r.toLowerCase() === role.trim().toLowerCase());
-  if (known === undefined) throw new TenantStoreError(`"${role}" is not a role of tenant "${tenant.slug}"; its roles are: ${tenant.roles.join(', ')}`);
+  if (known === undefined) throw new StoreError(`"${role}" is not a role of tenant "${tenant.slug}"; its roles are: ${tenant.roles.join(', ')}`);
   return known;
 }
 
 function groupNameOf(raw: string): string {
   const name = raw.trim();
-  if (name === '') throw new TenantStoreError('a group name cannot be empty');
+  if (name === '') throw new StoreError('a group name cannot be empty');
   return name;
 }
 
@@ -54,12 +55,12 @@ const loweredIn = (names: readonly string[]) => sql`lower(${roleMappings.groupNa
  */
 export async function mapGroupsToRoles(db: Database, slug: string, inputs: readonly RoleMappingInput[]): Promise<RoleMapping[]> {
   const tenant = await requireTenant(db, slug);
-  if (inputs.length === 0) throw new TenantStoreError('give at least one "Group Name=role" mapping');
+  if (inputs.length === 0) throw new StoreError('give at least one "Group Name=role" mapping');
   const createdAt = now();
   const mappings = inputs.map((input) => ({ groupName: groupNameOf(input.groupName), role: catalogRole(tenant, input.role), createdAt }));
   const seen = new Set<string>();
   for (const { groupName } of mappings) {
-    if (seen.has(foldCase(groupName))) throw new TenantStoreError(`group "${groupName}" is mapped twice (group names are case-insensitive)`);
+    if (seen.has(foldCase(groupName))) throw new StoreError(`group "${groupName}" is mapped twice (group names are case-insensitive)`);
     seen.add(foldCase(groupName));
   }
   await db.batch([
@@ -73,11 +74,11 @@ export async function mapGroupsToRoles(db: Database, slug: string, inputs: reado
 /** Removes the mappings of `groupNames` (case-insensitive); an unmapped name is an error and nothing changes. */
 export async function unmapGroups(db: Database, slug: string, groupNames: readonly string[]): Promise<RoleMapping[]> {
   const { tenant, mappings } = await listRoleMappings(db, slug);
-  if (groupNames.length === 0) throw new TenantStoreError('give at least one group name to unmap');
+  if (groupNames.length === 0) throw new StoreError('give at least one group name to unmap');
   const wanted = groupNames.map(groupNameOf);
   const removed = mappings.filter((m) => wanted.some((name) => foldCase(name) === foldCase(m.groupName)));
   const missing = wanted.filter((name) => !mappings.some((m) => foldCase(m.groupName) === foldCase(name)));
-  if (missing.length) throw new TenantStoreError(`tenant "${slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')} (see: npm run tenant -- roles list ${slug})`);
+  if (missing.length) throw new StoreError(`tenant "${slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')} (see: npm run tenant -- roles list ${slug})`);
   await db.batch([
     db.delete(roleMappings).where(and(eq(roleMappings.tenantId, tenant.id), loweredIn(wanted))),
     auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.unmap', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: removed.map((m) => m.groupName).join(', ') }),

@@ -4,7 +4,9 @@
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
-import { auditLog, oidcConnections, scimTokens, tenants } from '../db/schema.ts';
+import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
+import { oidcConnections, scimTokens, tenants } from '../db/schema.ts';
+import { StoreError } from '../http/errors.ts';
 import { DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
 import { generateScimToken, hashToken } from './tokens.ts';
 
@@ -17,18 +19,13 @@ export type ScimTokenInfo = Omit<ScimTokenRow, 'tokenHash'>;
 export const DEFAULT_MAX_USERS = 1_000_000;
 export const DEFAULT_MAX_GROUPS = 100_000;
 
-/** Thrown for an operator mistake the CLI shows as-is (unknown tenant, slug taken, …). */
-export class TenantStoreError extends Error {
-  override name = 'TenantStoreError';
-}
-
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant | undefined> {
   return db.select().from(tenants).where(eq(tenants.slug, slug)).get();
 }
 
 export async function requireTenant(db: Database, slug: string): Promise<Tenant> {
   const tenant = await findTenantBySlug(db, slug);
-  if (!tenant) throw new TenantStoreError(`unknown tenant "${slug}" (see: npm run tenant -- list)`);
+  if (!tenant) throw new StoreError(`unknown tenant "${slug}" (see: npm run tenant -- list)`);
   return tenant;
 }
 
@@ -37,7 +34,7 @@ export async function listTenants(db: Database): Promise<Tenant[]> {
 }
 
 export async function createTenant(db: Database, slug: string, name: string): Promise<Tenant> {
-  if (await findTenantBySlug(db, slug)) throw new TenantStoreError(`tenant "${slug}" already exists`);
+  if (await findTenantBySlug(db, slug)) throw new StoreError(`tenant "${slug}" already exists`);
   const at = now();
   const tenant: Tenant = {
     id: crypto.randomUUID(),
@@ -60,16 +57,16 @@ export async function createTenant(db: Database, slug: string, name: string): Pr
 }
 
 /** Sets the tenant's quotas (omitted ones stay); a quota below what the tenant already holds is refused. */
-export async function setQuotas(db: Database, slug: string, quotas: { maxUsers?: number | undefined; maxGroups?: number | undefined }, actor = 'cli'): Promise<Tenant> {
+export async function setQuotas(db: Database, slug: string, quotas: { maxUsers?: number | undefined; maxGroups?: number | undefined }, actor: AuditActor = 'cli'): Promise<Tenant> {
   const tenant = await requireTenant(db, slug);
   const next = { maxUsers: quotas.maxUsers ?? tenant.maxUsers, maxGroups: quotas.maxGroups ?? tenant.maxGroups };
   for (const [name, value, held] of [['users', next.maxUsers, tenant.userCount], ['groups', next.maxGroups, tenant.groupCount]] as const) {
-    if (!Number.isInteger(value) || value < 0) throw new TenantStoreError(`the ${name} quota must be a whole number, got ${value}`);
-    if (value < held) throw new TenantStoreError(`tenant "${slug}" already holds ${held} ${name}; a quota of ${value} would be below that`);
+    if (!Number.isInteger(value) || value < 0) throw new StoreError(`the ${name} quota must be a whole number, got ${value}`);
+    if (value < held) throw new StoreError(`tenant "${slug}" already holds ${held} ${name}; a quota of ${value} would be below that`);
   }
   await db.batch([
     db.update(tenants).set({ ...next, updatedAt: now() }).where(eq(tenants.id, tenant.id)),
-    db.insert(auditLog).values({ tenantId: tenant.id, at: now(), actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', status: null, detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }),
   ]);
   return { ...tenant, ...next };
 }
@@ -82,7 +79,7 @@ export async function deleteTenant(db: Database, slug: string): Promise<Tenant> 
 }
 
 /** Turns SCIM on or off (on also turns JIT sign-in off); `actor` is who the audit rows name (`cli`, or `setup:<link id>` from the setup page). */
-export async function setScimEnabled(db: Database, slug: string, enabled: boolean, actor = 'cli'): Promise<Tenant> {
+export async function setScimEnabled(db: Database, slug: string, enabled: boolean, actor: AuditActor = 'cli'): Promise<Tenant> {
   const tenant = await requireTenant(db, slug);
   // With SCIM on, SCIM decides who exists: sign-in stops creating people (an operator may turn JIT on again).
   const jitOn = enabled && (await db.select({ jit: oidcConnections.jit }).from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get())?.jit;
@@ -93,7 +90,7 @@ export async function setScimEnabled(db: Database, slug: string, enabled: boolea
     ...(jitOn
       ? [
           db.update(oidcConnections).set({ jit: false, updatedAt: at }).where(eq(oidcConnections.tenantId, tenant.id)),
-          db.insert(auditLog).values({ tenantId: tenant.id, at, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', status: null, detail: 'jit off: SCIM provisioning enabled' }),
+          auditInsert(db, { tenantId: tenant.id, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', detail: 'jit off: SCIM provisioning enabled' }),
         ]
       : []),
   ]);
@@ -102,7 +99,7 @@ export async function setScimEnabled(db: Database, slug: string, enabled: boolea
 
 /** Who issues a token: the operator (CLI) by default, or a setup link's page, which ties the token to its link. */
 export interface TokenIssuer {
-  actor: string;
+  actor: AuditActor;
   /** The token dies with this link, and at most `maxLive` of its tokens live at once. */
   setupLink?: { id: string; maxLive: number };
 }
@@ -150,7 +147,7 @@ export async function createScimToken(
     await db.batch([insert, cap, audit]);
   } catch (err) {
     if (err instanceof Error && (err.message + String(err.cause ?? '')).includes(TOO_MANY_MARKER)) {
-      throw new TenantStoreError(`this setup link has issued ${link.maxLive} live SCIM tokens already; revoke one first, or ask the operator for another link`);
+      throw new StoreError(`this setup link has issued ${link.maxLive} live SCIM tokens already; revoke one first, or ask the operator for another link`);
     }
     throw err;
   }
@@ -166,22 +163,30 @@ export async function listScimTokens(db: Database, slug: string): Promise<ScimTo
 export async function revokeScimToken(db: Database, slug: string, tokenId: string): Promise<ScimTokenInfo> {
   const tenant = await requireTenant(db, slug);
   const revokedAt = now();
-  const [updated] = await db
-    .update(scimTokens)
-    .set({ revokedAt })
-    .where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id), isNull(scimTokens.revokedAt)))
-    .returning();
+  const [[updated]] = await db.batch([
+    db
+      .update(scimTokens)
+      .set({ revokedAt })
+      .where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id), isNull(scimTokens.revokedAt)))
+      .returning(),
+    // Recorded by the same batch, only if it revoked the token.
+    auditInsertWhen(db, operatorEvent(tenant.id, 'token.revoke', tokenId), sql`changes() > 0`),
+  ]);
   if (!updated) {
     const existing = await db.select().from(scimTokens).where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id))).get();
-    if (!existing) throw new TenantStoreError(`tenant "${slug}" has no token "${tokenId}" (see: npm run tenant -- token list ${slug})`);
-    throw new TenantStoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`);
+    if (!existing) throw new StoreError(`tenant "${slug}" has no token "${tokenId}" (see: npm run tenant -- token list ${slug})`);
+    throw new StoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`);
   }
-  await operatorAudit(db, tenant.id, 'token.revoke', tokenId);
   const { tokenHash: _hash, ...info } = updated;
   return info;
 }
 
-/** An audit row for an operator (CLI) or setup-page action. */
-function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor = 'cli') {
-  return db.insert(auditLog).values({ tenantId, at: now(), actor, action, resourceType: 'Tenant', resourceId, outcome: 'success', status: null, detail: null });
+/** An operator (CLI) or setup-page action on the tenant. */
+function operatorEvent(tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
+  return { tenantId, actor, action, resourceType: 'Tenant', resourceId, outcome: 'success' } as const;
+}
+
+/** The audit row of an operator (CLI) or setup-page action, for the change's own batch. */
+function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
+  return auditInsert(db, operatorEvent(tenantId, action, resourceId, actor));
 }

@@ -1,7 +1,7 @@
 /** For tests that seed users or groups straight into D1: the `page_buckets` rows the tenant object's writes would have kept. */
 import { sql } from 'drizzle-orm';
 import { groups, pageBuckets, users } from '../../src/db/schema.ts';
-import { BUCKET_BITS } from '../../src/scim/resources/page-buckets.ts';
+import { BUCKET_BITS } from '../../src/scim/storage/page-buckets.ts';
 import { db } from './tenants.ts';
 
 /** A statement (for the seeding batch) that sets the tenant's bucket counts of `table` from its rows. */

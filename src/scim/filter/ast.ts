@@ -2,14 +2,7 @@
  * The abstract syntax of SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (§3.5.2). Produced by
  * the parser, printed back by the printer, evaluated in memory, and compiled to SQL.
  */
-
-/** `[URN ":"] name ["." subAttr]`; names keep the case they were written in (matching is case-insensitive). */
-export interface AttrPath {
-  /** Schema URN, e.g. `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`. */
-  uri?: string;
-  name: string;
-  subAttr?: string;
-}
+import type { AttrPath } from '../schema/types.ts';
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
 

@@ -4,10 +4,10 @@
  * literal is read for that type, and two-valued logic (`ne` is exactly `not eq`).
  */
 import { ScimError } from '../../http/errors.ts';
-import type { AttributeDefinition } from '../schema/types.ts';
+import type { AttrPath, AttributeDefinition } from '../schema/types.ts';
 import type { ResolvedAttribute } from '../schema/resource-types.ts';
-import type { AttrPath, CompareOp, Literal } from './ast.ts';
-import { foldCase } from './fold-case.ts';
+import type { CompareOp, Literal } from './ast.ts';
+import { foldCase } from '../../common/fold-case.ts';
 import { printAttrPath } from './print.ts';
 
 /** Operators that order values. */

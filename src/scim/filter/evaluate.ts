@@ -6,7 +6,7 @@
  */
 import type { Filter } from './ast.ts';
 import type { ValueTest } from './comparison.ts';
-import { foldCase } from './fold-case.ts';
+import { foldCase } from '../../common/fold-case.ts';
 import { elementResolver, prepareLeaf, resolveValuePathParent, type AttributeResolver } from './resolve.ts';
 
 /** A bound filter: tests one JSON value. */

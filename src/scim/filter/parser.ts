@@ -5,7 +5,8 @@
  * keywords and literals, bare words as string values (Entra), `emails[…].value eq "x"` (Entra).
  */
 import { ScimError, type ScimType } from '../../http/errors.ts';
-import type { AttrPath, CompareOp, Filter, Literal, PatchPath } from './ast.ts';
+import type { CompareOp, Filter, Literal, PatchPath } from './ast.ts';
+import type { AttrPath } from '../schema/types.ts';
 import { SyntaxFailure, tokenize, type Token, type TokenKind } from './lexer.ts';
 
 /** Longest filter or PATCH path accepted; longer input is refused before it is read. */

@@ -2,7 +2,8 @@
  * Canonical text for filters and PATCH paths: lower-case keywords, JSON-quoted strings, and only
  * the parentheses the parser needs to rebuild the same tree (`parseFilter(printFilter(f))` equals `f`).
  */
-import type { AttrPath, Filter, Literal, PatchPath } from './ast.ts';
+import type { Filter, Literal, PatchPath } from './ast.ts';
+import type { AttrPath } from '../schema/types.ts';
 
 // Binding strength: `or` < `and` < everything else (RFC 7644 §3.4.2.2 precedence).
 function strength(filter: Filter): number {

@@ -4,8 +4,8 @@
  * filter-specific refusals (unknown names, `returned: never` attributes).
  */
 import { findAttribute, findSubAttribute, type ResolvedAttribute } from '../schema/resource-types.ts';
-import type { ResourceTypeDefinition } from '../schema/types.ts';
-import type { AttrPath, Filter } from './ast.ts';
+import type { AttrPath, ResourceTypeDefinition } from '../schema/types.ts';
+import type { Filter } from './ast.ts';
 import { invalidFilter, prepareComparison, type PreparedComparison } from './comparison.ts';
 
 /** Resolves a filter path relative to the value under test; undefined when the name is unknown. */

@@ -6,12 +6,12 @@
  * A projection without `members` (`excludedAttributes=members`) reads no member at all.
  */
 import type { Database } from '../../db/client.ts';
-import { listResponse } from '../discovery.ts';
-import type { JsonObject } from '../resource/json.ts';
-import { projectionIncludes, projectResource, type Projection } from '../resource/projection.ts';
-import { toScimResource } from '../resource/render.ts';
-import { arrayJson, objectJson, streamedResponse } from '../resources/json-stream.ts';
-import { etag } from '../resources/version.ts';
+import { listResponse } from '../wire/respond.ts';
+import type { JsonObject } from '../model/json.ts';
+import { projectionIncludes, projectResource, type Projection } from '../model/projection.ts';
+import { toScimResource } from '../model/render.ts';
+import { arrayJson, objectJson, streamedResponse } from '../wire/json-stream.ts';
+import { etag } from '../model/etag.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { membersAfter, membersOfGroups, type MemberRow } from './group-members.ts';
 import type { GroupRow } from './group-rows.ts';

@@ -2,8 +2,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groups } from '../../db/schema.ts';
-import type { JsonObject } from '../resource/json.ts';
-import { foldCase } from '../filter/fold-case.ts';
+import type { JsonObject } from '../model/json.ts';
+import { foldCase } from '../../common/fold-case.ts';
 
 export type GroupRow = typeof groups.$inferSelect;
 

@@ -9,24 +9,24 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { now } from '../../db/client.ts';
 import { groups } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
-import { auditIfChanged, auditInsert } from '../audit.ts';
+import { auditRun, auditRunIfChanged } from '../../audit/audit-log.ts';
 import { applyPatch } from '../patch/apply.ts';
 import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
 import type { PatchRequest } from '../patch/request.ts';
-import { bodyMemberIds } from '../resource/members.ts';
-import { requireStorable } from '../resource/stored-size.ts';
-import { normalizeResource, type ScimData } from '../resource/normalize.ts';
-import { commitCompiled } from '../resources/commit.ts';
+import { bodyMemberIds } from '../model/members.ts';
+import { requireStorable } from '../model/stored-size.ts';
+import { normalizeResource, type ScimData } from '../model/normalize.ts';
+import { commitCompiled } from '../storage/commit.ts';
 import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
-import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
-import { countResources } from '../resources/tenant-counters.ts';
-import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
+import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
+import { countResources } from '../storage/tenant-counters.ts';
+import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import type { WriteContext } from '../users/user-writes.ts';
-import type { RowMemory } from '../resources/row-memory.ts';
+import type { WriteContext } from '../storage/write-context.ts';
+import type { RowMemory } from '../storage/row-memory.ts';
 import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
-import { foldCase } from '../filter/fold-case.ts';
+import { foldCase } from '../../common/fold-case.ts';
 
 
 /** How many unknown ids a 400 names. */
@@ -145,7 +145,7 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Gro
     ...members.statements,
     countResources(ctx.db, 'Group', ctx.tenantId, 1),
     countCreatedRun(ctx.db, 'Group', row.id),
-    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
+    auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
   ]);
   markUsers(ctx, members.touched, pending);
   const [inserted] = await pending;
@@ -171,7 +171,7 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
     versionGuard,
     ...(renamed ? [touchMembersOf(ctx.db, ctx.tenantId, current.id, at)] : []),
     ...members.statements,
-    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
+    auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
   ]);
   markUsers(ctx, renamed ? 'some-unnamed' : members.touched, pending);
   const [updated] = await settledBeforeReuse(ctx.groups, current.id, pending);
@@ -208,7 +208,7 @@ async function addOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, curr
   const write = commit(ctx, current.displayName, [
     { statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } },
     addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
-    auditIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
+    auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
     { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
     // Last, so the statements above still read changes() of the insert; only the members it added move.
     touchAddedMembers(ctx.db, current.id, ids, at),
@@ -265,7 +265,7 @@ export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string
     versionGuard,
     countResources(ctx.db, 'Group', ctx.tenantId, -1),
     runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
-    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
+    auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
   ]);
   markUsers(ctx, 'some-unnamed', pending);
   await settledBeforeReuse(ctx.groups, current.id, pending);

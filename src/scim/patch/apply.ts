@@ -23,12 +23,12 @@
  */
 import { ScimError } from '../../http/errors.ts';
 import type { Filter } from '../filter/ast.ts';
-import { foldCase } from '../filter/fold-case.ts';
+import { foldCase } from '../../common/fold-case.ts';
 import { parsePatchPath } from '../filter/parser.ts';
-import { allowedRoles } from '../resource/allowed-roles.ts';
-import { isObject, type JsonObject } from '../resource/json.ts';
-import { checkUnknownUrnKey, normalizeResource, normalizeValue, type NormalizeOptions, type ScimData } from '../resource/normalize.ts';
-import { coerceSimple } from '../resource/values.ts';
+import { allowedRoles } from '../model/allowed-roles.ts';
+import { isObject, type JsonObject } from '../model/json.ts';
+import { checkUnknownUrnKey, normalizeResource, normalizeValue, type NormalizeOptions, type ScimData } from '../model/normalize.ts';
+import { coerceSimple } from '../model/values.ts';
 import { findExtension, findSubAttribute } from '../schema/resource-types.ts';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.ts';
 import { ENTRA_GROUP_URN } from '../schema/urns.ts';

@@ -8,9 +8,9 @@
 import { ScimError } from '../../http/errors.ts';
 import type { Filter } from '../filter/ast.ts';
 import { parsePatchPath } from '../filter/parser.ts';
-import { isObject } from '../resource/json.ts';
+import { isObject } from '../model/json.ts';
 import { MAX_VALUES_PER_ATTRIBUTE } from '../limits.ts';
-import { memberIds, tooManyMembers } from '../resource/members.ts';
+import { memberIds, tooManyMembers } from '../model/members.ts';
 import { findAttribute, GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { PatchOperation } from './request.ts';
 

@@ -3,10 +3,11 @@
  * call on this interface, served by that tenant's single writer. Callers below the object name
  * only this port, never the object's class.
  */
+import type { AuditActor } from '../../audit/audit-log.ts';
 import type { Env } from '../../env.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
 import type { PatchRequest } from '../patch/request.ts';
-import type { TokenCheck } from '../token-guard.ts';
+import type { TokenCheck } from '../auth/token-guard.ts';
 import type { UserRow } from '../users/user-rows.ts';
 import type { WrittenUser } from '../users/user-writes.ts';
 import type { WriteOutcome } from './write-outcome.ts';
@@ -16,8 +17,8 @@ export interface TenantWriteRequest {
   tenantId: string;
   tenantRoles: string[];
   /** `token:<id>` for SCIM, `oidc` for sign-in provisioning. */
-  actor: string;
-  /** A SCIM token not yet checked in this request: the write's batch checks it (src/scim/token-guard.ts). */
+  actor: AuditActor;
+  /** A SCIM token not yet checked in this request: the write's batch checks it (src/scim/auth/token-guard.ts). */
   tokenCheck?: TokenCheck;
 }
 

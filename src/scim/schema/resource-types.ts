@@ -3,11 +3,10 @@
  * compiler, in-memory evaluator, PATCH engine, projection): names are case-insensitive and may be
  * URN-qualified (RFC 7644 §3.10).
  */
-import type { AttrPath } from '../filter/ast.ts';
 import { COMMON_ATTRIBUTES } from './common.ts';
 import { ENTERPRISE_USER_SCHEMA } from './enterprise-user.ts';
 import { GROUP_SCHEMA } from './group.ts';
-import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './types.ts';
+import type { AttrPath, AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './types.ts';
 import { USER_SCHEMA } from './user.ts';
 
 /** The User resource type: core User schema plus the optional enterprise extension (RFC 7643 §6). */

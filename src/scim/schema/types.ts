@@ -2,6 +2,14 @@
  * SCIM schema definitions as data (RFC 7643 §7): the same objects are served by `/Schemas` and
  * drive validation, filtering, PATCH and `attributes`/`excludedAttributes` projection.
  */
+/** An attribute's path (RFC 7644 §3.10): `[URN ":"] name ["." subAttr]`; names keep the case they were written in (matching is case-insensitive). */
+export interface AttrPath {
+  /** Schema URN, e.g. `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`. */
+  uri?: string;
+  name: string;
+  subAttr?: string;
+}
+
 export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 export type Returned = 'always' | 'never' | 'default' | 'request';

@@ -2,10 +2,10 @@
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
-import { foldCase } from '../filter/fold-case.ts';
-import type { JsonObject } from '../resource/json.ts';
+import { foldCase } from '../../common/fold-case.ts';
+import type { JsonObject } from '../model/json.ts';
 import { compiledOnce, compileStatement } from '../../db/compiled-statement.ts';
-import type { Alongside } from '../resources/list.ts';
+import type { Alongside } from '../storage/list.ts';
 
 export type UserRow = typeof users.$inferSelect;
 

@@ -7,35 +7,21 @@ import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
-import { auditInsert } from '../audit.ts';
-import { foldCase } from '../filter/fold-case.ts';
+import { auditRun } from '../../audit/audit-log.ts';
+import { foldCase } from '../../common/fold-case.ts';
 import { applyPatch } from '../patch/apply.ts';
 import type { PatchRequest } from '../patch/request.ts';
-import { allowedRoles } from '../resource/allowed-roles.ts';
-import { requireStorable } from '../resource/stored-size.ts';
-import { normalizeResource, type ScimData } from '../resource/normalize.ts';
-import { commitCompiled } from '../resources/commit.ts';
+import { allowedRoles } from '../model/allowed-roles.ts';
+import { requireStorable } from '../model/stored-size.ts';
+import { normalizeResource, type ScimData } from '../model/normalize.ts';
+import { commitCompiled } from '../storage/commit.ts';
 import { batchCompiled, compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
-import { bucketOf, countCreatedRun, countDeleted } from '../resources/page-buckets.ts';
-import { countResources } from '../resources/tenant-counters.ts';
-import { currentRow, settledBeforeReuse, versionGuard } from '../resources/version.ts';
+import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
+import { countResources } from '../storage/tenant-counters.ts';
+import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import type { RowMemory } from '../resources/row-memory.ts';
-import type { GroupRow } from '../groups/group-rows.ts';
+import type { WriteContext } from '../storage/write-context.ts';
 import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
-
-/** Who writes, for which tenant: what every write needs besides its own input. */
-export interface WriteContext {
-  db: Database;
-  tenantId: string;
-  /** The tenant's role catalog, which `roles` values must come from. */
-  tenantRoles: readonly string[];
-  /** `token:<id>` or `oidc`. */
-  actor: string;
-  /** The tenant object's remembered rows (src/scim/resources/row-memory.ts): read instead of D1, kept current by every write. */
-  users?: RowMemory<UserRow>;
-  groups?: RowMemory<GroupRow>;
-}
 
 const notFound = (id: string) => new ScimError(404, undefined, `User "${id}" not found in this tenant.`);
 
@@ -138,7 +124,7 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
       ...emailInserts(ctx, row.id, data),
       countResources(ctx.db, 'User', ctx.tenantId, 1),
       countCreatedRun(ctx.db, 'User', row.id),
-      auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
+      auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
     ],
     ours,
   );
@@ -177,7 +163,7 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
     ...groupsShown.runs,
     // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
     ...(sameEmails(current.data, data) ? [] : [{ statement: dropEmails(ctx.db), values: { userId: current.id } }, ...emailInserts(ctx, current.id, data)]),
-    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
+    auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
     groupsQuery,
   ], ours);
   groupsShown.mark(pending);
@@ -218,7 +204,7 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
     versionGuard,
     countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
-    auditInsert(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
+    auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
   ], ours);
   groupsLeft.mark(pending);
   await settledBeforeReuse(ctx.users, current.id, pending);

@@ -1,19 +1,19 @@
 /**
  * SCIM bearer authentication (RFC 7644 §2): the token's hash finds its tenant, which must be the
  * tenant in the path. A token this isolate has seen is not looked up on its own again: the token
- * check (src/scim/token-guard.ts) rides in the request's first D1 batch — or, for a write, in the
+ * check (src/scim/auth/token-guard.ts) rides in the request's first D1 batch — or, for a write, in the
  * tenant object's batch — and no data leaves before it passed. So a revoked or expired token still
  * fails on the very next request, without a D1 round trip of its own.
  */
 import { eq } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import { limitScimRequests } from './rate-limit.ts';
-import { database, now, type Database } from '../db/client.ts';
-import { scimTokens, tenants } from '../db/schema.ts';
-import type { Env } from '../env.ts';
-import { ScimError } from '../http/errors.ts';
-import type { Tenant } from '../tenants/tenant-store.ts';
-import { constantTimeEqual, hashToken, looksLikeScimToken } from '../tenants/tokens.ts';
+import { database, now, type Database } from '../../db/client.ts';
+import { scimTokens, tenants } from '../../db/schema.ts';
+import type { Env } from '../../env.ts';
+import { ScimError } from '../../http/errors.ts';
+import type { Tenant } from '../../tenants/tenant-store.ts';
+import { constantTimeEqual, hashToken, looksLikeScimToken } from '../../tenants/tokens.ts';
 import { FirstCallGuardD1 } from './first-call-guard.ts';
 import { tokenGuard, type TokenCheck } from './token-guard.ts';
 

@@ -1,8 +1,8 @@
 /** Request hygiene for SCIM (RFC 7644 §3.1, §3.8): content types, body size, JSON parsing. */
 import type { Context } from 'hono';
-import { ScimError } from '../http/errors.ts';
-import { readAtMost } from '../common/read-bounded.ts';
-import { MAX_JSON_DEPTH } from './limits.ts';
+import { ScimError } from '../../http/errors.ts';
+import { readAtMost } from '../../common/read-bounded.ts';
+import { MAX_JSON_DEPTH } from '../limits.ts';
 
 /** Bodies above this are refused with 413 before they are read (documented in the README). */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -8,17 +8,17 @@ import { groups } from '../../db/schema.ts';
 import type { Env } from '../../env.ts';
 import { ScimError } from '../../http/errors.ts';
 import { parseWith, scimHook } from '../../http/validation.ts';
-import type { ScimVariables } from '../auth.ts';
+import type { ScimVariables } from '../auth/authenticate.ts';
 import { patchRequestSchema } from '../patch/request.ts';
-import { methodNotAllowed, readJsonBody } from '../request.ts';
-import { listPage } from '../resources/list.ts';
-import { listQuerySchema, type ListQuery } from '../resources/list-query.ts';
-import { projectionOf, scimBaseUrl } from '../resources/respond.ts';
-import { etag, ifNoneMatchHits } from '../resources/version.ts';
+import { methodNotAllowed, readJsonBody } from '../wire/request.ts';
+import { listPage } from '../storage/list.ts';
+import { listQuerySchema, type ListQuery } from '../storage/list-query.ts';
+import { projectionOf, scimBaseUrl } from '../wire/respond.ts';
+import { etag, ifNoneMatchHits } from '../model/etag.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import { writeAsCaller } from '../write-as-caller.ts';
-import { groupListResponse, groupResponse } from './group-render.ts';
-import { findGroupRow } from './group-rows.ts';
+import { writeAsCaller } from './write-as-caller.ts';
+import { groupListResponse, groupResponse } from '../groups/group-render.ts';
+import { findGroupRow } from '../groups/group-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 

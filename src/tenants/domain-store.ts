@@ -7,9 +7,10 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { tenantDomains, tenants } from '../db/schema.ts';
-import { requireTenant, TenantStoreError, type Tenant } from '../tenants/tenant-store.ts';
-import { auditInsert } from './audit.ts';
-import { authenticator } from './secret-box.ts';
+import { requireTenant, type Tenant } from './tenant-store.ts';
+import { StoreError } from '../http/errors.ts';
+import { auditInsert } from '../audit/audit-log.ts';
+import { authenticator } from '../common/secret-box.ts';
 
 /** A claimed email domain; routes sign-ins once `verifiedAt` is set. */
 export type TenantDomain = typeof tenantDomains.$inferSelect;
@@ -18,10 +19,10 @@ const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 /** Public DNS-over-HTTPS resolver used by `domains verify` (JSON API). */
 export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
 
-/** `domain` lower-cased without a trailing dot, or a TenantStoreError when it is not a hostname. */
+/** `domain` lower-cased without a trailing dot, or a StoreError when it is not a hostname. */
 export function normalizeDomain(domain: string): string {
   const normalized = domain.trim().toLowerCase().replace(/\.$/, '');
-  if (!HOSTNAME.test(normalized)) throw new TenantStoreError(`"${domain}" is not a domain name like acme.com`);
+  if (!HOSTNAME.test(normalized)) throw new StoreError(`"${domain}" is not a domain name like acme.com`);
   return normalized;
 }
 
@@ -33,7 +34,7 @@ export async function verificationRecord(secretsKey: string, tenantId: string, d
 
 async function requireDomainRow(db: Database, tenant: Tenant, domain: string): Promise<TenantDomain> {
   const row = await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain)).get();
-  if (!row || row.tenantId !== tenant.id) throw new TenantStoreError(`tenant "${tenant.slug}" has no domain ${domain} (see: npm run tenant -- domains list ${tenant.slug})`);
+  if (!row || row.tenantId !== tenant.id) throw new StoreError(`tenant "${tenant.slug}" has no domain ${domain} (see: npm run tenant -- domains list ${tenant.slug})`);
   return row;
 }
 
@@ -42,7 +43,7 @@ export async function addDomain(db: Database, slug: string, rawDomain: string, v
   const tenant = await requireTenant(db, slug);
   const domain = normalizeDomain(rawDomain);
   const existing = await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain)).get();
-  if (existing && existing.tenantId !== tenant.id) throw new TenantStoreError(`${domain} already belongs to another tenant`);
+  if (existing && existing.tenantId !== tenant.id) throw new StoreError(`${domain} already belongs to another tenant`);
   const at = now();
   const row: TenantDomain = { domain, tenantId: tenant.id, verifiedAt: verified ? at : (existing?.verifiedAt ?? null), createdAt: existing?.createdAt ?? at };
   await db.batch([
@@ -58,7 +59,7 @@ export async function dohTxtLookup(name: string, dohUrl = DEFAULT_DOH_URL): Prom
   url.searchParams.set('name', name);
   url.searchParams.set('type', 'TXT');
   const response = await fetch(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new TenantStoreError(`DNS lookup of ${name} failed: ${response.status}`);
+  if (!response.ok) throw new StoreError(`DNS lookup of ${name} failed: ${response.status}`);
   const body = (await response.json()) as { Answer?: { type: number; data: string }[] };
   // A TXT answer's data is one or more quoted strings; a long value is split across several.
   return (body.Answer ?? []).filter((a) => a.type === 16).map((a) => a.data.replace(/"\s*"/g, '').replace(/^"|"$/g, ''));
@@ -72,7 +73,7 @@ export async function verifyDomain(db: Database, secretsKey: string, slug: strin
   const record = await verificationRecord(secretsKey, tenant.id, domain);
   const found = await lookupTxt(record.name);
   if (!found.includes(record.value)) {
-    throw new TenantStoreError(`TXT ${record.name} does not hold "${record.value}" yet (found: ${found.length ? found.join(', ') : 'nothing'}); DNS changes can take a few minutes`);
+    throw new StoreError(`TXT ${record.name} does not hold "${record.value}" yet (found: ${found.length ? found.join(', ') : 'nothing'}); DNS changes can take a few minutes`);
   }
   const verifiedAt = row.verifiedAt ?? now();
   await db.batch([

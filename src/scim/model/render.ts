@@ -1,5 +1,5 @@
 /** Stored data → the SCIM resource a GET returns (RFC 7643 §3, §3.1 `id` and `meta`). */
-import { etag } from '../resources/version.ts';
+import { etag } from './etag.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
 import type { JsonObject } from './json.ts';
 

@@ -1,5 +1,5 @@
 /**
- * A request's D1 binding whose first call carries the token guard (src/scim/token-guard.ts) in the
+ * A request's D1 binding whose first call carries the token guard (src/scim/auth/token-guard.ts) in the
  * same batch, so checking a cached token costs no round trip of its own. Until the guard has
  * passed, no call returns data: later calls wait for it. If it refuses, `onRefused` decides
  * (throws the precise 401/403, or finds the token fine after all) before anything is returned.

@@ -1,13 +1,13 @@
 /** `/scim/v2/{tenant}`: authentication, discovery, and the resource endpoints (RFC 7644 §3, §4). */
 import { Hono } from 'hono';
-import type { Env } from '../env.ts';
-import { ScimError } from '../http/errors.ts';
-import { scimAuth, type ScimVariables } from './auth.ts';
-import { resourceTypeByName, resourceTypeList, schemaById, schemaList, serviceProviderConfig } from './discovery.ts';
-import { methodNotAllowed, scimJson } from './request.ts';
-import { scimBaseUrl } from './resources/respond.ts';
-import { groupRoutes } from './groups/group-routes.ts';
-import { userRoutes } from './users/user-routes.ts';
+import type { Env } from '../../env.ts';
+import { ScimError } from '../../http/errors.ts';
+import { scimAuth, type ScimVariables } from '../auth/authenticate.ts';
+import { resourceTypeByName, resourceTypeList, schemaById, schemaList, serviceProviderConfig } from '../discovery.ts';
+import { methodNotAllowed, scimJson } from '../wire/request.ts';
+import { scimBaseUrl } from '../wire/respond.ts';
+import { groupRoutes } from './group-routes.ts';
+import { userRoutes } from './user-routes.ts';
 
 const notImplemented = (what: string) => () => {
   throw new ScimError(501, undefined, `${what} is not supported by this server (see /ServiceProviderConfig).`);

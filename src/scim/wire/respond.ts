@@ -1,9 +1,9 @@
 /** Shapes single-resource responses: body, `ETag`, and `Location` on 201 (RFC 7644 §3.3, §3.14). */
 import type { Context } from 'hono';
-import type { Projection } from '../resource/projection.ts';
-import { scimJson } from '../request.ts';
-import type { ListQuery } from './list-query.ts';
-import { etag } from './version.ts';
+import type { Projection } from '../model/projection.ts';
+import { scimJson } from './request.ts';
+import type { ListQuery } from '../storage/list-query.ts';
+import { etag } from '../model/etag.ts';
 
 /** The tenant's SCIM base URL as this request reached it: `https://host/scim/v2/{tenant}`. */
 export function scimBaseUrl(c: Context): string {
@@ -21,4 +21,11 @@ export function projectionOf(query: Pick<ListQuery, 'attributes' | 'excludedAttr
     ...(query.attributes ? { attributes: query.attributes } : {}),
     ...(query.excludedAttributes ? { excludedAttributes: query.excludedAttributes } : {}),
   };
+}
+
+const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+/** RFC 7644 §3.4.2 ListResponse envelope. */
+export function listResponse(resources: unknown[], totalResults: number, startIndex: number): Record<string, unknown> {
+  return { schemas: [LIST_RESPONSE_URN], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
 }

@@ -5,9 +5,9 @@
  * isolate for the rest of the period without asking again. wrangler.toml's 100 calls per 10 s are
  * 1,000 requests per 10 s, counted in steps of REQUESTS_PER_CALL.
  */
-import type { Env } from '../env.ts';
-import { ScimError } from '../http/errors.ts';
-import { BoundedMap } from '../common/bounded-map.ts';
+import type { Env } from '../../env.ts';
+import { ScimError } from '../../http/errors.ts';
+import { BoundedMap } from '../../common/bounded-map.ts';
 
 /** The binding's period: how long a client that hit the limit waits at most. */
 export const SCIM_LIMIT_PERIOD_SECONDS = 10;

@@ -3,7 +3,7 @@ import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
 import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../common/d1-failures.ts';
-import { isTokenRefused } from '../token-guard.ts';
+import { isTokenRefused } from '../auth/token-guard.ts';
 import { batchCompiled, type CompiledRun } from '../../db/compiled-statement.ts';
 import { isQuotaRefused } from './tenant-counters.ts';
 import { isVersionConflict } from './version.ts';

@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
-import { scimTokens, tenants } from '../db/schema.ts';
+import { scimTokens, tenants } from '../../db/schema.ts';
 
 /** What a request believes about its token; the guard checks it against D1. Plain data (crosses RPC). */
 export interface TokenCheck {

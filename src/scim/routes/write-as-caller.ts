@@ -1,14 +1,14 @@
 /**
  * Writes go to the tenant object as the authenticated caller. While the request has not checked
- * its token, the object's write batch carries the check (src/scim/token-guard.ts) and rolls back
+ * its token, the object's write batch carries the check (src/scim/auth/token-guard.ts) and rolls back
  * if it refuses; any answer that did not come from such a batch — a refusal, an error, a no-op —
  * is given only after the token was checked here.
  */
 import type { Context } from 'hono';
-import type { Env } from '../env.ts';
-import { tenantWrites, type TenantWriteRequest, type TenantWrites } from './port/tenant-writes.ts';
-import type { ScimVariables } from './auth.ts';
-import { unwrap, type WriteOutcome } from './port/write-outcome.ts';
+import type { Env } from '../../env.ts';
+import { tenantWrites, type TenantWriteRequest, type TenantWrites } from '../port/tenant-writes.ts';
+import type { ScimVariables } from '../auth/authenticate.ts';
+import { unwrap, type WriteOutcome } from '../port/write-outcome.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
+import { checkIfMatch } from '../model/etag.ts';
 import type { RowMemory } from './row-memory.ts';
 import { compileStatement, type CompiledRun } from '../../db/compiled-statement.ts';
 
@@ -22,27 +23,6 @@ export const versionGuard: CompiledRun = { statement: compileStatement(ABORT_UNL
 /** Whether a D1 error came from `abortUnlessChanged`. */
 export function isVersionConflict(err: unknown): boolean {
   return err instanceof Error && /malformed JSON/.test(err.message + String((err as { cause?: unknown }).cause ?? ''));
-}
-
-/** The weak ETag of a resource version: `W/"3"`. */
-export function etag(version: number): string {
-  return `W/"${version}"`;
-}
-
-/** Whether an `If-Match`/`If-None-Match` list names this version (weak comparison, RFC 7232 §2.3.2); `*` names any. */
-function etagListMatches(header: string, version: number): boolean {
-  const current = etag(version);
-  return header.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t === current || t === `"${version}"`;
-  });
-}
-
-/** Checks `If-Match` against the current version: 412 when it names another one. */
-export function checkIfMatch(ifMatch: string | undefined, version: number): void {
-  if (ifMatch !== undefined && !etagListMatches(ifMatch, version)) {
-    throw new ScimError(412, undefined, `Resource version is ${etag(version)}, not ${ifMatch}: fetch it again and retry.`);
-  }
 }
 
 /**
@@ -80,9 +60,4 @@ export function settledBeforeReuse<T>(memory: RowMemory<{ id: string }> | undefi
   });
   memory?.writing(id, settled);
   return settled;
-}
-
-/** Whether `If-None-Match` names the current version (then GET answers 304). */
-export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number): boolean {
-  return ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, version);
 }

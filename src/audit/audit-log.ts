@@ -1,0 +1,134 @@
+/**
+ * The one writer of `audit_log`: every change — SCIM writes, sign-in, the setup page, the CLI —
+ * records who did what to which resource, with the outcome, in the same D1 batch as the change.
+ * Never a secret or a token.
+ */
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { now, type Database } from '../db/client.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../db/compiled-statement.ts';
+import { auditLog } from '../db/schema.ts';
+
+/** Who acts: a SCIM token, sign-in, the operator's CLI, or the IT admin through a setup link. */
+export type AuditActor = `token:${string}` | 'oidc' | 'cli' | `setup:${string}`;
+
+/** One audited change; `detail` is a reason or a summary. */
+export interface AuditEvent {
+  tenantId: string;
+  actor: AuditActor;
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  outcome: 'success' | 'failure';
+  status?: number | null;
+  detail?: string;
+}
+
+/** An audit row's detail is a summary: a refused write's error (which may quote the whole body) is cut to this. */
+export const MAX_AUDIT_DETAIL = 500;
+
+/** `detail` cut to MAX_AUDIT_DETAIL characters, marked where it was cut; null when there is none. */
+function auditDetail(detail: string | undefined): string | null {
+  if (detail === undefined) return null;
+  return detail.length <= MAX_AUDIT_DETAIL ? detail : `${detail.slice(0, MAX_AUDIT_DETAIL - 1)}…`;
+}
+
+const COLUMNS = ['tenantId', 'actor', 'action', 'resourceType', 'resourceId', 'outcome', 'status', 'detail', 'at'] as const;
+type AuditValues = {
+  tenantId: string;
+  actor: AuditActor;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  outcome: AuditEvent['outcome'];
+  status: number | null;
+  detail: string | null;
+  at: string;
+};
+
+function auditValues(event: AuditEvent): AuditValues {
+  return {
+    tenantId: event.tenantId,
+    actor: event.actor,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId ?? null,
+    outcome: event.outcome,
+    status: event.status ?? null,
+    detail: auditDetail(event.detail),
+    at: now(),
+  };
+}
+
+const p = (name: (typeof COLUMNS)[number]) => sql.placeholder(name);
+
+const insertAudit = compiledOnce((db) =>
+  compileStatement(
+    db.insert(auditLog).values({
+      tenantId: p('tenantId'),
+      actor: p('actor'),
+      action: p('action'),
+      resourceType: p('resourceType'),
+      resourceId: p('resourceId'),
+      outcome: p('outcome'),
+      status: p('status'),
+      detail: p('detail'),
+      at: p('at'),
+    }),
+  ),
+);
+
+const COLUMN_LIST = sql.join(COLUMNS.map((c) => sql.identifier(auditLog[c].name)), sql`, `);
+
+/** Many audit rows in one insert: `rows` is a JSON array of rows, each an array of values in `COLUMNS` order. */
+const insertAudits = compileStatement(
+  sql`INSERT INTO ${auditLog} (${COLUMN_LIST})
+    SELECT ${sql.join(COLUMNS.map((_, i) => sql.raw(`json_extract("e"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${sql.placeholder('rows')}) AS "e"`,
+);
+
+/** In a combined batch (src/tenant-object/group-commit.ts) the writes' audit rows go in as one insert, in the order the writes were handed in. */
+const mergeAudits: MergeRule = {
+  key: 'audit',
+  merge: (values) => ({ statement: insertAudits, values: { rows: JSON.stringify(values.map((v) => COLUMNS.map((c) => v[c]))) } }),
+};
+
+/** The audit row of `event`, compiled once: to join a batch of compiled statements (or run alone for a refusal that changed nothing). */
+export function auditRun(db: Database, event: AuditEvent): CompiledRun {
+  return { statement: insertAudit(db), values: auditValues(event), merge: mergeAudits };
+}
+
+/** The audit row of `event` as a drizzle query, to join a drizzle batch. */
+export function auditInsert(db: Database, event: AuditEvent) {
+  return db.insert(auditLog).values(auditValues(event));
+}
+
+/**
+ * The audit row of `event` as a drizzle query that writes only when `when` holds at that point of
+ * the batch: for a change the batch itself decides (a revocation that may find nothing live).
+ * `detail`, when given, is computed in the batch too (cut like every detail).
+ */
+export function auditInsertWhen(db: Database, event: AuditEvent, when: SQL, detail?: SQL) {
+  const values = auditValues(event);
+  // An insert from a SELECT names every column of the table, in its order (`id` NULL: the next one).
+  const columns = Object.keys(getTableColumns(auditLog)).map((c) =>
+    c === 'id' ? sql`NULL` : c === 'detail' && detail ? sql`substr(${detail}, 1, ${MAX_AUDIT_DETAIL})` : sql`${values[c as keyof AuditValues]}`,
+  );
+  return db.insert(auditLog).select(sql`SELECT ${sql.join(columns, sql`, `)} WHERE ${when}`);
+}
+
+/**
+ * The insert of an audit row whose detail ends with how many rows the previous statement of the
+ * batch changed (`${detail}${changes()}${detailEnd}`), only if it changed any: for a write whose
+ * effect is decided in its batch (group member adds). Then `changes()` is 1 for the next statement.
+ */
+const insertAuditIfChanged = compiledOnce(() =>
+  compileStatement(
+    sql`INSERT INTO ${auditLog} (${COLUMN_LIST})
+      SELECT ${p('tenantId')}, ${p('actor')}, ${p('action')}, ${p('resourceType')}, ${p('resourceId')}, ${p('outcome')}, ${p('status')}, ${p('detail')} || changes() || ${sql.placeholder('detailEnd')}, ${p('at')}
+      WHERE changes() > 0`,
+  ),
+);
+
+/** `auditRun` of an event whose count is what the previous statement changed, written only if it changed something. */
+export function auditRunIfChanged(db: Database, event: AuditEvent & { detail: string; detailEnd: string }): CompiledRun {
+  return { statement: insertAuditIfChanged(db), values: { ...auditValues(event), detail: event.detail, detailEnd: event.detailEnd } };
+}
