@@ -21,9 +21,8 @@ export async function startBenchTarget(options: { concurrency: number; inspector
   try {
     const db = database(worker.db);
     const slug = 'bench';
-    await createTenant(db, slug, 'Bench');
-    await setScimEnabled(db, slug, true);
-    const { token } = await createScimToken(db, slug, 'bench', undefined);
+    const tenant = await setScimEnabled(db, await createTenant(db, slug, 'Bench'), true);
+    const { token } = await createScimToken(db, tenant, 'bench', undefined);
     client = new HttpClient(worker.url, Math.max(options.concurrency, RACE_CONTENDERS), { authorization: `Bearer ${token}` });
     const workload = new ScimWorkload(client, slug);
     return {

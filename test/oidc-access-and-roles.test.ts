@@ -11,7 +11,7 @@ import { setConnection } from '../src/oidc/connection-store.ts';
 import { checkProvider } from '../src/oidc/provider-check.ts';
 import { app, CookieJar, fakeScenario, fakeTenant, location, oktaAuthorize, oktaIssuer, signInAudit, ssoTenant } from './support/sign-in.ts';
 import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
-import { db } from './support/tenants.ts';
+import { db, tenantRow } from './support/tenants.ts';
 
 const [alice, bob] = OKTA_ACCOUNTS as [(typeof OKTA_ACCOUNTS)[0], (typeof OKTA_ACCOUNTS)[0]];
 const client = OKTA_CLIENTS.basic;
@@ -228,7 +228,7 @@ describe('linking and just-in-time provisioning', () => {
     const t = await fakeTenant(scenario, { user: false });
     expect((await t.scim.post('/Users', oktaNewUser('frank@fake.test', { externalId: undefined }))).status).toBe(201);
     expect((await t.signIn()).response.status).toBe(403);
-    await setConnection(db(), env.SECRETS_KEY, t.slug, { trustUnverifiedEmail: true }, true);
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { trustUnverifiedEmail: true }, true);
     expect((await t.signIn()).response.status).toBe(302);
   });
 
@@ -237,7 +237,7 @@ describe('linking and just-in-time provisioning', () => {
     const t = await fakeTenant(scenario, { user: false });
     expect((await t.scim.post('/Users', oktaNewUser('Gwen.Login', { externalId: undefined, emails: [] }))).status).toBe(201);
     expect((await t.signIn()).response.status).toBe(403);
-    await setConnection(db(), env.SECRETS_KEY, t.slug, { linkPreferredUsername: true }, true);
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { linkPreferredUsername: true }, true);
     expect((await t.signIn()).response.status).toBe(302);
   });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { oidcConnections } from '../src/db/schema.ts';
 import { getConnectionInfo, loadSignInSetup, setConnection } from '../src/oidc/connection-store.ts';
 import { initiatingIssuerMatches, issuerProblem } from '../src/oidc/issuer-url.ts';
-import { db, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 describe('issuer URLs', () => {
   it('allows https anywhere and http only on loopback in local development', () => {
@@ -36,7 +36,7 @@ describe('the iss of an IdP-initiated login', () => {
 describe('setConnection', () => {
   it('seals the client secret (never stored in clear) and opens it for sign-in', async () => {
     const { tenant } = await tenantWithToken();
-    const info = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { issuer: 'https://acme.okta.com', clientId: '0oa123', clientSecret: 'very-secret-value' }, false);
+    const info = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { issuer: 'https://acme.okta.com', clientId: '0oa123', clientSecret: 'very-secret-value' }, false);
     expect(info).toMatchObject({ tokenAuthMethod: 'client_secret_basic', scopes: 'openid email profile', groupsClaim: 'groups', groupsFilter: '.*', hasClientSecret: true, jit: false });
     expect(JSON.stringify(info)).not.toContain('very-secret-value');
     const row = await db().select().from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get();
@@ -47,11 +47,11 @@ describe('setConnection', () => {
 
   it('keeps unspecified settings on update and follows the secret for the auth method', async () => {
     const { tenant } = await tenantWithToken({ scimEnabled: false });
-    const first = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { issuer: 'https://acme.okta.com', clientId: 'spa', scopes: 'openid email profile groups' }, false);
+    const first = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { issuer: 'https://acme.okta.com', clientId: 'spa', scopes: 'openid email profile groups' }, false);
     expect(first).toMatchObject({ tokenAuthMethod: 'none', hasClientSecret: false, jit: true });
-    const post = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { clientSecret: 's3cret', tokenAuthMethod: 'client_secret_post' }, false);
+    const post = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { clientSecret: 's3cret', tokenAuthMethod: 'client_secret_post' }, false);
     expect(post).toMatchObject({ issuer: 'https://acme.okta.com', clientId: 'spa', tokenAuthMethod: 'client_secret_post', scopes: 'openid email profile groups', hasClientSecret: true });
-    const rotated = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { clientSecret: 'rotated' }, false);
+    const rotated = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { clientSecret: 'rotated' }, false);
     expect(rotated.tokenAuthMethod).toBe('client_secret_post');
     expect(await getConnectionInfo(db(), tenant.id)).toMatchObject({ tokenAuthMethod: 'client_secret_post', hasClientSecret: true });
   });
@@ -59,17 +59,17 @@ describe('setConnection', () => {
   it('turns HMAC-signed ID tokens on only for a client with a secret, and keeps the choice until changed', async () => {
     const { tenant } = await tenantWithToken();
     const secretless = { issuer: 'https://acme.okta.com', clientId: 'spa', tokenAuthMethod: 'none' as const, hmacIdTokens: true };
-    await expect(setConnection(db(), env.SECRETS_KEY, tenant.slug, secretless, false)).rejects.toThrow(/public client .*--hmac-id-tokens off/);
+    await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), secretless, false)).rejects.toThrow(/public client .*--hmac-id-tokens off/);
     expect(await getConnectionInfo(db(), tenant.id)).toBeUndefined();
 
-    const first = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { issuer: 'https://acme.okta.com', clientId: 'web', clientSecret: 's3cret' }, false);
+    const first = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { issuer: 'https://acme.okta.com', clientId: 'web', clientSecret: 's3cret' }, false);
     expect(first.hmacIdTokens).toBe(false);
-    await setConnection(db(), env.SECRETS_KEY, tenant.slug, { hmacIdTokens: true }, false);
-    expect((await setConnection(db(), env.SECRETS_KEY, tenant.slug, { scopes: 'openid email' }, false)).hmacIdTokens).toBe(true);
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { hmacIdTokens: true }, false);
+    expect((await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { scopes: 'openid email' }, false)).hmacIdTokens).toBe(true);
     expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: tenant.slug }))!.connection).toMatchObject({ hmacIdTokens: true, clientSecret: 's3cret' });
     // Dropping the secret while the setting stays on would leave HMAC tokens without a key.
-    await expect(setConnection(db(), env.SECRETS_KEY, tenant.slug, { clientSecret: null, tokenAuthMethod: 'none' }, false)).rejects.toThrow(/--hmac-id-tokens off/);
-    const publicClient = await setConnection(db(), env.SECRETS_KEY, tenant.slug, { clientSecret: null, tokenAuthMethod: 'none', hmacIdTokens: false }, false);
+    await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { clientSecret: null, tokenAuthMethod: 'none' }, false)).rejects.toThrow(/--hmac-id-tokens off/);
+    const publicClient = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { clientSecret: null, tokenAuthMethod: 'none', hmacIdTokens: false }, false);
     expect(publicClient).toMatchObject({ tokenAuthMethod: 'none', hasClientSecret: false, hmacIdTokens: false });
   });
 
@@ -82,6 +82,6 @@ describe('setConnection', () => {
     [{ issuer: 'https://acme.okta.com' }, /--client-id/],
   ])('refuses %j', async (update, problem) => {
     const { tenant } = await tenantWithToken();
-    await expect(setConnection(db(), env.SECRETS_KEY, tenant.slug, update, true)).rejects.toThrow(problem);
+    await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), update, true)).rejects.toThrow(problem);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { addDomain, listDomains, normalizeDomain, tenantSlugForEmail, verificationRecord, verifyDomain } from '../src/tenants/domain-store.ts';
 import { checkProvider } from '../src/oidc/provider-check.ts';
 import { fakeScenario } from './support/sign-in.ts';
-import { db, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 const settings = (issuer: string) => ({ issuer, clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid email profile', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false, trustUnverifiedEmail: false, linkPreferredUsername: false });
 
@@ -13,18 +13,18 @@ describe('email domains', () => {
     const a = await tenantWithToken();
     const b = await tenantWithToken();
     const domain = `${a.slug}.example`;
-    await addDomain(db(), a.slug, domain.toUpperCase(), false);
+    await addDomain(db(), await tenantRow(a.slug), domain.toUpperCase(), false);
     expect(await tenantSlugForEmail(db(), `x@${domain}`)).toBeUndefined();
-    await expect(addDomain(db(), b.slug, domain, true)).rejects.toThrow(/belongs to another tenant/);
+    await expect(addDomain(db(), await tenantRow(b.slug), domain, true)).rejects.toThrow(/belongs to another tenant/);
 
     const record = await verificationRecord(env.SECRETS_KEY, a.tenant.id, domain);
-    await expect(verifyDomain(db(), env.SECRETS_KEY, a.slug, domain, async () => ['unrelated'])).rejects.toThrow(record.value);
+    await expect(verifyDomain(db(), env.SECRETS_KEY, await tenantRow(a.slug), domain, async () => ['unrelated'])).rejects.toThrow(record.value);
     // The record proves control for this tenant only: another tenant's value does not verify.
     const other = await verificationRecord(env.SECRETS_KEY, b.tenant.id, domain);
-    await expect(verifyDomain(db(), env.SECRETS_KEY, a.slug, domain, async () => [other.value])).rejects.toThrow(/does not hold/);
-    await verifyDomain(db(), env.SECRETS_KEY, a.slug, domain, async (name) => (name === record.name ? [record.value] : []));
+    await expect(verifyDomain(db(), env.SECRETS_KEY, await tenantRow(a.slug), domain, async () => [other.value])).rejects.toThrow(/does not hold/);
+    await verifyDomain(db(), env.SECRETS_KEY, await tenantRow(a.slug), domain, async (name) => (name === record.name ? [record.value] : []));
     expect(await tenantSlugForEmail(db(), `Someone@${domain.toUpperCase()}`)).toBe(a.slug);
-    expect((await listDomains(db(), a.slug)).map((d) => d.domain)).toEqual([domain]);
+    expect((await listDomains(db(), await tenantRow(a.slug))).map((d) => d.domain)).toEqual([domain]);
   });
 
   it('accepts host names only', () => {

@@ -8,7 +8,7 @@ import { addDomain } from '../src/tenants/domain-store.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
 import { oktaNewUser } from './support/okta-bodies.ts';
 import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant, TEST_APP_ORIGIN } from './support/sign-in.ts';
-import { db, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 const alice = OKTA_ACCOUNTS[0]!;
 
@@ -115,7 +115,7 @@ describe('sign-in by email domain', () => {
   it('sends alice@<verified domain> to her tenant’s provider with a login_hint', async () => {
     const t = await tenantWithAlice();
     const domain = `${t.slug}.example`;
-    await addDomain(db(), t.slug, domain, true);
+    await addDomain(db(), await tenantRow(t.slug), domain, true);
     const response = await app(t.jar, `/auth/login?email=${encodeURIComponent(`Alice@${domain.toUpperCase()}`)}&return_to=/inbox`);
     expect(response.status).toBe(302);
     const authorize = new URL(location(response));
@@ -126,7 +126,7 @@ describe('sign-in by email domain', () => {
   it('does not route by a domain that is claimed but not verified', async () => {
     const t = await tenantWithAlice();
     const domain = `${t.slug}.example`;
-    await addDomain(db(), t.slug, domain, false);
+    await addDomain(db(), await tenantRow(t.slug), domain, false);
     const response = await app(t.jar, `/auth/login?email=bob@${domain}`);
     expect(response.status).toBe(404);
     expect(await response.text()).toMatch(/No organization uses single sign-on/);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { setConnection } from '../src/oidc/connection-store.ts';
 import type { FakeOpKnobs } from './support/fake-op.ts';
 import { app, errorReference, fakeScenario, fakeTenant, location, signInAudit } from './support/sign-in.ts';
-import { db } from './support/tenants.ts';
+import { db, tenantRow } from './support/tenants.ts';
 
 interface TenantOptions {
   /** Turn on HMAC-signed ID tokens (`oidc set --hmac-id-tokens on`) for the tenant. */
@@ -18,7 +18,7 @@ interface TenantOptions {
 async function scenarioAndTenant(knobs: FakeOpKnobs, options: TenantOptions) {
   const scenario = await fakeScenario(knobs);
   const t = await fakeTenant(scenario);
-  if (options.hmacIdTokens) await setConnection(db(), env.SECRETS_KEY, t.slug, { hmacIdTokens: true }, true);
+  if (options.hmacIdTokens) await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { hmacIdTokens: true }, true);
   return { scenario, t };
 }
 

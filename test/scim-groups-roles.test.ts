@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { userAccess } from '../src/tenants/access.ts';
 import { catalogRole, listRoleMappings, mapGroupsToRoles, setDefaultRole, unmapGroups } from '../src/tenants/role-mappings.ts';
 import { createGroup, createUsers, patchGroup } from './support/groups.ts';
-import { db, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 describe('effective role from mapped groups', () => {
   it('maps by displayName or externalId, case-insensitively, and follows membership, renames and the map', async () => {
@@ -16,7 +16,7 @@ describe('effective role from mapped groups', () => {
     await createGroup(scim, 'Engineering', [bob!.id], { externalId: '00gENGINEERING' });
     const role = async (userId: string) => (await userAccess(db(), tenant.id, userId))!.role;
 
-    await mapGroupsToRoles(db(), slug, [
+    await mapGroupsToRoles(db(), await tenantRow(slug), [
       { groupName: 'OKTA admins', role: 'admin' },
       { groupName: '00gengineering', role: 'Editor' },
     ]);
@@ -24,9 +24,9 @@ describe('effective role from mapped groups', () => {
     expect(await role(bob!.id)).toBe('editor');
     expect(await role(carol!.id)).toBe('viewer');
 
-    await setDefaultRole(db(), slug, 'editor');
+    await setDefaultRole(db(), await tenantRow(slug), 'editor');
     expect(await role(carol!.id)).toBe('editor');
-    await setDefaultRole(db(), slug, 'viewer');
+    await setDefaultRole(db(), await tenantRow(slug), 'viewer');
 
     // Membership changes take effect on the next lookup.
     expect((await patchGroup(scim, admins.id, [{ op: 'add', path: 'members', value: [{ value: carol!.id }] }])).status).toBe(204);
@@ -38,9 +38,9 @@ describe('effective role from mapped groups', () => {
     expect((await patchGroup(scim, admins.id, [{ op: 'replace', value: { id: admins.id, displayName: 'Admins' } }])).status).toBe(204);
     expect(await role(alice!.id)).toBe('viewer');
 
-    await unmapGroups(db(), slug, ['00GENGINEERING']);
+    await unmapGroups(db(), await tenantRow(slug), ['00GENGINEERING']);
     expect(await role(bob!.id)).toBe('viewer');
-    expect((await listRoleMappings(db(), slug)).mappings.map((m) => [m.groupName, m.role])).toEqual([['OKTA admins', 'admin']]);
+    expect((await listRoleMappings(db(), await tenantRow(slug))).map((m) => [m.groupName, m.role])).toEqual([['OKTA admins', 'admin']]);
   });
 
   it('takes the highest of SCIM roles and mapped roles', async () => {
@@ -48,7 +48,7 @@ describe('effective role from mapped groups', () => {
     const owner = (await (await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'own@acme.com', roles: ['owner'] })).json()) as { id: string };
     const viewer = (await (await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'view@acme.com', roles: ['viewer'] })).json()) as { id: string };
     await createGroup(scim, 'Editors', [owner.id, viewer.id]);
-    await mapGroupsToRoles(db(), slug, [{ groupName: 'Editors', role: 'editor' }]);
+    await mapGroupsToRoles(db(), await tenantRow(slug), [{ groupName: 'Editors', role: 'editor' }]);
     expect((await userAccess(db(), tenant.id, owner.id))!.role).toBe('owner');
     expect((await userAccess(db(), tenant.id, viewer.id))!).toMatchObject({ role: 'editor', scimGroups: ['Editors'], mappedRoles: ['editor'] });
   });

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { REQUESTS_PER_CALL } from '../src/scim/auth/rate-limit.ts';
 import { createScimToken } from '../src/tenants/tenant-store.ts';
-import { db, scimClient, tenantWithToken } from './support/tenants.ts';
+import { db, scimClient, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 const LIMIT = 1000;
 
@@ -28,6 +28,6 @@ it('answers 429 with Retry-After once a token passes its limit, and other tokens
   expect(limited!.headers.get('retry-after')).toBe('10');
   expect(limited!.headers.get('content-type')).toMatch(/^application\/scim\+json/);
   expect(await limited!.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429', detail: expect.stringMatching(/Too many requests with this SCIM token/) });
-  const other = await createScimToken(db(), t.slug, 'other', undefined);
+  const other = await createScimToken(db(), await tenantRow(t.slug), 'other', undefined);
   expect((await scimClient(t.slug, other.token).get('/ServiceProviderConfig')).status).toBe(200);
 });

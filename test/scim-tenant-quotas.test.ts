@@ -6,7 +6,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { setQuotas } from '../src/tenants/tenant-store.ts';
 import { oktaNewGroup, oktaNewUser } from './support/okta-bodies.ts';
-import { db, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 async function counts(tenantId: string) {
   const row = await env.DB.prepare('SELECT user_count AS users, group_count AS groups, (SELECT COUNT(*) FROM users WHERE tenant_id = ?1) AS userRows FROM tenants WHERE id = ?1').bind(tenantId).first();
@@ -16,7 +16,7 @@ async function counts(tenantId: string) {
 describe('tenant quotas', () => {
   it('refuses the create past the user quota with 507 in the SCIM error shape, and stores nothing of it', async () => {
     const t = await tenantWithToken();
-    await setQuotas(db(), t.slug, { maxUsers: 2 });
+    await setQuotas(db(), await tenantRow(t.slug), { maxUsers: 2 });
     expect((await t.scim.post('/Users', oktaNewUser('one@acme.test'))).status).toBe(201);
     expect((await t.scim.post('/Users', oktaNewUser('two@acme.test'))).status).toBe(201);
     const refused = await t.scim.post('/Users', oktaNewUser('three@acme.test'));
@@ -31,7 +31,7 @@ describe('tenant quotas', () => {
 
   it('lets exactly the quota through when creates arrive together', async () => {
     const t = await tenantWithToken();
-    await setQuotas(db(), t.slug, { maxUsers: 3 });
+    await setQuotas(db(), await tenantRow(t.slug), { maxUsers: 3 });
     const statuses = await Promise.all(Array.from({ length: 8 }, (_, i) => t.scim.post('/Users', oktaNewUser(`burst${i}@acme.test`)).then((r) => r.status)));
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s === 507)).toHaveLength(5);
@@ -40,9 +40,9 @@ describe('tenant quotas', () => {
 
   it('applies the group quota to groups, and refuses a quota below what the tenant holds', async () => {
     const t = await tenantWithToken();
-    await setQuotas(db(), t.slug, { maxGroups: 1 });
+    await setQuotas(db(), await tenantRow(t.slug), { maxGroups: 1 });
     expect((await t.scim.post('/Groups', oktaNewGroup('Only'))).status).toBe(201);
     expect((await t.scim.post('/Groups', oktaNewGroup('Second'))).status).toBe(507);
-    await expect(setQuotas(db(), t.slug, { maxGroups: 0 })).rejects.toThrow(/already holds 1 groups/);
+    await expect(setQuotas(db(), await tenantRow(t.slug), { maxGroups: 0 })).rejects.toThrow(/already holds 1 groups/);
   });
 });

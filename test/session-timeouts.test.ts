@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { setSessionTimeouts } from '../src/tenants/session-settings.ts';
 import { createSession, deleteSession, sessionExpiresAt, useSession } from '../src/sessions/session-store.ts';
 import { app, fakeScenario, fakeTenant } from './support/sign-in.ts';
-import { db } from './support/tenants.ts';
+import { db, tenantRow } from './support/tenants.ts';
 
 const fields = { tenantId: 't', userId: 'u', sub: '00u1', issuer: 'https://idp.example', claimGroups: [], idTokenSealed: undefined };
 const timeouts = { idleSeconds: 3600, absoluteSeconds: 4 * 3600 };
@@ -78,7 +78,7 @@ describe('session timeouts', () => {
 describe("a tenant's timeouts", () => {
   it('apply to new sign-ins: cookie lifetime and expiresAt', async () => {
     const t = await fakeTenant(await fakeScenario());
-    await setSessionTimeouts(db(), t.slug, { idleSeconds: 3600, absoluteSeconds: 7200 });
+    await setSessionTimeouts(db(), await tenantRow(t.slug), { idleSeconds: 3600, absoluteSeconds: 7200 });
     const { response } = await t.signIn();
     expect(response.headers.getSetCookie().find((c) => c.startsWith('__Host-eid_session='))).toMatch(/Max-Age=7200;/);
     const { expiresAt } = (await (await app(t.jar, '/auth/session')).json()) as { expiresAt: string };
@@ -87,7 +87,7 @@ describe("a tenant's timeouts", () => {
 
   it('are refused when idle exceeds absolute or either is under 5 minutes', async () => {
     const t = await fakeTenant(await fakeScenario());
-    await expect(setSessionTimeouts(db(), t.slug, { idleSeconds: 7200, absoluteSeconds: 3600 })).rejects.toThrow(/cannot exceed/);
-    await expect(setSessionTimeouts(db(), t.slug, { idleSeconds: 60 })).rejects.toThrow(/at least 5 minutes/);
+    await expect(setSessionTimeouts(db(), await tenantRow(t.slug), { idleSeconds: 7200, absoluteSeconds: 3600 })).rejects.toThrow(/cannot exceed/);
+    await expect(setSessionTimeouts(db(), await tenantRow(t.slug), { idleSeconds: 60 })).rejects.toThrow(/at least 5 minutes/);
   });
 });

@@ -12,13 +12,13 @@ import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../s
 import { grantFor, openSetupGrant, sealSetupGrant } from '../src/setup/setup-grant.ts';
 import { createTenant, findTenantBySlug } from '../src/tenants/tenant-store.ts';
 import { app, CookieJar, fakeScenario, location, TEST_APP_ORIGIN } from './support/sign-in.ts';
-import { db, scimClient, tenantWithToken, uniqueSlug } from './support/tenants.ts';
+import { db, scimClient, tenantRow, tenantWithToken, uniqueSlug } from './support/tenants.ts';
 
 const FORM = { origin: TEST_APP_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' };
 
 /** A fresh link for `slug` and the path (with key) it opens. */
 async function link(slug: string, expiresInSeconds?: number) {
-  const { info, key } = await createSetupLink(db(), slug, expiresInSeconds);
+  const { info, key } = await createSetupLink(db(), await tenantRow(slug), expiresInSeconds);
   return { id: info.id, key, path: setupUrl('', slug, key) };
 }
 
@@ -60,24 +60,25 @@ describe('setup links in the store', () => {
     const a = await tenantWithToken();
     const b = await tenantWithToken();
     const before = Date.now();
-    const { info, key } = await createSetupLink(db(), a.slug);
+    const { info, key } = await createSetupLink(db(), await tenantRow(a.slug));
     expect(key).toMatch(/^eid_setup_[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(info.expiresAt) - before).toBeGreaterThanOrEqual(7 * 86400_000 - 1000);
     expect(Date.parse(info.expiresAt) - before).toBeLessThanOrEqual(7 * 86400_000 + 1000);
-    await expect(createSetupLink(db(), a.slug, 31 * 86400)).rejects.toThrow(/at most 30 days/);
-    await expect(createSetupLink(db(), 'no-such-tenant')).rejects.toThrow(/unknown tenant/);
+    await expect(createSetupLink(db(), await tenantRow(a.slug), 31 * 86400)).rejects.toThrow(/at most 30 days/);
+    // The slug is resolved once, at the edge, before any store runs.
+    await expect(tenantRow('no-such-tenant').then((tenant) => createSetupLink(db(), tenant))).rejects.toThrow(/unknown tenant/);
 
     const row = await db().select().from(setupLinks).where(eq(setupLinks.id, info.id)).get();
     expect(row!.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(key.slice('eid_setup_'.length));
-    const listed = await listSetupLinks(db(), a.slug);
+    const listed = await listSetupLinks(db(), await tenantRow(a.slug));
     expect(listed).toEqual([{ ...info, liveTokens: [] }]);
     expect(JSON.stringify(listed)).not.toContain(row!.hash);
 
-    await expect(revokeSetupLink(db(), b.slug, info.id)).rejects.toThrow(/has no setup link/);
-    const revoked = await revokeSetupLink(db(), a.slug, info.id);
+    await expect(revokeSetupLink(db(), await tenantRow(b.slug), info.id)).rejects.toThrow(/has no setup link/);
+    const revoked = await revokeSetupLink(db(), await tenantRow(a.slug), info.id);
     expect(revoked.revokedAt).not.toBeNull();
-    await expect(revokeSetupLink(db(), a.slug, info.id)).rejects.toThrow(/already revoked/);
+    await expect(revokeSetupLink(db(), await tenantRow(a.slug), info.id)).rejects.toThrow(/already revoked/);
     expect((await auditRows(a.tenant.id)).filter((r) => r.action.startsWith('setup-link'))).toEqual([
       expect.objectContaining({ actor: 'cli', action: 'setup-link.create', outcome: 'success' }),
       expect.objectContaining({ actor: 'cli', action: 'setup-link.revoke', outcome: 'success' }),
@@ -140,7 +141,7 @@ describe('GET /setup/:tenant', () => {
     expect(body).not.toContain(key);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-    expect((await listSetupLinks(db(), t.slug))[0]).toMatchObject({ id, lastUsedAt: expect.any(String) });
+    expect((await listSetupLinks(db(), await tenantRow(t.slug)))[0]).toMatchObject({ id, lastUsedAt: expect.any(String) });
     const page = await app(jar, `/setup/${t.slug}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Not connected yet.');
@@ -149,7 +150,7 @@ describe('GET /setup/:tenant', () => {
   it("shows the tenant's own Okta values and connection state, never the secret, with no-store and no framing", async () => {
     const slug = uniqueSlug('acme');
     await createTenant(db(), slug, 'Acme <b>"Inc"</b>');
-    await setConnection(db(), env.SECRETS_KEY, slug, { issuer: 'https://acme.okta.com', clientId: '0oa-client-id', clientSecret: 'super-secret-value', groupsClaim: 'okta_groups' }, false);
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(slug), { issuer: 'https://acme.okta.com', clientId: '0oa-client-id', clientSecret: 'super-secret-value', groupsClaim: 'okta_groups' }, false);
     const { jar } = await openLink(slug);
     const page = await app(jar, `/setup/${slug}`);
     expect(page.status).toBe(200);
@@ -186,7 +187,7 @@ describe('GET /setup/:tenant', () => {
     const expired = await link(t.slug);
     await db().update(setupLinks).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(setupLinks.id, expired.id));
     const revoked = await link(t.slug);
-    await revokeSetupLink(db(), t.slug, revoked.id);
+    await revokeSetupLink(db(), await tenantRow(t.slug), revoked.id);
     const othersKey = (await link(other.slug)).key;
     const keys = [expired.key, revoked.key, othersKey, 'eid_setup_' + 'A'.repeat(43), 'garbage', ''];
     const pages = new Set<string>();
@@ -209,7 +210,7 @@ describe('GET /setup/:tenant', () => {
     const t = await tenantWithToken();
     const revoked = await openLink(t.slug);
     expect((await app(revoked.jar, `/setup/${t.slug}`)).status).toBe(200);
-    await revokeSetupLink(db(), t.slug, revoked.id);
+    await revokeSetupLink(db(), await tenantRow(t.slug), revoked.id);
     await refusal(await app(revoked.jar, `/setup/${t.slug}`));
     await refusal(await app(revoked.jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM }));
     expect(await tokenCount(t.tenant.id)).toBe(1);
@@ -290,7 +291,7 @@ describe('POST /setup/:tenant/connection', () => {
   it('keeps the stored secret when the field is left empty, and drops it for a public client', async () => {
     const scenario = await fakeScenario();
     const t = await tenantWithToken();
-    await setConnection(db(), env.SECRETS_KEY, t.slug, { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret }, true);
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret }, true);
     const { jar } = await openLink(t.slug);
     expect((await postForm(jar, t.slug, { issuer: scenario.issuer, clientId: 'renamed-client', clientSecret: '', tokenAuthMethod: 'client_secret_basic' })).status).toBe(303);
     expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: t.slug }))!.connection).toMatchObject({ clientId: 'renamed-client', clientSecret: scenario.clientSecret });
@@ -399,16 +400,16 @@ describe('SCIM tokens a setup link issues', () => {
     expect(fourth.body).toContain('this setup link has issued 3 live SCIM tokens already');
     expect(await tokenCount(t.tenant.id)).toBe(4);
 
-    const [listed] = await listSetupLinks(db(), t.slug);
+    const [listed] = await listSetupLinks(db(), await tenantRow(t.slug));
     expect(listed).toMatchObject({ id, liveTokens: rows.map((r) => r.id).concat(expect.any(String), expect.any(String)) });
     expect(listed!.liveTokens).toHaveLength(3);
 
     for (const { token } of [first, second, third]) expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(200);
-    await revokeSetupLink(db(), t.slug, id);
+    await revokeSetupLink(db(), await tenantRow(t.slug), id);
     for (const { token } of [first, second, third]) expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(401);
     // The operator's own token is not the link's and keeps working.
     expect((await t.scim.get('/Users')).status).toBe(200);
-    expect((await listSetupLinks(db(), t.slug))[0]!.liveTokens).toEqual([]);
+    expect((await listSetupLinks(db(), await tenantRow(t.slug)))[0]!.liveTokens).toEqual([]);
     expect((await auditRows(t.tenant.id)).find((r) => r.action === 'setup-link.revoke')!.detail).toMatch(/^revoked its SCIM tokens tok_/);
   });
 
@@ -425,7 +426,7 @@ describe('SCIM tokens a setup link issues', () => {
 describe('SCIM switched on from the setup page', () => {
   it('turns JIT sign-in off, so SCIM alone decides who exists', async () => {
     const t = await tenantWithToken({ scimEnabled: false });
-    await setConnection(db(), env.SECRETS_KEY, t.slug, { issuer: 'https://acme.okta.com', clientId: 'client', clientSecret: 'secret' }, false);
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { issuer: 'https://acme.okta.com', clientId: 'client', clientSecret: 'secret' }, false);
     expect((await getConnectionInfo(db(), t.tenant.id))!.jit).toBe(true);
     const { jar, id } = await openLink(t.slug);
     expect((await app(jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM })).status).toBe(200);

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { revokeScimToken } from '../src/tenants/tenant-store.ts';
 import { constantTimeEqual, generateScimToken, hashToken, looksLikeScimToken, parseDuration } from '../src/tenants/tokens.ts';
-import { db, oktaNewUser, scimClient, tenantWithToken } from './support/tenants.ts';
+import { db, oktaNewUser, scimClient, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 describe('SCIM tokens', () => {
   it('are 256 random bits behind a scannable prefix', () => {
@@ -47,8 +47,8 @@ describe('SCIM tokens', () => {
     const { slug, token, tokenId, scim } = await tenantWithToken();
     expect((await scim.get('/Users')).status).toBe(200);
     const { createScimToken } = await import('../src/tenants/tenant-store.ts');
-    const second = await createScimToken(db(), slug, 'rotation', undefined);
-    await revokeScimToken(db(), slug, tokenId);
+    const second = await createScimToken(db(), await tenantRow(slug), 'rotation', undefined);
+    await revokeScimToken(db(), await tenantRow(slug), tokenId);
     const refused = await scim.get('/Users');
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);

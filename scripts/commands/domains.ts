@@ -1,7 +1,6 @@
 /** `domains add|verify|list|remove`: email domains that send `GET /auth/login?email=` to a tenant. */
 import { addDomain, DEFAULT_DOH_URL, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain, type TenantDomain } from '../../src/tenants/domain-store.ts';
-import { requireTenant } from '../../src/tenants/tenant-store.ts';
-import { keyValues, positional, table, type CliContext, type Command } from '../lib/command.ts';
+import { keyValues, positional, table, tenantArg, type CliContext, type Command } from '../lib/command.ts';
 
 /** The DNS-over-HTTPS resolver for `domains verify` (EDGE_IDENTITY_DOH_URL overrides, e.g. an internal resolver). */
 function dohUrl(): string {
@@ -19,9 +18,9 @@ export const domainCommands: Command[] = [
     usage: 'domains add <slug> <domain> [--verified]',
     summary: 'claim an email domain for the tenant; it routes sign-ins once its DNS TXT record is verified (or --verified)',
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const row = await addDomain(ctx.db, slug, positional(args, 1, 'domain'), args.flags.verified === true);
-      const tenant = await requireTenant(ctx.db, slug);
+      const tenant = await tenantArg(ctx, args);
+      const slug = tenant.slug;
+      const row = await addDomain(ctx.db, tenant, positional(args, 1, 'domain'), args.flags.verified === true);
       const json = await withRecord(ctx, tenant.id, row);
       const next = json.verified
         ? `Sign-in by email: ${ctx.publicBaseUrl}/auth/login?email=someone@${row.domain}`
@@ -34,10 +33,10 @@ export const domainCommands: Command[] = [
     usage: 'domains verify <slug> <domain>',
     summary: 'check the domain’s DNS TXT record (DNS over HTTPS) and mark it verified',
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const row = await verifyDomain(ctx.db, await ctx.secretsKey(), slug, positional(args, 1, 'domain'), (name) => dohTxtLookup(name, dohUrl()));
+      const tenant = await tenantArg(ctx, args);
+      const row = await verifyDomain(ctx.db, await ctx.secretsKey(), tenant, positional(args, 1, 'domain'), (name) => dohTxtLookup(name, dohUrl()));
       const json = await withRecord(ctx, row.tenantId, row);
-      return { json, text: `${row.domain} verified for ${slug} at ${row.verifiedAt}` };
+      return { json, text: `${row.domain} verified for ${tenant.slug} at ${row.verifiedAt}` };
     },
   },
   {
@@ -45,9 +44,8 @@ export const domainCommands: Command[] = [
     usage: 'domains list <slug>',
     summary: "list the tenant's email domains and their verification records",
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const tenant = await requireTenant(ctx.db, slug);
-      const domains = await Promise.all((await listDomains(ctx.db, slug)).map((row) => withRecord(ctx, tenant.id, row)));
+      const tenant = await tenantArg(ctx, args);
+      const domains = await Promise.all((await listDomains(ctx.db, tenant)).map((row) => withRecord(ctx, tenant.id, row)));
       return { json: { domains }, text: table(domains, ['domain', 'verified', 'verifiedAt', 'txtName', 'txtValue']) };
     },
   },
@@ -56,9 +54,9 @@ export const domainCommands: Command[] = [
     usage: 'domains remove <slug> <domain>',
     summary: 'release an email domain',
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const row = await removeDomain(ctx.db, slug, positional(args, 1, 'domain'));
-      return { json: { removed: row.domain }, text: `removed ${row.domain} from ${slug}` };
+      const tenant = await tenantArg(ctx, args);
+      const row = await removeDomain(ctx.db, tenant, positional(args, 1, 'domain'));
+      return { json: { removed: row.domain }, text: `removed ${row.domain} from ${tenant.slug}` };
     },
   },
 ];

@@ -4,8 +4,7 @@ import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionIn
 import { oktaAppValues as appValues } from '../../src/oidc/okta-app-values.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
 import { setSessionTimeouts } from '../../src/tenants/session-settings.ts';
-import { requireTenant } from '../../src/tenants/tenant-store.ts';
-import { CliError, durationFlag, keyValues, positional, stringFlag, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
+import { CliError, durationFlag, keyValues, positional, stringFlag, tenantArg, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
 
 /** The Okta app values at the CLI's public base URL. */
 const oktaAppValues = (ctx: CliContext, slug: string) => appValues(ctx.publicBaseUrl, slug);
@@ -40,7 +39,7 @@ function connectionText(ctx: CliContext, slug: string, info: ConnectionInfo): st
 
 /** The tenant named by the first positional and its connection, or a CliError saying how to set one. */
 async function storedConnection(ctx: CliContext, args: ParsedArgs) {
-  const tenant = await requireTenant(ctx.db, positional(args, 0, 'slug'));
+  const tenant = await tenantArg(ctx, args);
   const info = await getConnectionInfo(ctx.db, tenant.id);
   if (!info) throw new CliError(`tenant "${tenant.slug}" has no OIDC connection (see: npm run tenant -- oidc set ${tenant.slug} --issuer … --client-id …)`);
   return { tenant, info };
@@ -52,7 +51,8 @@ export const oidcCommands: Command[] = [
     usage: 'oidc set <slug> --issuer https://acme.okta.com[/oauth2/default] --client-id … [--client-secret …|- | --no-client-secret] [--token-auth basic|post|none] [--scopes "openid email profile"] [--groups-claim groups] [--groups-filter ".*"] [--jit on|off] [--hmac-id-tokens on|off] [--trust-unverified-email on|off] [--link-preferred-username on|off]',
     summary: "create or change the tenant's OpenID Provider connection (secret sealed at rest)",
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
+      const tenant = await tenantArg(ctx, args);
+      const slug = tenant.slug;
       const update: ConnectionUpdate = {
         issuer: stringFlag(args, 'issuer'),
         clientId: stringFlag(args, 'client-id'),
@@ -67,7 +67,7 @@ export const oidcCommands: Command[] = [
         linkPreferredUsername: onOff(args, 'link-preferred-username'),
       };
       const defined = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) as ConnectionUpdate;
-      const info = await setConnection(ctx.db, await ctx.secretsKey(), slug, defined, !ctx.remote);
+      const info = await setConnection(ctx.db, await ctx.secretsKey(), tenant, defined, !ctx.remote);
       return { json: { slug, connection: info, okta: oktaAppValues(ctx, slug) }, text: `${connectionText(ctx, slug, info)}\n\nCheck it: npm run tenant -- oidc test ${slug}` };
     },
   },
@@ -105,9 +105,8 @@ export const oidcCommands: Command[] = [
     usage: 'oidc sessions <slug> [--idle 8h] [--absolute 24h]',
     summary: "set how long the tenant's sign-in sessions last without activity and at most",
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const tenant = await setSessionTimeouts(ctx.db, slug, { idleSeconds: durationFlag(args, 'idle'), absoluteSeconds: durationFlag(args, 'absolute') });
-      const json = { slug, sessionIdleSeconds: tenant.sessionIdleSeconds, sessionAbsoluteSeconds: tenant.sessionAbsoluteSeconds };
+      const tenant = await setSessionTimeouts(ctx.db, await tenantArg(ctx, args), { idleSeconds: durationFlag(args, 'idle'), absoluteSeconds: durationFlag(args, 'absolute') });
+      const json = { slug: tenant.slug, sessionIdleSeconds: tenant.sessionIdleSeconds, sessionAbsoluteSeconds: tenant.sessionAbsoluteSeconds };
       return { json, text: `${keyValues(json)}\n\nNew sign-ins get these timeouts; running sessions keep theirs.` };
     },
   },

@@ -1,6 +1,6 @@
 /** `roles map|unmap|list|default`: the roles a tenant's groups grant at sign-in, and the default role. */
 import { listRoleMappings, mapGroupsToRoles, setDefaultRole, unmapGroups, type RoleMappingInput } from '../../src/tenants/role-mappings.ts';
-import { CliError, positional, table, type Command, type ParsedArgs } from '../lib/command.ts';
+import { CliError, positional, table, tenantArg, type Command, type ParsedArgs } from '../lib/command.ts';
 
 /** `"Okta Admins=admin"`: split at the last `=`, since a group name may hold one and a role never does. */
 function parseMapping(text: string): RoleMappingInput {
@@ -22,9 +22,9 @@ export const roleCommands: Command[] = [
     usage: 'roles map <slug> "Group Name=role" [...]',
     summary: 'grant a role to members of a group (displayName or externalId, case-insensitive)',
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const mappings = await mapGroupsToRoles(ctx.db, slug, rest(args, 'Group Name=role').map(parseMapping));
-      return { json: { slug, mapped: mappings }, text: mappings.map((m) => `${m.groupName} -> ${m.role}`).join('\n') };
+      const tenant = await tenantArg(ctx, args);
+      const mappings = await mapGroupsToRoles(ctx.db, tenant, rest(args, 'Group Name=role').map(parseMapping));
+      return { json: { slug: tenant.slug, mapped: mappings }, text: mappings.map((m) => `${m.groupName} -> ${m.role}`).join('\n') };
     },
   },
   {
@@ -32,9 +32,9 @@ export const roleCommands: Command[] = [
     usage: 'roles unmap <slug> "Group Name" [...]',
     summary: "remove groups' role mappings",
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const removed = await unmapGroups(ctx.db, slug, rest(args, 'Group Name'));
-      return { json: { slug, unmapped: removed }, text: removed.map((m) => `unmapped ${m.groupName} (was ${m.role})`).join('\n') };
+      const tenant = await tenantArg(ctx, args);
+      const removed = await unmapGroups(ctx.db, tenant, rest(args, 'Group Name'));
+      return { json: { slug: tenant.slug, unmapped: removed }, text: removed.map((m) => `unmapped ${m.groupName} (was ${m.role})`).join('\n') };
     },
   },
   {
@@ -42,7 +42,8 @@ export const roleCommands: Command[] = [
     usage: 'roles list <slug>',
     summary: "show the tenant's role catalog, default role and group mappings",
     async run(ctx, args) {
-      const { tenant, mappings } = await listRoleMappings(ctx.db, positional(args, 0, 'slug'));
+      const tenant = await tenantArg(ctx, args);
+      const mappings = await listRoleMappings(ctx.db, tenant);
       const json = { slug: tenant.slug, roles: tenant.roles, defaultRole: tenant.defaultRole, mappings };
       const text = [`roles:        ${tenant.roles.join(', ')} (highest first)`, `default role: ${tenant.defaultRole}`, '', table(mappings, ['groupName', 'role', 'createdAt'])].join('\n');
       return { json, text };
@@ -53,7 +54,7 @@ export const roleCommands: Command[] = [
     usage: 'roles default <slug> <role>',
     summary: 'set the role of users no SCIM role or mapped group gives one',
     async run(ctx, args) {
-      const tenant = await setDefaultRole(ctx.db, positional(args, 0, 'slug'), positional(args, 1, 'role'));
+      const tenant = await setDefaultRole(ctx.db, await tenantArg(ctx, args), positional(args, 1, 'role'));
       return { json: { slug: tenant.slug, defaultRole: tenant.defaultRole }, text: `default role of ${tenant.slug}: ${tenant.defaultRole}` };
     },
   },

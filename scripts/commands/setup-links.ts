@@ -1,6 +1,6 @@
 /** `setup-link create|list|revoke`: links that let a tenant's IT admin set up SSO and SCIM themselves. */
 import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../../src/setup/link-store.ts';
-import { durationFlag, keyValues, positional, table, type Command } from '../lib/command.ts';
+import { durationFlag, keyValues, positional, table, tenantArg, type Command } from '../lib/command.ts';
 
 const COLUMNS = ['id', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt', 'liveTokens'];
 
@@ -10,8 +10,9 @@ export const setupLinkCommands: Command[] = [
     usage: 'setup-link create <slug> [--expires-in 7d]',
     summary: "issue a setup link for the tenant's IT admin (printed once; at most 30d)",
     async run(ctx, args) {
-      const slug = positional(args, 0, 'slug');
-      const { info, key } = await createSetupLink(ctx.db, slug, durationFlag(args, 'expires-in'));
+      const tenant = await tenantArg(ctx, args);
+      const slug = tenant.slug;
+      const { info, key } = await createSetupLink(ctx.db, tenant, durationFlag(args, 'expires-in'));
       const json = { id: info.id, url: setupUrl(ctx.publicBaseUrl, slug, key), expiresAt: info.expiresAt };
       return {
         json,
@@ -24,7 +25,7 @@ export const setupLinkCommands: Command[] = [
     usage: 'setup-link list <slug>',
     summary: "list a tenant's setup links (never the keys) with the live SCIM tokens each issued",
     async run(ctx, args) {
-      const links = await listSetupLinks(ctx.db, positional(args, 0, 'slug'));
+      const links = await listSetupLinks(ctx.db, await tenantArg(ctx, args));
       return { json: { links }, text: table(links, COLUMNS) };
     },
   },
@@ -33,7 +34,7 @@ export const setupLinkCommands: Command[] = [
     usage: 'setup-link revoke <slug> <link-id>',
     summary: 'revoke a setup link and the SCIM tokens its page issued (both stop working on their next request)',
     async run(ctx, args) {
-      const info = await revokeSetupLink(ctx.db, positional(args, 0, 'slug'), positional(args, 1, 'link-id'));
+      const info = await revokeSetupLink(ctx.db, await tenantArg(ctx, args), positional(args, 1, 'link-id'));
       return { json: info, text: `revoked setup link ${info.id} and the SCIM tokens it issued at ${info.revokedAt}` };
     },
   },

@@ -1,7 +1,7 @@
 /** `create`, `list`, `show`, `delete`, `scim enable|disable`: a tenant's life and its SCIM switch. */
-import { createTenant, deleteTenant, listScimTokens, listTenants, requireTenant, setQuotas, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { createTenant, deleteTenant, listScimTokens, listTenants, setQuotas, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
 import { slugProblem } from '../../src/tenants/slug.ts';
-import { CliError, keyValues, positional, stringFlag, table, type CliContext, type Command } from '../lib/command.ts';
+import { CliError, keyValues, positional, stringFlag, table, tenantArg, type CliContext, type Command } from '../lib/command.ts';
 
 /** The SCIM base URL an admin pastes into Okta or Entra for this tenant. */
 export function scimBaseUrl(ctx: CliContext, tenant: Pick<Tenant, 'slug'>): string {
@@ -56,8 +56,8 @@ export const tenantCommands: Command[] = [
     usage: 'show <slug>',
     summary: 'show a tenant and its SCIM tokens',
     async run(ctx, args) {
-      const tenant = await requireTenant(ctx.db, positional(args, 0, 'slug'));
-      const tokens = await listScimTokens(ctx.db, tenant.slug);
+      const tenant = await tenantArg(ctx, args);
+      const tokens = await listScimTokens(ctx.db, tenant);
       const json = { ...tenantJson(ctx, tenant), tokens };
       return { json, text: `${keyValues(tenantJson(ctx, tenant))}\n\nSCIM tokens:\n${table(tokens, ['id', 'label', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt'])}` };
     },
@@ -73,7 +73,7 @@ export const tenantCommands: Command[] = [
         if (!/^\d{1,10}$/.test(text)) throw new CliError(`--${name} takes a whole number, got "${text}"`);
         return Number(text);
       };
-      const tenant = await setQuotas(ctx.db, positional(args, 0, 'slug'), { maxUsers: count('users'), maxGroups: count('groups') });
+      const tenant = await setQuotas(ctx.db, await tenantArg(ctx, args), { maxUsers: count('users'), maxGroups: count('groups') });
       const json = { slug: tenant.slug, maxUsers: tenant.maxUsers, maxGroups: tenant.maxGroups, userCount: tenant.userCount, groupCount: tenant.groupCount };
       return { json, text: keyValues(json) };
     },
@@ -85,7 +85,7 @@ export const tenantCommands: Command[] = [
     async run(ctx, args) {
       const slug = positional(args, 0, 'slug');
       if (args.flags.yes !== true) throw new CliError(`deleting "${slug}" removes its users, groups and tokens for good: add --yes to confirm`);
-      const tenant = await deleteTenant(ctx.db, slug);
+      const tenant = await deleteTenant(ctx.db, await tenantArg(ctx, args));
       return { json: { deleted: tenant.slug, id: tenant.id }, text: `deleted tenant ${tenant.slug}` };
     },
   },
@@ -95,7 +95,7 @@ export const tenantCommands: Command[] = [
       usage: `scim ${enabled ? 'enable' : 'disable'} <slug>`,
       summary: enabled ? 'turn SCIM provisioning on' : 'turn SCIM provisioning off (SCIM answers 403)',
       async run(ctx, args) {
-        const tenant = await setScimEnabled(ctx.db, positional(args, 0, 'slug'), enabled);
+        const tenant = await setScimEnabled(ctx.db, await tenantArg(ctx, args), enabled);
         return {
           json: { slug: tenant.slug, scimEnabled: tenant.scimEnabled, scimBaseUrl: scimBaseUrl(ctx, tenant) },
           text: `SCIM ${enabled ? 'enabled' : 'disabled'} for ${tenant.slug}${enabled ? ` at ${scimBaseUrl(ctx, tenant)}` : ''}`,

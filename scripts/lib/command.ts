@@ -1,5 +1,6 @@
 /** The tenant CLI's command contract: every command module exports a list of these. */
 import type { Database } from '../../src/db/client.ts';
+import { requireTenant, type Tenant } from '../../src/tenants/tenant-store.ts';
 import { parseDuration } from '../../src/tenants/tokens.ts';
 
 /** `positionals` in order; `--flag value` as a string, a bare `--flag` as true. */
@@ -69,4 +70,9 @@ export function keyValues(record: Record<string, unknown>): string {
   return Object.entries(record)
     .map(([k, v]) => `${(k + ':').padEnd(width + 1)} ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join('\n');
+}
+
+/** The tenant the first positional names, read once at the CLI's edge; the stores take it as it is. */
+export function tenantArg(ctx: CliContext, args: ParsedArgs): Promise<Tenant> {
+  return requireTenant(ctx.db, positional(args, 0, 'slug'));
 }

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { now, type Database } from '../db/client.ts';
 import { oidcConnections, tenants } from '../db/schema.ts';
-import { requireTenant, type Tenant } from '../tenants/tenant-store.ts';
+import type { Tenant } from '../tenants/tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
 import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { groupsFilterProblem } from './groups-filter.ts';
@@ -109,13 +109,12 @@ export interface SetConnectionOptions {
 }
 
 /**
- * Creates or updates the connection of tenant `slug`. Defaults on first set: scopes `openid email profile`,
+ * Creates or updates the connection of `tenant`. Defaults on first set: scopes `openid email profile`,
  * groups claim `groups` filtered by `.*`, `client_secret_basic` when a secret is given (else
  * `none`), JIT on only when SCIM is off (with SCIM, SCIM owns who exists), HMAC-signed ID tokens refused,
  * and linking only by verified emails, never by `preferred_username`.
  */
-export async function setConnection(db: Database, secretsKey: string, slug: string, rawUpdate: ConnectionUpdate, localDev: boolean, options: SetConnectionOptions = {}): Promise<ConnectionInfo> {
-  const tenant = await requireTenant(db, slug);
+export async function setConnection(db: Database, secretsKey: string, tenant: Tenant, rawUpdate: ConnectionUpdate, localDev: boolean, options: SetConnectionOptions = {}): Promise<ConnectionInfo> {
   const parsed = connectionUpdateSchema.safeParse(rawUpdate);
   if (!parsed.success) throw new StoreError(`invalid OIDC settings: ${z.prettifyError(parsed.error)}`);
   const update = parsed.data;

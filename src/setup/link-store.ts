@@ -6,7 +6,7 @@ import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { scimTokens, setupLinks, tenants } from '../db/schema.ts';
 import { auditInsert, auditInsertWhen } from '../audit/audit-log.ts';
-import { requireTenant, type Tenant } from '../tenants/tenant-store.ts';
+import type { Tenant } from '../tenants/tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
 import { constantTimeEqual, generatePrefixedSecret, hashToken, hasPrefixedSecretShape } from '../tenants/tokens.ts';
 
@@ -33,7 +33,7 @@ export interface LiveSetupLink {
   tenant: Tenant;
 }
 
-/** The setup page's path for tenant `slug`. */
+/** The setup page's path for `tenant`. */
 export function setupPath(slug: string): string {
   return `/setup/${slug}`;
 }
@@ -50,10 +50,9 @@ function withoutHash({ hash: _hash, ...info }: SetupLinkRow): SetupLinkInfo {
   return info;
 }
 
-/** Issues a link for tenant `slug`; the key is returned once and only its hash is stored. */
-export async function createSetupLink(db: Database, slug: string, expiresInSeconds = DEFAULT_LINK_SECONDS): Promise<{ info: SetupLinkInfo; key: string; tenant: Tenant }> {
+/** Issues a link for `tenant`; the key is returned once and only its hash is stored. */
+export async function createSetupLink(db: Database, tenant: Tenant, expiresInSeconds = DEFAULT_LINK_SECONDS): Promise<{ info: SetupLinkInfo; key: string; tenant: Tenant }> {
   if (expiresInSeconds > MAX_LINK_SECONDS) throw new StoreError(`a setup link lives at most ${MAX_LINK_SECONDS / 86400} days`);
-  const tenant = await requireTenant(db, slug);
   const key = generatePrefixedSecret(SETUP_KEY_PREFIX);
   const createdAt = now();
   const info: SetupLinkInfo = {
@@ -71,9 +70,8 @@ export async function createSetupLink(db: Database, slug: string, expiresInSecon
   return { info, key, tenant };
 }
 
-/** Tenant `slug`'s links, oldest first (never the keys), each with the live tokens its page issued. */
-export async function listSetupLinks(db: Database, slug: string): Promise<ListedSetupLink[]> {
-  const tenant = await requireTenant(db, slug);
+/** The tenant's links, oldest first (never the keys), each with the live tokens its page issued. */
+export async function listSetupLinks(db: Database, tenant: Tenant): Promise<ListedSetupLink[]> {
   const [rows, tokens] = await db.batch([
     db.select().from(setupLinks).where(eq(setupLinks.tenantId, tenant.id)).orderBy(asc(setupLinks.createdAt)),
     db
@@ -86,11 +84,10 @@ export async function listSetupLinks(db: Database, slug: string): Promise<Listed
 }
 
 /**
- * Revokes link `linkId` of tenant `slug` and, in the same batch, every SCIM token its page issued:
+ * Revokes link `linkId` of `tenant` and, in the same batch, every SCIM token its page issued:
  * its setup cookies and those tokens stop working on their next request.
  */
-export async function revokeSetupLink(db: Database, slug: string, linkId: string): Promise<SetupLinkInfo> {
-  const tenant = await requireTenant(db, slug);
+export async function revokeSetupLink(db: Database, tenant: Tenant, linkId: string): Promise<SetupLinkInfo> {
   const ofTenant = and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenant.id));
   const revokedAt = now();
   const revokedWithLink = and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), eq(scimTokens.revokedAt, revokedAt));
@@ -110,11 +107,11 @@ export async function revokeSetupLink(db: Database, slug: string, linkId: string
   ]);
   if (revoked) return withoutHash(revoked);
   const existing = await db.select({ revokedAt: setupLinks.revokedAt }).from(setupLinks).where(ofTenant).get();
-  throw new StoreError(existing ? `setup link "${linkId}" was already revoked at ${existing.revokedAt}` : `tenant "${slug}" has no setup link "${linkId}" (see: npm run tenant -- setup-link list ${slug})`);
+  throw new StoreError(existing ? `setup link "${linkId}" was already revoked at ${existing.revokedAt}` : `tenant "${tenant.slug}" has no setup link "${linkId}" (see: npm run tenant -- setup-link list ${tenant.slug})`);
 }
 
 /**
- * The live link `key` opens for tenant `slug` (and its last use noted), or undefined for a key of
+ * The live link `key` opens for `tenant` (and its last use noted), or undefined for a key of
  * another tenant, a revoked or expired one, or no key of ours — the caller never learns which.
  */
 export async function redeemSetupKey(db: Database, slug: string, key: string): Promise<LiveSetupLink | undefined> {

@@ -10,7 +10,7 @@ import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate } from '../oidc/connection-store.ts';
 import { isLocalDev } from '../oidc/issuer-url.ts';
 import { checkProvider } from '../oidc/provider-check.ts';
-import { createScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
+import { createScimToken } from '../tenants/tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
 import { MAX_TOKENS_PER_LINK, SETUP_TOKEN_SECONDS, type LiveSetupLink } from './link-store.ts';
 
@@ -53,7 +53,7 @@ export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, 
   const localDev = isLocalDev(env);
   const actor = setupActor(link.id);
   try {
-    const saved = await setConnection(db, env.SECRETS_KEY, tenant.slug, toUpdate(form), localDev, {
+    const saved = await setConnection(db, env.SECRETS_KEY, tenant, toUpdate(form), localDev, {
       actor,
       beforeSave: async (settings) => {
         const report = await checkProvider(settings, localDev);
@@ -70,14 +70,13 @@ export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, 
 }
 
 /**
- * Issues a SCIM token for the tenant (shown once) and turns SCIM provisioning on if it is off. The
+ * Issues a SCIM token for the tenant (shown once) and turns SCIM provisioning on if it is off, in one batch. The
  * token is the link's: it expires after SETUP_TOKEN_SECONDS, dies when the link is revoked, and the
  * link holds at most MAX_TOKENS_PER_LINK live ones (a StoreError past that).
  */
 export async function issueScimToken(env: Env, { link, tenant }: LiveSetupLink): Promise<{ token: string; tokenId: string; expiresAt: string }> {
   const db = database(env.DB);
   const actor = setupActor(link.id);
-  const issued = await createScimToken(db, tenant.slug, `setup link ${link.id}`, SETUP_TOKEN_SECONDS, { actor, setupLink: { id: link.id, maxLive: MAX_TOKENS_PER_LINK } });
-  if (!tenant.scimEnabled) await setScimEnabled(db, tenant.slug, true, actor);
+  const issued = await createScimToken(db, tenant, `setup link ${link.id}`, SETUP_TOKEN_SECONDS, { actor, setupLink: { id: link.id, maxLive: MAX_TOKENS_PER_LINK }, enableScim: true });
   return { token: issued.token, tokenId: issued.info.id, expiresAt: issued.info.expiresAt ?? '' };
 }

@@ -7,7 +7,7 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { tenantDomains, tenants } from '../db/schema.ts';
-import { requireTenant, type Tenant } from './tenant-store.ts';
+import type { Tenant } from './tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
 import { auditInsert } from '../audit/audit-log.ts';
 import { authenticator } from '../common/secret-box.ts';
@@ -38,9 +38,8 @@ async function requireDomainRow(db: Database, tenant: Tenant, domain: string): P
   return row;
 }
 
-/** Claims `domain` for tenant `slug`; verified at once only when the operator vouches (`verified`). */
-export async function addDomain(db: Database, slug: string, rawDomain: string, verified: boolean): Promise<TenantDomain> {
-  const tenant = await requireTenant(db, slug);
+/** Claims `domain` for `tenant`; verified at once only when the operator vouches (`verified`). */
+export async function addDomain(db: Database, tenant: Tenant, rawDomain: string, verified: boolean): Promise<TenantDomain> {
   const domain = normalizeDomain(rawDomain);
   const existing = await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain)).get();
   if (existing && existing.tenantId !== tenant.id) throw new StoreError(`${domain} already belongs to another tenant`);
@@ -66,8 +65,7 @@ export async function dohTxtLookup(name: string, dohUrl = DEFAULT_DOH_URL): Prom
 }
 
 /** Marks `domain` verified when its TXT record is published; throws with the expected record otherwise. */
-export async function verifyDomain(db: Database, secretsKey: string, slug: string, rawDomain: string, lookupTxt: (name: string) => Promise<string[]>): Promise<TenantDomain> {
-  const tenant = await requireTenant(db, slug);
+export async function verifyDomain(db: Database, secretsKey: string, tenant: Tenant, rawDomain: string, lookupTxt: (name: string) => Promise<string[]>): Promise<TenantDomain> {
   const domain = normalizeDomain(rawDomain);
   const row = await requireDomainRow(db, tenant, domain);
   const record = await verificationRecord(secretsKey, tenant.id, domain);
@@ -83,15 +81,13 @@ export async function verifyDomain(db: Database, secretsKey: string, slug: strin
   return { ...row, verifiedAt };
 }
 
-/** Tenant `slug`'s domains, verified or not. */
-export async function listDomains(db: Database, slug: string): Promise<TenantDomain[]> {
-  const tenant = await requireTenant(db, slug);
+/** The tenant's domains, verified or not. */
+export async function listDomains(db: Database, tenant: Tenant): Promise<TenantDomain[]> {
   return db.select().from(tenantDomains).where(eq(tenantDomains.tenantId, tenant.id)).orderBy(asc(tenantDomains.domain)).all();
 }
 
-/** Releases `domain` from tenant `slug`. */
-export async function removeDomain(db: Database, slug: string, rawDomain: string): Promise<TenantDomain> {
-  const tenant = await requireTenant(db, slug);
+/** Releases `domain` from `tenant`. */
+export async function removeDomain(db: Database, tenant: Tenant, rawDomain: string): Promise<TenantDomain> {
   const domain = normalizeDomain(rawDomain);
   const row = await requireDomainRow(db, tenant, domain);
   await db.batch([

@@ -10,7 +10,7 @@ import { now, type Database } from '../db/client.ts';
 import { roleMappings, tenants } from '../db/schema.ts';
 import { auditInsert } from '../audit/audit-log.ts';
 import { foldCase } from '../common/fold-case.ts';
-import { requireTenant, type Tenant } from './tenant-store.ts';
+import type { Tenant } from './tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
 
 /** One mapping as stored. */
@@ -35,16 +35,14 @@ function groupNameOf(raw: string): string {
   return name;
 }
 
-/** The tenant, its default role and its mappings, by group name. */
-export async function listRoleMappings(db: Database, slug: string): Promise<{ tenant: Tenant; mappings: RoleMapping[] }> {
-  const tenant = await requireTenant(db, slug);
-  const mappings = await db
+/** The tenant's mappings, by group name. */
+export async function listRoleMappings(db: Database, tenant: Tenant): Promise<RoleMapping[]> {
+  return db
     .select({ groupName: roleMappings.groupName, role: roleMappings.role, createdAt: roleMappings.createdAt })
     .from(roleMappings)
     .where(eq(roleMappings.tenantId, tenant.id))
     .orderBy(asc(sql`lower(${roleMappings.groupName})`))
     .all();
-  return { tenant, mappings };
 }
 
 const loweredIn = (names: readonly string[]) => sql`lower(${roleMappings.groupName}) IN (SELECT lower(value) FROM json_each(${JSON.stringify(names)}))`;
@@ -53,8 +51,7 @@ const loweredIn = (names: readonly string[]) => sql`lower(${roleMappings.groupNa
  * Maps each group to its role, replacing any mapping of the same group name (case-insensitive);
  * every role must be in the tenant's catalog, else nothing changes.
  */
-export async function mapGroupsToRoles(db: Database, slug: string, inputs: readonly RoleMappingInput[]): Promise<RoleMapping[]> {
-  const tenant = await requireTenant(db, slug);
+export async function mapGroupsToRoles(db: Database, tenant: Tenant, inputs: readonly RoleMappingInput[]): Promise<RoleMapping[]> {
   if (inputs.length === 0) throw new StoreError('give at least one "Group Name=role" mapping');
   const createdAt = now();
   const mappings = inputs.map((input) => ({ groupName: groupNameOf(input.groupName), role: catalogRole(tenant, input.role), createdAt }));
@@ -72,13 +69,13 @@ export async function mapGroupsToRoles(db: Database, slug: string, inputs: reado
 }
 
 /** Removes the mappings of `groupNames` (case-insensitive); an unmapped name is an error and nothing changes. */
-export async function unmapGroups(db: Database, slug: string, groupNames: readonly string[]): Promise<RoleMapping[]> {
-  const { tenant, mappings } = await listRoleMappings(db, slug);
+export async function unmapGroups(db: Database, tenant: Tenant, groupNames: readonly string[]): Promise<RoleMapping[]> {
+  const mappings = await listRoleMappings(db, tenant);
   if (groupNames.length === 0) throw new StoreError('give at least one group name to unmap');
   const wanted = groupNames.map(groupNameOf);
   const removed = mappings.filter((m) => wanted.some((name) => foldCase(name) === foldCase(m.groupName)));
   const missing = wanted.filter((name) => !mappings.some((m) => foldCase(m.groupName) === foldCase(name)));
-  if (missing.length) throw new StoreError(`tenant "${slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')} (see: npm run tenant -- roles list ${slug})`);
+  if (missing.length) throw new StoreError(`tenant "${tenant.slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')} (see: npm run tenant -- roles list ${tenant.slug})`);
   await db.batch([
     db.delete(roleMappings).where(and(eq(roleMappings.tenantId, tenant.id), loweredIn(wanted))),
     auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.unmap', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: removed.map((m) => m.groupName).join(', ') }),
@@ -87,8 +84,7 @@ export async function unmapGroups(db: Database, slug: string, groupNames: readon
 }
 
 /** Sets the role of users no SCIM role or mapped group gives one; it must be in the catalog. */
-export async function setDefaultRole(db: Database, slug: string, role: string): Promise<Tenant> {
-  const tenant = await requireTenant(db, slug);
+export async function setDefaultRole(db: Database, tenant: Tenant, role: string): Promise<Tenant> {
   const defaultRole = catalogRole(tenant, role);
   const updatedAt = now();
   await db.batch([

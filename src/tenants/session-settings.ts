@@ -3,18 +3,17 @@ import { eq } from 'drizzle-orm';
 import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { now, type Database } from '../db/client.ts';
 import { tenants } from '../db/schema.ts';
-import { requireTenant, type Tenant } from './tenant-store.ts';
+import type { Tenant } from './tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
 
 const MIN_SECONDS = 5 * 60;
 const MAX_ABSOLUTE_SECONDS = 30 * 86_400;
 
 /**
- * Sets the idle and/or absolute timeout of tenant `slug`'s sessions (omitted = unchanged); idle
+ * Sets the idle and/or absolute timeout of the tenant's sessions (omitted = unchanged); idle
  * must not exceed absolute. Sessions already running keep the timeouts they started with.
  */
-export async function setSessionTimeouts(db: Database, slug: string, change: { idleSeconds?: number; absoluteSeconds?: number }, actor: AuditActor = 'cli'): Promise<Tenant> {
-  const tenant = await requireTenant(db, slug);
+export async function setSessionTimeouts(db: Database, tenant: Tenant, change: { idleSeconds?: number; absoluteSeconds?: number }, actor: AuditActor = 'cli'): Promise<Tenant> {
   const idleSeconds = change.idleSeconds ?? tenant.sessionIdleSeconds;
   const absoluteSeconds = change.absoluteSeconds ?? tenant.sessionAbsoluteSeconds;
   if (idleSeconds < MIN_SECONDS || absoluteSeconds < MIN_SECONDS) throw new StoreError('session timeouts must be at least 5 minutes');

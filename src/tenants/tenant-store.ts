@@ -2,7 +2,7 @@
  * Tenant and SCIM-token storage, shared by the Worker and the tenant CLI. Operator writes (tenants,
  * tokens) go straight to D1: they are not SCIM resource writes, so they need no tenant object.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
 import { oidcConnections, scimTokens, tenants } from '../db/schema.ts';
@@ -56,44 +56,55 @@ export async function createTenant(db: Database, slug: string, name: string): Pr
   return tenant;
 }
 
-/** Sets the tenant's quotas (omitted ones stay); a quota below what the tenant already holds is refused. */
-export async function setQuotas(db: Database, slug: string, quotas: { maxUsers?: number | undefined; maxGroups?: number | undefined }, actor: AuditActor = 'cli'): Promise<Tenant> {
-  const tenant = await requireTenant(db, slug);
+/**
+ * Sets the tenant's quotas (omitted ones stay); a quota below what the tenant already holds is
+ * refused. The update itself compares with the counts, which creates may have moved since `tenant` was read.
+ */
+export async function setQuotas(db: Database, tenant: Tenant, quotas: { maxUsers?: number | undefined; maxGroups?: number | undefined }, actor: AuditActor = 'cli'): Promise<Tenant> {
   const next = { maxUsers: quotas.maxUsers ?? tenant.maxUsers, maxGroups: quotas.maxGroups ?? tenant.maxGroups };
-  for (const [name, value, held] of [['users', next.maxUsers, tenant.userCount], ['groups', next.maxGroups, tenant.groupCount]] as const) {
+  for (const [name, value] of [['users', next.maxUsers], ['groups', next.maxGroups]] as const) {
     if (!Number.isInteger(value) || value < 0) throw new StoreError(`the ${name} quota must be a whole number, got ${value}`);
-    if (value < held) throw new StoreError(`tenant "${slug}" already holds ${held} ${name}; a quota of ${value} would be below that`);
   }
-  await db.batch([
-    db.update(tenants).set({ ...next, updatedAt: now() }).where(eq(tenants.id, tenant.id)),
-    auditInsert(db, { tenantId: tenant.id, actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }),
+  const [[updated]] = await db.batch([
+    db
+      .update(tenants)
+      .set({ ...next, updatedAt: now() })
+      .where(and(eq(tenants.id, tenant.id), lte(tenants.userCount, next.maxUsers), lte(tenants.groupCount, next.maxGroups)))
+      .returning(),
+    auditInsertWhen(db, { tenantId: tenant.id, actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }, sql`changes() > 0`),
   ]);
-  return { ...tenant, ...next };
+  if (updated) return updated;
+  const held = await db.select({ users: tenants.userCount, groups: tenants.groupCount }).from(tenants).where(eq(tenants.id, tenant.id)).get();
+  if (!held) throw new StoreError(`unknown tenant "${tenant.slug}" (see: npm run tenant -- list)`);
+  const [name, count, quota] = held.users > next.maxUsers ? ['users', held.users, next.maxUsers] : ['groups', held.groups, next.maxGroups];
+  throw new StoreError(`tenant "${tenant.slug}" already holds ${count} ${name}; a quota of ${quota} would be below that`);
 }
 
 /** Deletes the tenant and, by cascade, its tokens, users, groups, memberships and settings. */
-export async function deleteTenant(db: Database, slug: string): Promise<Tenant> {
-  const tenant = await requireTenant(db, slug);
+export async function deleteTenant(db: Database, tenant: Tenant): Promise<Tenant> {
   await db.batch([db.delete(tenants).where(eq(tenants.id, tenant.id)), operatorAudit(db, tenant.id, 'tenant.delete', tenant.id)]);
   return tenant;
 }
 
-/** Turns SCIM on or off (on also turns JIT sign-in off); `actor` is who the audit rows name (`cli`, or `setup:<link id>` from the setup page). */
-export async function setScimEnabled(db: Database, slug: string, enabled: boolean, actor: AuditActor = 'cli'): Promise<Tenant> {
-  const tenant = await requireTenant(db, slug);
-  // With SCIM on, SCIM decides who exists: sign-in stops creating people (an operator may turn JIT on again).
-  const jitOn = enabled && (await db.select({ jit: oidcConnections.jit }).from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get())?.jit;
+/**
+ * The statements that turn the tenant's SCIM on or off, with their audit rows, for the change's own
+ * batch. On also turns JIT sign-in off: with SCIM on, SCIM decides who exists (an operator may turn
+ * JIT on again); that update and its audit row apply only where JIT was on.
+ */
+function scimSwitch(db: Database, tenant: Tenant, enabled: boolean, actor: AuditActor) {
   const at = now();
-  await db.batch([
-    db.update(tenants).set({ scimEnabled: enabled, updatedAt: at }).where(eq(tenants.id, tenant.id)),
-    operatorAudit(db, tenant.id, enabled ? 'scim.enable' : 'scim.disable', tenant.id, actor),
-    ...(jitOn
-      ? [
-          db.update(oidcConnections).set({ jit: false, updatedAt: at }).where(eq(oidcConnections.tenantId, tenant.id)),
-          auditInsert(db, { tenantId: tenant.id, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', detail: 'jit off: SCIM provisioning enabled' }),
-        ]
-      : []),
-  ]);
+  const switched = [db.update(tenants).set({ scimEnabled: enabled, updatedAt: at }).where(eq(tenants.id, tenant.id)), operatorAudit(db, tenant.id, enabled ? 'scim.enable' : 'scim.disable', tenant.id, actor)] as const;
+  if (!enabled) return switched;
+  return [
+    ...switched,
+    db.update(oidcConnections).set({ jit: false, updatedAt: at }).where(and(eq(oidcConnections.tenantId, tenant.id), eq(oidcConnections.jit, true))),
+    auditInsertWhen(db, { tenantId: tenant.id, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'success', detail: 'jit off: SCIM provisioning enabled' }, sql`changes() > 0`),
+  ] as const;
+}
+
+/** Turns SCIM on or off (on also turns JIT sign-in off); `actor` is who the audit rows name (`cli`, or `setup:<link id>` from the setup page). */
+export async function setScimEnabled(db: Database, tenant: Tenant, enabled: boolean, actor: AuditActor = 'cli'): Promise<Tenant> {
+  await db.batch(scimSwitch(db, tenant, enabled, actor));
   return { ...tenant, scimEnabled: enabled };
 }
 
@@ -102,6 +113,8 @@ export interface TokenIssuer {
   actor: AuditActor;
   /** The token dies with this link, and at most `maxLive` of its tokens live at once. */
   setupLink?: { id: string; maxLive: number };
+  /** Turn SCIM on in the token's own batch, if it is off (the setup page's one click). */
+  enableScim?: boolean;
 }
 
 /** In the error SQLite raises for the cap guard's malformed JSON path; nothing else in our SQL produces it. */
@@ -113,12 +126,11 @@ const TOO_MANY_MARKER = 'too many live tokens for the setup link';
  */
 export async function createScimToken(
   db: Database,
-  slug: string,
+  tenant: Tenant,
   label: string,
   expiresInSeconds: number | undefined,
   issuer: TokenIssuer = { actor: 'cli' },
 ): Promise<{ info: ScimTokenInfo; token: string; tenant: Tenant }> {
-  const tenant = await requireTenant(db, slug);
   const token = generateScimToken();
   const createdAt = now();
   const info: ScimTokenInfo = {
@@ -133,10 +145,12 @@ export async function createScimToken(
   };
   const insert = db.insert(scimTokens).values({ ...info, tokenHash: await hashToken(token) });
   const audit = operatorAudit(db, tenant.id, 'token.create', info.id, issuer.actor);
+  const switchOn = issuer.enableScim && !tenant.scimEnabled ? scimSwitch(db, tenant, true, issuer.actor) : [];
+  const issuedFor = switchOn.length ? { ...tenant, scimEnabled: true } : tenant;
   const link = issuer.setupLink;
   if (!link) {
-    await db.batch([insert, audit]);
-    return { info, token, tenant };
+    await db.batch([insert, audit, ...switchOn]);
+    return { info, token, tenant: issuedFor };
   }
   const liveOfLink = sql`(SELECT count(*) FROM ${scimTokens} WHERE ${scimTokens.setupLinkId} = ${link.id} AND ${scimTokens.revokedAt} IS NULL)`;
   const cap = db
@@ -144,24 +158,22 @@ export async function createScimToken(
     .from(tenants)
     .where(and(eq(tenants.id, tenant.id), sql`${liveOfLink} > ${link.maxLive}`));
   try {
-    await db.batch([insert, cap, audit]);
+    await db.batch([insert, cap, audit, ...switchOn]);
   } catch (err) {
     if (err instanceof Error && (err.message + String(err.cause ?? '')).includes(TOO_MANY_MARKER)) {
       throw new StoreError(`this setup link has issued ${link.maxLive} live SCIM tokens already; revoke one first, or ask the operator for another link`);
     }
     throw err;
   }
-  return { info, token, tenant };
+  return { info, token, tenant: issuedFor };
 }
 
-export async function listScimTokens(db: Database, slug: string): Promise<ScimTokenInfo[]> {
-  const tenant = await requireTenant(db, slug);
+export async function listScimTokens(db: Database, tenant: Tenant): Promise<ScimTokenInfo[]> {
   const rows = await db.select().from(scimTokens).where(eq(scimTokens.tenantId, tenant.id)).orderBy(asc(scimTokens.createdAt)).all();
   return rows.map(({ tokenHash: _hash, ...info }) => info);
 }
 
-export async function revokeScimToken(db: Database, slug: string, tokenId: string): Promise<ScimTokenInfo> {
-  const tenant = await requireTenant(db, slug);
+export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: string): Promise<ScimTokenInfo> {
   const revokedAt = now();
   const [[updated]] = await db.batch([
     db
@@ -174,7 +186,7 @@ export async function revokeScimToken(db: Database, slug: string, tokenId: strin
   ]);
   if (!updated) {
     const existing = await db.select().from(scimTokens).where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id))).get();
-    if (!existing) throw new StoreError(`tenant "${slug}" has no token "${tokenId}" (see: npm run tenant -- token list ${slug})`);
+    if (!existing) throw new StoreError(`tenant "${tenant.slug}" has no token "${tokenId}" (see: npm run tenant -- token list ${tenant.slug})`);
     throw new StoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`);
   }
   const { tokenHash: _hash, ...info } = updated;

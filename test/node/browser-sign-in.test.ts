@@ -10,7 +10,7 @@ import { database } from '../../src/db/client.ts';
 import { roleMappings } from '../../src/db/schema.ts';
 import { setConnection } from '../../src/oidc/connection-store.ts';
 import { createSetupLink, setupUrl } from '../../src/setup/link-store.ts';
-import { createTenant, findTenantBySlug } from '../../src/tenants/tenant-store.ts';
+import { createTenant, findTenantBySlug, requireTenant } from '../../src/tenants/tenant-store.ts';
 import { startLocalWorker, type LocalWorker } from '../support/local-worker.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from '../support/okta-fixtures.ts';
 import { startOktaLikeOp, type RunningOp } from '../support/okta-like-op.ts';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   op = await startOktaLikeOp({ appOrigins: [appOrigin] });
   const db = database(worker.db);
   const tenant = await createTenant(db, 'browser-co', 'Browser Co');
-  await setConnection(db, secretsKey, 'browser-co', { issuer: op.issuer, clientId: OKTA_CLIENTS.basic.clientId, clientSecret: OKTA_CLIENTS.basic.clientSecret, jit: true }, true);
+  await setConnection(db, secretsKey, tenant, { issuer: op.issuer, clientId: OKTA_CLIENTS.basic.clientId, clientSecret: OKTA_CLIENTS.basic.clientSecret, jit: true }, true);
   await db.insert(roleMappings).values({ tenantId: tenant.id, groupName: 'Acme Admins', role: 'admin', createdAt: new Date().toISOString() });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 });
@@ -80,7 +80,7 @@ it('keeps its Secure __Host- cookies on http://127.0.0.1 too (the address npm st
   // Swap the host names: the app at 127.0.0.1, the provider's issuer at localhost.
   const loopbackOp = await startOktaLikeOp({ appOrigins: [worker.url], issuerHost: 'localhost' });
   try {
-    await setConnection(database(worker.db), secretsKey, 'browser-co', { issuer: loopbackOp.issuer }, true);
+    await setConnection(database(worker.db), secretsKey, await requireTenant(database(worker.db), 'browser-co'), { issuer: loopbackOp.issuer }, true);
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${worker.url}/auth/browser-co/login`);
@@ -96,8 +96,7 @@ it('keeps its Secure __Host- cookies on http://127.0.0.1 too (the address npm st
 
 it('runs the setup link as an IT admin would: opens it, saves the Okta connection, creates a SCIM token that works', async () => {
   const db = database(worker.db);
-  await createTenant(db, 'setup-co', 'Setup Co');
-  const { key } = await createSetupLink(db, 'setup-co');
+  const { key } = await createSetupLink(db, await createTenant(db, 'setup-co', 'Setup Co'));
   const context = await browser.newContext();
   const page = await context.newPage();
   const requested: string[] = [];

@@ -22,9 +22,8 @@ describe('the Worker served by Miniflare on 127.0.0.1', () => {
 
   it('serves SCIM over real HTTP for a tenant seeded through the tenant store', async () => {
     const db = database(worker.db);
-    await createTenant(db, 'http-co', 'HTTP Co');
-    await setScimEnabled(db, 'http-co', true);
-    const { token } = await createScimToken(db, 'http-co', 'test', undefined);
+    const tenant = await setScimEnabled(db, await createTenant(db, 'http-co', 'HTTP Co'), true);
+    const { token } = await createScimToken(db, tenant, 'test', undefined);
     const base = `${worker.url}/scim/v2/http-co`;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
     const created = await fetch(`${base}/Users`, {

@@ -36,7 +36,7 @@ export class CookieJar {
 /** A tenant with SCIM (token and client) and an OIDC connection to `issuer`. */
 export async function ssoTenant(connection: ConnectionUpdate & { issuer: string; clientId: string }, options: { scimEnabled?: boolean } = {}) {
   const t = await tenantWithToken({ scimEnabled: options.scimEnabled });
-  const info = await setConnection(db(), env.SECRETS_KEY, t.slug, connection, true);
+  const info = await setConnection(db(), env.SECRETS_KEY, t.tenant, connection, true);
   return { ...t, connection: info };
 }
 

@@ -1,9 +1,12 @@
 /** Test fixtures: tenants and tokens made through the same store the CLI uses. */
 import { env, SELF } from 'cloudflare:test';
 import { database } from '../../src/db/client.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, requireTenant, setScimEnabled } from '../../src/tenants/tenant-store.ts';
 
 export const db = () => database(env.DB);
+
+/** The tenant `slug` as stored now: what a store call is handed, as the CLI and the routes resolve it at their edge. */
+export const tenantRow = (slug: string) => requireTenant(db(), slug);
 
 let counter = 0;
 /** A unique slug per call, so tests in one file never collide. */
@@ -16,8 +19,8 @@ export function uniqueSlug(prefix = 't'): string {
 export async function tenantWithToken(options: { slug?: string; scimEnabled?: boolean; expiresInSeconds?: number } = {}) {
   const slug = options.slug ?? uniqueSlug();
   const tenant = await createTenant(db(), slug, slug);
-  if (options.scimEnabled !== false) await setScimEnabled(db(), slug, true);
-  const issued = await createScimToken(db(), slug, 'test', options.expiresInSeconds);
+  const enabled = options.scimEnabled === false ? tenant : await setScimEnabled(db(), tenant, true);
+  const issued = await createScimToken(db(), enabled, 'test', options.expiresInSeconds);
   return { tenant, slug, token: issued.token, tokenId: issued.info.id, scim: scimClient(slug, issued.token) };
 }
 
