@@ -3,7 +3,7 @@ import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { oidcConnections } from '../src/db/schema.ts';
-import { getConnectionInfo, loadSignInSetup, setConnection } from '../src/oidc/connection-store.ts';
+import { getConnectionInfo, loadSignInSetup, openClientSecret, setConnection } from '../src/oidc/connection-store.ts';
 import { initiatingIssuerMatches, issuerProblem } from '../src/oidc/issuer-url.ts';
 import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
@@ -42,7 +42,7 @@ describe('setConnection', () => {
     const row = await db().select().from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get();
     expect(row!.clientSecretEncrypted).toMatch(/^v1\./);
     expect(row!.clientSecretEncrypted).not.toContain('very-secret-value');
-    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: tenant.slug }))!.connection!.clientSecret).toBe('very-secret-value');
+    expect(await openClientSecret(env.SECRETS_KEY, (await loadSignInSetup(db(), { slug: tenant.slug }))!.connection!)).toBe('very-secret-value');
   });
 
   it('keeps unspecified settings on update and follows the secret for the auth method', async () => {
@@ -66,7 +66,9 @@ describe('setConnection', () => {
     expect(first.hmacIdTokens).toBe(false);
     await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { hmacIdTokens: true }, false);
     expect((await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { scopes: 'openid email' }, false)).hmacIdTokens).toBe(true);
-    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: tenant.slug }))!.connection).toMatchObject({ hmacIdTokens: true, clientSecret: 's3cret' });
+    const reloaded = (await loadSignInSetup(db(), { slug: tenant.slug }))!.connection!;
+    expect(reloaded).toMatchObject({ hmacIdTokens: true });
+    expect(await openClientSecret(env.SECRETS_KEY, reloaded)).toBe('s3cret');
     // Dropping the secret while the setting stays on would leave HMAC tokens without a key.
     await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { clientSecret: null, tokenAuthMethod: 'none' }, false)).rejects.toThrow(/--hmac-id-tokens off/);
     const publicClient = await setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), { clientSecret: null, tokenAuthMethod: 'none', hmacIdTokens: false }, false);

@@ -7,7 +7,7 @@ import { env, SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { oidcConnections, scimTokens, setupLinks } from '../src/db/schema.ts';
-import { getConnectionInfo, loadSignInSetup, setConnection } from '../src/oidc/connection-store.ts';
+import { getConnectionInfo, loadSignInSetup, openClientSecret, setConnection } from '../src/oidc/connection-store.ts';
 import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../src/setup/link-store.ts';
 import { grantFor, openSetupGrant, sealSetupGrant } from '../src/setup/setup-grant.ts';
 import { createTenant, findTenantBySlug } from '../src/tenants/tenant-store.ts';
@@ -279,7 +279,7 @@ describe('POST /setup/:tenant/connection', () => {
     expect(row).toMatchObject({ issuer: scenario.issuer, clientId: scenario.clientId, tokenAuthMethod: 'client_secret_post' });
     expect(row!.clientSecretEncrypted).toMatch(/^v1\./);
     expect(row!.clientSecretEncrypted).not.toContain(scenario.clientSecret);
-    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: t.slug }))!.connection!.clientSecret).toBe(scenario.clientSecret);
+    expect(await openClientSecret(env.SECRETS_KEY, (await loadSignInSetup(db(), { slug: t.slug }))!.connection!)).toBe(scenario.clientSecret);
     expect(await auditRows(t.tenant.id)).toContainEqual({ actor: `setup:${id}`, action: 'oidc.create', outcome: 'success', detail: 'issuer, clientId, tokenAuthMethod, clientSecret set' });
 
     const login = await app(new CookieJar(), `/auth/${t.slug}/login`);
@@ -294,7 +294,9 @@ describe('POST /setup/:tenant/connection', () => {
     await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret }, true);
     const { jar } = await openLink(t.slug);
     expect((await postForm(jar, t.slug, { issuer: scenario.issuer, clientId: 'renamed-client', clientSecret: '', tokenAuthMethod: 'client_secret_basic' })).status).toBe(303);
-    expect((await loadSignInSetup(db(), env.SECRETS_KEY, { slug: t.slug }))!.connection).toMatchObject({ clientId: 'renamed-client', clientSecret: scenario.clientSecret });
+    const reloaded = (await loadSignInSetup(db(), { slug: t.slug }))!.connection!;
+    expect(reloaded).toMatchObject({ clientId: 'renamed-client' });
+    expect(await openClientSecret(env.SECRETS_KEY, reloaded)).toBe(scenario.clientSecret);
     expect((await postForm(jar, t.slug, { issuer: scenario.issuer, clientId: 'spa-client', clientSecret: 'ignored', tokenAuthMethod: 'none' })).status).toBe(303);
     expect(await getConnectionInfo(db(), t.tenant.id)).toMatchObject({ clientId: 'spa-client', tokenAuthMethod: 'none', hasClientSecret: false });
     expect(await (await app(jar, `/setup/${t.slug}`)).text()).toMatch(/<th align="left">Client secret<\/th><td>not set<\/td>/);

@@ -12,7 +12,7 @@ import { PageError } from '../http/errors.ts';
 import { userAccess, type UserAccess } from '../tenants/access.ts';
 import { createSession, deleteSession } from '../sessions/session-store.ts';
 import { auditInsert } from '../audit/audit-log.ts';
-import { loadSignInSetup, type OidcConnection, type SignInSetup } from './connection-store.ts';
+import { loadSignInSetup, openClientSecret, type OidcConnection, type SignInSetup } from './connection-store.ts';
 import { sidClaim } from './frontchannel-logout.ts';
 import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.ts';
 import { sealIdTokenHint } from './id-token-hint.ts';
@@ -23,7 +23,7 @@ import { linkableEmail, linkUser } from './link.ts';
 import { loginAttempts } from './login-attempts.ts';
 import { CALLBACK_PATH, requireConnection } from './login.ts';
 import { openLoginAttempt, type LoginAttempt } from './login-state.ts';
-import { CLOCK_TOLERANCE_SECONDS, describe, tenantProvider, type Provider } from './provider.ts';
+import { clientAuth, CLOCK_TOLERANCE_SECONDS, describe, tenantProvider, type Provider } from './provider.ts';
 
 /** What the callback route hands in. */
 export interface CallbackInput {
@@ -52,7 +52,7 @@ export async function completeSignIn(env: Env, input: CallbackInput): Promise<Si
   const attempt = input.attemptCookie === undefined ? undefined : await openLoginAttempt(env.SECRETS_KEY, input.state, input.attemptCookie);
   if (!attempt) throw new PageError(400, START_AGAIN, `no valid login cookie for state ${input.state.slice(0, 8)}…`);
   const db = database(env.DB);
-  const setup = await loadSignInSetup(db, env.SECRETS_KEY, { id: attempt.tenantId });
+  const setup = await loadSignInSetup(db, { id: attempt.tenantId });
   if (!setup) throw new PageError(400, START_AGAIN, `tenant ${attempt.tenantId} of the login attempt no longer exists`);
   try {
     return await signIn(env, db, setup, attempt, input);
@@ -71,8 +71,9 @@ async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: Login
     throw new PageError(400, 'This sign-in response was already used. Please start again from the sign-in page.', `replayed callback for attempt ${attempt.attemptId}`);
   }
   const provider = await tenantProvider(connection, isLocalDev(env));
-  // The secret opened with the connection for the token request also keys HMAC-signed ID tokens, where the tenant opted in.
-  const tokens = await exchangeCode(env, provider, attempt, input, connection.hmacIdTokens ? connection.clientSecret : undefined);
+  // Opened for the token request only; it also keys HMAC-signed ID tokens, where the tenant opted in.
+  const clientSecret = await openClientSecret(env.SECRETS_KEY, connection);
+  const tokens = await exchangeCode(env, provider, clientAuth(connection, clientSecret), attempt, input, connection.hmacIdTokens ? clientSecret : undefined);
   const userInfo = needsUserInfo(tokens.claims, connection.groupsClaim) ? await fetchUserInfo(provider, tokens) : undefined;
   const identity = signInIdentity(tokens.claims, userInfo, connection.groupsClaim, connection.groupsFilter);
   const access = await resolveAccess(env, db, setup, connection, identity);
@@ -94,11 +95,11 @@ interface Tokens {
 }
 
 /** Validates the authorization response, redeems the code and checks the ID token fully. */
-async function exchangeCode(env: Env, provider: Provider, attempt: LoginAttempt, input: CallbackInput, hmacSecret: string | undefined): Promise<Tokens> {
-  const { as, client, clientAuth, http } = provider;
+async function exchangeCode(env: Env, provider: Provider, auth: oauth.ClientAuth, attempt: LoginAttempt, input: CallbackInput, hmacSecret: string | undefined): Promise<Tokens> {
+  const { as, client, http } = provider;
   // state, and RFC 9207 `iss`: required when the provider announces support, compared whenever present.
   const params = oauth.validateAuthResponse(as, client, input.url, attempt.state);
-  const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, input.origin + CALLBACK_PATH, attempt.codeVerifier, http);
+  const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, input.origin + CALLBACK_PATH, attempt.codeVerifier, http);
   // iss, aud, azp, exp, presence of iat and sub, nonce (OIDC Core §3.1.3.7).
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: attempt.nonce, requireIdToken: true });
   const claims = oauth.getValidatedIdTokenClaims(tokens);

@@ -53,7 +53,8 @@ export interface ConnectionInfo extends ConnectionSettings {
 /** A connection ready for sign-in: the secret opened. */
 export interface OidcConnection extends ConnectionSettings {
   tenantId: string;
-  clientSecret: string | undefined;
+  /** Sealed under SECRETS_KEY (purpose `client-secret`); null for a public client. */
+  clientSecretEncrypted: string | null;
 }
 
 /** A change to a connection; omitted fields keep their stored value (or the default on first set). */
@@ -166,8 +167,11 @@ export interface SignInSetup {
   connection: OidcConnection | undefined;
 }
 
-/** The tenant by slug or id with its connection (secret opened), in one query; undefined for no such tenant. */
-export async function loadSignInSetup(db: Database, secretsKey: string, by: { slug: string } | { id: string }): Promise<SignInSetup | undefined> {
+/**
+ * The tenant by slug or id with its connection, in one query; undefined for no such tenant. The
+ * client secret stays sealed: only the token request opens it (`openClientSecret`).
+ */
+export async function loadSignInSetup(db: Database, by: { slug: string } | { id: string }): Promise<SignInSetup | undefined> {
   const row = await db
     .select()
     .from(tenants)
@@ -175,18 +179,19 @@ export async function loadSignInSetup(db: Database, secretsKey: string, by: { sl
     .where('slug' in by ? eq(tenants.slug, by.slug) : eq(tenants.id, by.id))
     .get();
   if (!row) return undefined;
-  return { tenant: row.tenants, connection: row.oidc_connections ? await openConnection(secretsKey, row.oidc_connections) : undefined };
+  return { tenant: row.tenants, connection: row.oidc_connections ? toConnection(row.oidc_connections) : undefined };
 }
 
-/** The connection with its client secret opened, for the token request. */
-async function openConnection(secretsKey: string, row: ConnectionRow): Promise<OidcConnection> {
-  const { clientSecretEncrypted, createdAt: _c, updatedAt: _u, ...settings } = row;
-  const tenantId = row.tenantId;
-  let clientSecret: string | undefined;
-  if (clientSecretEncrypted !== null) {
-    clientSecret = await open(secretsKey, 'client-secret', clientSecretEncrypted, tenantId);
-    // A secret that does not open means SECRETS_KEY changed: a configuration fault, not a sign-in failure.
-    if (clientSecret === undefined) throw new Error(`client secret of tenant ${tenantId} does not open with the current SECRETS_KEY`);
-  }
-  return { ...settings, tokenAuthMethod: settings.tokenAuthMethod as TokenAuthMethod, clientSecret };
+function toConnection(row: ConnectionRow): OidcConnection {
+  const { createdAt: _c, updatedAt: _u, ...settings } = row;
+  return { ...settings, tokenAuthMethod: settings.tokenAuthMethod as TokenAuthMethod };
+}
+
+/** The connection's client secret, opened for the token request (and HMAC-signed ID tokens); undefined for a public client. */
+export async function openClientSecret(secretsKey: string, connection: OidcConnection): Promise<string | undefined> {
+  if (connection.clientSecretEncrypted === null) return undefined;
+  const clientSecret = await open(secretsKey, 'client-secret', connection.clientSecretEncrypted, connection.tenantId);
+  // A secret that does not open means SECRETS_KEY changed: a configuration fault, not a sign-in failure.
+  if (clientSecret === undefined) throw new Error(`client secret of tenant ${connection.tenantId} does not open with the current SECRETS_KEY`);
+  return clientSecret;
 }

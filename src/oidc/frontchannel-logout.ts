@@ -54,7 +54,7 @@ export async function frontChannelLogout(env: Env, slug: string, request: FrontC
   const reference = crypto.randomUUID();
   const log = (reason: string, level: 'info' | 'warn' = 'warn') => console[level](`[oidc ${reference}] front-channel logout for "${slug}": ${reason}`);
   const db = database(env.DB);
-  const setup = await loadSignInSetup(db, env.SECRETS_KEY, { slug });
+  const setup = await loadSignInSetup(db, { slug });
   const issuer = setup?.connection?.issuer;
   if (!setup || !issuer) {
     log(setup ? 'the tenant has no OIDC connection; nothing ended' : 'unknown tenant; nothing ended');

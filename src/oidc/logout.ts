@@ -27,7 +27,7 @@ export async function endSession(env: Env, sessionId: string | undefined, origin
   if (!record) return loggedOut;
   const db = database(env.DB);
   await auditInsert(db, { tenantId: record.tenantId, actor: 'oidc', action: 'signout', resourceType: 'User', resourceId: record.userId, outcome: 'success' }).run();
-  const setup = await loadSignInSetup(db, env.SECRETS_KEY, { id: record.tenantId });
+  const setup = await loadSignInSetup(db, { id: record.tenantId });
   const idToken = await openIdTokenHint(env.SECRETS_KEY, record.tenantId, record.idTokenSealed);
   if (!setup?.connection || setup.connection.issuer !== record.issuer || !idToken) return loggedOut;
   try {

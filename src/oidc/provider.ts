@@ -19,7 +19,6 @@ const HTTP_TIMEOUT_MS = 10_000;
 export interface Provider {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
-  clientAuth: oauth.ClientAuth;
   http: Transport;
 }
 
@@ -69,10 +68,11 @@ export async function discover(issuer: string, localDev: boolean): Promise<oauth
   return as;
 }
 
-function clientAuth(connection: OidcConnection): oauth.ClientAuth {
+/** How the token request authenticates the client, with the secret opened for it (src/oidc/connection-store.ts). */
+export function clientAuth(connection: OidcConnection, clientSecret: string | undefined): oauth.ClientAuth {
   if (connection.tokenAuthMethod === 'none') return oauth.None();
-  if (connection.clientSecret === undefined) throw new Error(`tenant ${connection.tenantId}: ${connection.tokenAuthMethod} without a client secret`);
-  return connection.tokenAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(connection.clientSecret) : oauth.ClientSecretBasic(connection.clientSecret);
+  if (clientSecret === undefined) throw new Error(`tenant ${connection.tenantId}: ${connection.tokenAuthMethod} without a client secret`);
+  return connection.tokenAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(clientSecret) : oauth.ClientSecretBasic(clientSecret);
 }
 
 /** The tenant's provider, ready for a sign-in step; discovery failures become a sign-in error. */
@@ -84,7 +84,7 @@ export async function tenantProvider(connection: OidcConnection, localDev: boole
     throw new PageError(502, 'Your identity provider could not be reached or is misconfigured. Please try again later or contact your administrator.', `discovery of ${connection.issuer} failed: ${describe(err)}`);
   }
   const client: oauth.Client = { client_id: connection.clientId, [oauth.clockTolerance]: CLOCK_TOLERANCE_SECONDS };
-  return { as, client, clientAuth: clientAuth(connection), http: httpOptions(connection.issuer, localDev) };
+  return { as, client, http: httpOptions(connection.issuer, localDev) };
 }
 
 /** A one-line description of an oauth4webapi/jose/fetch failure for the log, with its code. */

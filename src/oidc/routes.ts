@@ -44,7 +44,7 @@ const origin = (c: AuthContext) => new URL(c.req.url).origin;
 
 /** The tenant named in the path with its connection; one and the same 404 page for an unknown tenant and one without SSO. */
 async function tenantSetup(c: AuthContext, slug: string): Promise<SignInSetup> {
-  const setup = await loadSignInSetup(database(c.env.DB), c.env.SECRETS_KEY, { slug });
+  const setup = await loadSignInSetup(database(c.env.DB), { slug });
   if (!setup) throw new PageError(404, NO_SIGN_IN_HERE, `unknown tenant "${slug}"`);
   requireConnection(setup);
   return setup;

@@ -6,6 +6,7 @@
  * here before its batch commits, so a later write of the same resource in the same group commit
  * builds on it.
  */
+import { BoundedMap } from '../common/bounded-map.ts';
 
 /** Rows remembered per kind; beyond, the least recently used is forgotten. */
 const MAX_ROWS = 5000;
@@ -15,7 +16,7 @@ const MAX_ROWS = 5000;
  * (`{ ...current, … }`) and the PATCH engine never touches its input.
  */
 export class RowCache<Row extends { id: string }> {
-  readonly #rows = new Map<string, Row>();
+  readonly #rows = new BoundedMap<string, Row>(MAX_ROWS);
 
   get(id: string): Row | undefined {
     const row = this.#rows.get(id);
@@ -26,8 +27,8 @@ export class RowCache<Row extends { id: string }> {
   }
 
   set(row: Row): void {
+    // Deleted first, so the row counts as the most recently used one.
     this.#rows.delete(row.id);
-    if (this.#rows.size >= MAX_ROWS) this.#rows.delete(this.#rows.keys().next().value!);
     this.#rows.set(row.id, row);
   }
 

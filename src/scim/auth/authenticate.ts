@@ -8,6 +8,7 @@
 import { eq } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import { limitScimRequests } from './rate-limit.ts';
+import { BoundedMap } from '../../common/bounded-map.ts';
 import { database, now, type Database } from '../../db/client.ts';
 import { scimTokens, tenants } from '../../db/schema.ts';
 import type { Env } from '../../env.ts';
@@ -30,10 +31,9 @@ interface KnownToken {
   lastUsedAt: string | null;
 }
 
-const knownTokens = new Map<string, KnownToken>();
+const knownTokens = new BoundedMap<string, KnownToken>(MAX_KNOWN_TOKENS);
 
 function remember(token: KnownToken): void {
-  if (knownTokens.size >= MAX_KNOWN_TOKENS) knownTokens.delete(knownTokens.keys().next().value!);
   knownTokens.set(token.tokenHash, token);
 }
 

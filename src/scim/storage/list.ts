@@ -6,6 +6,7 @@
  * take an OFFSET, which grows with the page's position. No isolate remembers where a page ended:
  * such memory cannot see deletes or rows entering a filter elsewhere, and made walks repeat or skip.
  */
+import { BoundedMap } from '../../common/bounded-map.ts';
 import { and, asc, count as countRows, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
@@ -42,8 +43,8 @@ type PageMode = 'bucket' | 'offset';
 type ListStatements = readonly CompiledStatement<unknown>[];
 
 /** Compiled batches by shape (resource type, mode, order, filter text, alongside); values are bound per request. */
-const shapes = new Map<string, ListStatements>();
 const MAX_SHAPES = 512;
+const shapes = new BoundedMap<string, ListStatements>(MAX_SHAPES);
 
 /** `count(*)`, decoded as drizzle's `count()` decodes it. */
 const COUNT_DECODER = { mapFromDriverValue: Number };
@@ -102,7 +103,6 @@ export async function listPage<T extends ResourceTable, R = never>(
   let statements = shapes.get(key);
   if (!statements) {
     statements = compileShape(db, resourceType, table, mode, query, filterTemplate ?? filterSql, alongside as Alongside<unknown> | undefined);
-    if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value!);
     shapes.set(key, statements);
   }
 
