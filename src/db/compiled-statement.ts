@@ -53,22 +53,6 @@ export function renderFragment(fragment: SQL): { sql: string; params: unknown[] 
   return dialect.sqlToQuery(fragment);
 }
 
-/**
- * A rendered fragment rebuilt with its values as placeholders `${prefix}0`, `${prefix}1`, …, so a
- * query compiled around it is reused for any values; undefined when its text holds a `?` that
- * is not a parameter (then it cannot be split safely).
- */
-export function parameterized(fragment: { sql: string; params: unknown[] }, prefix: string): SQL | undefined {
-  const pieces = fragment.sql.split('?');
-  if (pieces.length !== fragment.params.length + 1) return undefined;
-  const chunks: SQL[] = [];
-  pieces.forEach((piece, i) => {
-    chunks.push(sql.raw(piece));
-    if (i < fragment.params.length) chunks.push(sql`${sql.placeholder(`${prefix}${i}`)}`);
-  });
-  return sql.join(chunks);
-}
-
 type Slot = { placeholder: string; encoder?: DriverValueEncoder<unknown, unknown> } | { constant: unknown };
 
 /**

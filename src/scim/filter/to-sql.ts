@@ -56,11 +56,13 @@ class Compilation {
   readonly tenantId: string;
   private parameters = 0;
   private terms = 0;
+  readonly #param: (value: string | number, index: number) => SQL;
 
-  constructor(resourceType: ResourceTypeDefinition, tenantId: string) {
+  constructor(resourceType: ResourceTypeDefinition, tenantId: string, param: (value: string | number, index: number) => SQL) {
     this.resourceType = resourceType;
     this.table = resourceTable(resourceType);
     this.tenantId = tenantId;
+    this.#param = param;
   }
 
   /** A bound parameter, counted against D1's limit. */
@@ -69,7 +71,7 @@ class Compilation {
     if (this.parameters > MAX_FILTER_PARAMETERS) {
       throw new ScimError(400, 'invalidFilter', `The filter compares too many values (the limit is ${MAX_FILTER_PARAMETERS}); split it into several requests`);
     }
-    return sql`${value}`;
+    return this.#param(value, this.parameters - 1);
   }
 
   countTerm(): void {
@@ -270,8 +272,27 @@ function resourceValuePath(c: Compilation, resolve: AttributeResolver, filter: V
  * `group_members`. Throws 400 `invalidFilter` for anything it cannot answer exactly.
  */
 export function filterToSql(resourceType: ResourceTypeDefinition, filter: Filter, tenantId: string): SQL {
-  const c = new Compilation(resourceType, tenantId);
-  const resolve = resourceResolver(resourceType);
+  return compileFilter(new Compilation(resourceType, tenantId, (value) => sql`${value}`), filter);
+}
+
+/** A filter compiled with its values as placeholders `f0`, `f1`, …: one template serves every request of its shape. */
+export interface FilterTemplate {
+  template: SQL;
+  values: Record<string, string | number>;
+}
+
+/** `filterToSql` as a template and the values to bind, so a statement compiled around it is reused for other values. */
+export function filterTemplate(resourceType: ResourceTypeDefinition, filter: Filter, tenantId: string): FilterTemplate {
+  const values: Record<string, string | number> = {};
+  const param = (value: string | number, index: number) => {
+    values[`f${index}`] = value;
+    return sql`${sql.placeholder(`f${index}`)}`;
+  };
+  return { template: compileFilter(new Compilation(resourceType, tenantId, param), filter), values };
+}
+
+function compileFilter(c: Compilation, filter: Filter): SQL {
+  const resolve = resourceResolver(c.resourceType);
   return c.compile(filter, {
     leaf: (leaf) => resourceLeaf(c, prepareLeaf(resolve, leaf)),
     valuePath: (valuePath) => resourceValuePath(c, resolve, valuePath),

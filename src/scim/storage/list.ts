@@ -12,9 +12,9 @@ import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
 import { groups, tenants, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
-import { filterToSql, sortColumn } from '../filter/to-sql.ts';
+import { filterTemplate, sortColumn } from '../filter/to-sql.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
-import { batchCompiled, compileStatement, parameterized, renderFragment, type CompiledStatement, type SelectedFields } from '../../db/compiled-statement.ts';
+import { batchCompiled, compileStatement, renderFragment, type CompiledStatement, type SelectedFields } from '../../db/compiled-statement.ts';
 import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
 
@@ -89,20 +89,17 @@ export async function listPage<T extends ResourceTable, R = never>(
   query: ListQuery,
   alongside?: Alongside<R>,
 ): Promise<Page<T['$inferSelect']> & { alongside?: R[] }> {
-  const filterSql = query.filter === undefined || query.filter.trim() === '' ? undefined : filterToSql(resourceType, parseFilter(query.filter), tenantId);
-  const filter = filterSql && renderFragment(filterSql);
+  // The compiler hands the filter's values out as placeholders: the statement compiled for its shape serves any values.
+  const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : filterTemplate(resourceType, parseFilter(query.filter), tenantId);
   // Unfiltered default-order pages start from their bucket; filtered or sorted ones take the offset.
   const mode: PageMode = query.sortBy === undefined && !filter ? 'bucket' : 'offset';
 
-  // The filter's values become placeholders; a filter whose text cannot be split keeps them, and its key says so.
-  const filterTemplate = filter && parameterized(filter, 'f');
-  const values: Record<string, unknown> = { tenantId, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1 };
-  if (filterTemplate) filter!.params.forEach((value, i) => (values[`f${i}`] = value));
-  const filterKey = filter ? (filterTemplate ? filter.sql : `${filter.sql}\u0000${JSON.stringify(filter.params)}`) : '';
+  const values: Record<string, unknown> = { tenantId, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1, ...filter?.values };
+  const filterKey = filter ? renderFragment(filter.template).sql : '';
   const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', alongside?.name ?? '', filterKey].join('\u0000');
   let statements = shapes.get(key);
   if (!statements) {
-    statements = compileShape(db, resourceType, table, mode, query, filterTemplate ?? filterSql, alongside as Alongside<unknown> | undefined);
+    statements = compileShape(db, resourceType, table, mode, query, filter?.template, alongside as Alongside<unknown> | undefined);
     shapes.set(key, statements);
   }
 
