@@ -9,7 +9,8 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { groupMembers, groups, tenants, users } from '../src/db/schema.ts';
-import { groupResponse, MEMBER_CHUNK } from '../src/scim/groups/group-render.ts';
+import { MEMBER_CHUNK, membersOfGroups } from '../src/scim/groups/group-members.ts';
+import { groupResponse } from '../src/scim/groups/group-render.ts';
 import { findGroupRow } from '../src/scim/groups/group-rows.ts';
 import { createGroup, GROUP_URN, patchGroup, type ScimGroup } from './support/groups.ts';
 import { tenantWithToken, type ScimClient } from './support/tenants.ts';
@@ -149,6 +150,15 @@ describe('a 50,000-member group', () => {
     const full = recordingDatabase();
     await (await groupResponse(full.db, row, scim.base)).text();
     expect(full.statements.filter((q) => q.includes('group_members'))).toHaveLength(Math.floor(BIG / MEMBER_CHUNK) + 1);
+  });
+
+  it('renders a group just written from the members its batch read: only the members past the first chunk are queried', async () => {
+    const row = (await findGroupRow(db(), tenantId, big.id))!;
+    const readByTheWrite = await membersOfGroups(db(), tenantId, [big.id], MEMBER_CHUNK + 1);
+    const rendered = recordingDatabase();
+    const body = JSON.parse(await (await groupResponse(rendered.db, row, scim.base, {}, 200, readByTheWrite)).text()) as ScimGroup;
+    expect(rendered.statements.filter((q) => q.includes('group_members'))).toHaveLength(Math.floor(BIG / MEMBER_CHUNK));
+    expect(new Set(body.members!.map((m) => m.value)).size).toBe(BIG);
   });
 
   it('GET /Groups/{id} streams all 50,000 members, each once, with display and $ref', async () => {

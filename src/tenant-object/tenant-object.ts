@@ -7,7 +7,7 @@ import type { PatchRequest } from '../scim/patch/request.ts';
 import { toOutcome, type WriteOutcome } from '../scim/port/write-outcome.ts';
 import type { TenantWriteRequest, TenantWrites } from '../scim/port/tenant-writes.ts';
 import { tokenCheckKey, tokenGuard } from '../scim/auth/token-guard.ts';
-import { createGroup, deleteGroup, patchGroup, replaceGroup } from '../scim/groups/group-writes.ts';
+import { createGroup, deleteGroup, patchGroup, replaceGroup, type WrittenGroup } from '../scim/groups/group-writes.ts';
 import type { GroupRow } from '../scim/groups/group-rows.ts';
 import type { UserRow } from '../scim/users/user-rows.ts';
 import type { WriteContext } from '../scim/storage/write-context.ts';
@@ -87,12 +87,12 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Lo
   }
 
   /** POST /Groups (RFC 7644 §3.3). */
-  createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<GroupRow>> {
+  createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<WrittenGroup>> {
     return this.#write(request, 'group.create', 'Group', null, (ctx) => createGroup(ctx, request.body));
   }
 
   /** PUT /Groups/{id} (RFC 7644 §3.5.1). */
-  replaceGroup(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<GroupRow>> {
+  replaceGroup(request: TenantWriteRequest & { id: string; body: unknown; ifMatch?: string }): Promise<WriteOutcome<WrittenGroup>> {
     return this.#write(request, 'group.replace', 'Group', request.id, (ctx) => replaceGroup(ctx, request.id, request.body, request.ifMatch));
   }
 

@@ -117,6 +117,24 @@ export function keepOnlyMembers(db: Database, groupId: string, userIds: readonly
 
 const memberColumns = sql`${groupMembers.groupId} AS "groupId", ${groupMembers.userId} AS "userId", coalesce(${users.displayName}, ${users.userName}) AS "display"`;
 
+/** Members read per query. */
+export const MEMBER_CHUNK = 5000;
+
+/** A group's first MEMBER_CHUNK + 1 members (one more tells that there are more), for the end of a write's own batch. */
+const firstMembersOf = compiledOnce(() =>
+  compileStatement<MemberRow>(
+    sql`SELECT ${memberColumns} FROM ${groupMembers} JOIN ${users} ON ${users.id} = ${groupMembers.userId}
+        WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.tenantId} = ${P('tenantId')}
+        ORDER BY ${groupMembers.userId} LIMIT ${MEMBER_CHUNK + 1}`,
+    { groupId: groupMembers.groupId, userId: groupMembers.userId, display: users.userName },
+  ),
+);
+
+/** `firstMembersOf` the group, as the last statement of its write: the response needs no read after the commit. */
+export function firstMembers(db: Database, tenantId: string, groupId: string): CompiledRun {
+  return { statement: firstMembersOf(db), values: { tenantId, groupId } };
+}
+
 /** The first `limit` members of the groups, ordered by (group id, user id): the primary key's order. */
 export async function membersOfGroups(db: Database, tenantId: string, groupIds: readonly string[], limit: number): Promise<MemberRow[]> {
   if (groupIds.length === 0) return [];

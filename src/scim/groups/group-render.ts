@@ -13,11 +13,8 @@ import { toScimResource } from '../model/render.ts';
 import { arrayJson, objectJson, streamedResponse } from '../wire/json-stream.ts';
 import { etag } from '../model/etag.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import { membersAfter, membersOfGroups, type MemberRow } from './group-members.ts';
+import { MEMBER_CHUNK, membersAfter, membersOfGroups, type MemberRow } from './group-members.ts';
 import type { GroupRow } from './group-rows.ts';
-
-/** Members read per query. */
-export const MEMBER_CHUNK = 5000;
 
 const SCIM_JSON = { 'content-type': 'application/scim+json; charset=utf-8' };
 
@@ -25,11 +22,12 @@ const SCIM_JSON = { 'content-type': 'application/scim+json; charset=utf-8' };
 type MembersOf = (groupId: string) => AsyncIterable<MemberRow[]>;
 
 /**
- * The members of `groupIds`: the first MEMBER_CHUNK rows of all of them from one query; a group
- * that query did not finish (ids sort at or after the last row's) continues by seeks.
+ * The members of `groupIds`: the first MEMBER_CHUNK rows of all of them from one query (or from
+ * the write that just committed them, `read`); a group that query did not finish (ids sort at or
+ * after the last row's) continues by seeks.
  */
-async function memberReader(db: Database, tenantId: string, groupIds: string[]): Promise<MembersOf> {
-  const first = await membersOfGroups(db, tenantId, groupIds, MEMBER_CHUNK + 1);
+async function memberReader(db: Database, tenantId: string, groupIds: string[], read?: MemberRow[]): Promise<MembersOf> {
+  const first = read ? [...read] : await membersOfGroups(db, tenantId, groupIds, MEMBER_CHUNK + 1);
   const truncated = first.length > MEMBER_CHUNK;
   if (truncated) first.pop();
   const lastGroup = first.at(-1)?.groupId ?? '';
@@ -72,13 +70,16 @@ function groupJson(row: GroupRow, baseUrl: string, projection: Projection, membe
   return objectJson(projected, membersOf ? { members: () => arrayJson(memberBatches(membersOf(row.id), baseUrl, projection)) } : {});
 }
 
-async function readerFor(db: Database, tenantId: string, groupIds: string[], projection: Projection): Promise<MembersOf | undefined> {
-  return projectionIncludes(GROUP_RESOURCE_TYPE, 'members', projection) ? memberReader(db, tenantId, groupIds) : undefined;
+async function readerFor(db: Database, tenantId: string, groupIds: string[], projection: Projection, read?: MemberRow[]): Promise<MembersOf | undefined> {
+  return projectionIncludes(GROUP_RESOURCE_TYPE, 'members', projection) ? memberReader(db, tenantId, groupIds, read) : undefined;
 }
 
-/** One group as a response with its ETag; a 201 also carries `Location` (RFC 7644 §3.3, §3.14). */
-export async function groupResponse(db: Database, row: GroupRow, baseUrl: string, projection: Projection = {}, status: 200 | 201 = 200): Promise<Response> {
-  const membersOf = await readerFor(db, row.tenantId, [row.id], projection);
+/**
+ * One group as a response with its ETag; a 201 also carries `Location` (RFC 7644 §3.3, §3.14).
+ * `firstMembers` are its first members as its write's batch read them (src/scim/groups/group-members.ts).
+ */
+export async function groupResponse(db: Database, row: GroupRow, baseUrl: string, projection: Projection = {}, status: 200 | 201 = 200, firstMembers?: MemberRow[]): Promise<Response> {
+  const membersOf = await readerFor(db, row.tenantId, [row.id], projection, firstMembers);
   const headers: Record<string, string> = { ...SCIM_JSON, etag: etag(row.version) };
   if (status === 201) headers.location = `${baseUrl}${GROUP_RESOURCE_TYPE.endpoint}/${row.id}`;
   return streamedResponse(groupJson(row, baseUrl, projection, membersOf), status, headers);

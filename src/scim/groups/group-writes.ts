@@ -24,10 +24,13 @@ import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../storage/write-context.ts';
 import type { RowMemory } from '../storage/row-memory.ts';
-import { addMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds } from './group-members.ts';
+import { addMembers, firstMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds, type MemberRow } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../../common/fold-case.ts';
 
+
+/** A group as its write left it, with its first members as the write's own batch read them (for the response). */
+export type WrittenGroup = GroupRow & { firstMembers?: MemberRow[] };
 
 /** How many unknown ids a 400 names. */
 const UNKNOWN_IDS_SHOWN = 5;
@@ -89,7 +92,7 @@ interface MembershipWrite {
  * The statements that make the group's membership what `changes` asks: adds of current members
  * and removes of non-members are dropped (no-ops), so an unchanged membership yields none.
  */
-async function membershipWrite(ctx: WriteContext, groupId: string, changes: MemberChanges, at: string): Promise<MembershipWrite> {
+async function membershipWrite(ctx: WriteContext, groupId: string, changes: MemberChanges, at: string, newGroup = false): Promise<MembershipWrite> {
   const { replaceAll } = changes;
   if (replaceAll) {
     await requireUsers(ctx, replaceAll);
@@ -107,7 +110,8 @@ async function membershipWrite(ctx: WriteContext, groupId: string, changes: Memb
     };
   }
   await requireUsers(ctx, changes.add);
-  const present = await membersAmong(ctx.db, groupId, [...changes.add, ...changes.remove]);
+  // A group being created has no member yet: nothing to read.
+  const present = newGroup ? new Set<string>() : await membersAmong(ctx.db, groupId, [...changes.add, ...changes.remove]);
   const adding = changes.add.filter((id) => !present.has(id));
   // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
   const removing = changes.remove.filter((id) => present.has(id));
@@ -132,30 +136,34 @@ function markUsers(ctx: WriteContext, touched: string[] | 'some-unnamed', pendin
 const normalizeGroup = (ctx: WriteContext, body: unknown): ScimData => normalizeResource(GROUP_RESOURCE_TYPE, body, { tenantRoles: ctx.tenantRoles });
 
 /** POST /Groups: creates a group with the body's members; 409 uniqueness when the displayName is taken. */
-export async function createGroup(ctx: WriteContext, body: unknown): Promise<GroupRow> {
+export async function createGroup(ctx: WriteContext, body: unknown): Promise<WrittenGroup> {
   const data = normalizeGroup(ctx, body);
   requireStorable('Group', JSON.stringify(data));
   const columns = groupColumns(data);
   await requireUniqueDisplayName(ctx, columns.displayName);
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
-  const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at);
+  const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at, true);
   const pending = commit(ctx, columns.displayName, [
     runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
     ...members.statements,
     countResources(ctx.db, 'Group', ctx.tenantId, 1),
     countCreatedRun(ctx.db, 'Group', row.id),
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
+    firstMembers(ctx.db, ctx.tenantId, row.id),
   ]);
   markUsers(ctx, members.touched, pending);
-  const [inserted] = await pending;
-  const created = inserted![0] as GroupRow;
+  const results = await pending;
+  const created = results[0]![0] as GroupRow;
   ctx.groups?.set(created);
-  return created;
+  return { ...created, firstMembers: results.at(-1) as MemberRow[] };
 }
 
-/** Stores `data` and the membership change, unless neither changes anything (re-sends are no-ops). */
-async function update(ctx: WriteContext, current: GroupRow, data: ScimData, changes: MemberChanges, action: string): Promise<GroupRow> {
+/**
+ * Stores `data` and the membership change, unless neither changes anything (re-sends are no-ops);
+ * `withMembers` reads the first members at the end of the write's batch, for a response that shows them.
+ */
+async function update(ctx: WriteContext, current: GroupRow, data: ScimData, changes: MemberChanges, action: string, withMembers: boolean): Promise<WrittenGroup> {
   const columns = groupColumns(data);
   if (foldCase(columns.displayName) !== foldCase(current.displayName)) await requireUniqueDisplayName(ctx, columns.displayName, current.id);
   const at = now();
@@ -172,11 +180,13 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
     ...(renamed ? [touchMembersOf(ctx.db, ctx.tenantId, current.id, at)] : []),
     ...members.statements,
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
+    ...(withMembers ? [firstMembers(ctx.db, ctx.tenantId, current.id)] : []),
   ]);
   markUsers(ctx, renamed ? 'some-unnamed' : members.touched, pending);
-  const [updated] = await settledBeforeReuse(ctx.groups, current.id, pending);
+  const results = await settledBeforeReuse(ctx.groups, current.id, pending);
   // The guard after the UPDATE aborts the batch unless it changed the row, so it returned one.
-  return updated![0] as GroupRow;
+  const updated = results[0]![0] as GroupRow;
+  return withMembers ? { ...updated, firstMembers: results.at(-1) as MemberRow[] } : updated;
 }
 
 /** The group is still at the version the write decided on: first in a batch whose UPDATE may rightly change nothing. */
@@ -236,11 +246,11 @@ function requireGroup(ctx: WriteContext, id: string, ifMatch: string | undefined
  * replaces the membership (`[]` or null clears it); a body without `members` keeps it, which
  * RFC 7644 §3.5.1 allows and which spares a group a wipe by a client that only renames.
  */
-export async function replaceGroup(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupRow> {
+export async function replaceGroup(ctx: WriteContext, id: string, body: unknown, ifMatch: string | undefined): Promise<WrittenGroup> {
   const current = await requireGroup(ctx, id, ifMatch);
   const data = normalizeGroup(ctx, body);
   const ids = bodyMemberIds(body);
-  return update(ctx, current, data, { add: [], remove: [], ...(ids ? { replaceAll: ids } : {}) }, 'group.replace');
+  return update(ctx, current, data, { add: [], remove: [], ...(ids ? { replaceAll: ids } : {}) }, 'group.replace', true);
 }
 
 /** PATCH /Groups/{id}: attribute operations through `applyPatch`, `members` operations against the membership table; all or none (RFC 7644 §3.5.2). */
@@ -250,7 +260,8 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
   const { add, remove, replaceAll } = memberChanges;
   if (ctx.groups && rest.length === 0 && add.length > 0 && remove.length === 0 && !replaceAll) return addOnly({ ...ctx, groups: ctx.groups }, current, add);
   const data = rest.length ? applyPatch(GROUP_RESOURCE_TYPE, { id: current.id, ...current.data }, rest, { tenantRoles: ctx.tenantRoles }) : current.data;
-  return update(ctx, current, data, memberChanges, 'group.patch');
+  // PATCH answers 204 without the group: no members to read.
+  return update(ctx, current, data, memberChanges, 'group.patch', false);
 }
 
 /** DELETE /Groups/{id}: its memberships go with it (foreign-key cascade); its users stay. */

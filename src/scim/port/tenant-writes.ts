@@ -6,6 +6,7 @@
 import type { AuditActor } from '../../audit/audit-log.ts';
 import type { Env } from '../../env.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
+import type { WrittenGroup } from '../groups/group-writes.ts';
 import type { PatchRequest } from '../patch/request.ts';
 import type { TokenCheck } from '../auth/token-guard.ts';
 import type { UserRow } from '../users/user-rows.ts';
@@ -30,8 +31,8 @@ export interface TenantWrites {
   replaceUser(request: WithId & { body: unknown }): Promise<WriteOutcome<WrittenUser>>;
   patchUser(request: WithId & { patch: PatchRequest }): Promise<WriteOutcome<WrittenUser>>;
   deleteUser(request: WithId): Promise<WriteOutcome<null>>;
-  createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<GroupRow>>;
-  replaceGroup(request: WithId & { body: unknown }): Promise<WriteOutcome<GroupRow>>;
+  createGroup(request: TenantWriteRequest & { body: unknown }): Promise<WriteOutcome<WrittenGroup>>;
+  replaceGroup(request: WithId & { body: unknown }): Promise<WriteOutcome<WrittenGroup>>;
   patchGroup(request: WithId & { patch: PatchRequest }): Promise<WriteOutcome<GroupRow>>;
   deleteGroup(request: WithId): Promise<WriteOutcome<null>>;
 }

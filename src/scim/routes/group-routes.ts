@@ -38,8 +38,8 @@ export const groupRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>
   .all('/.search', () => methodNotAllowed('POST'))
   .post('/', async (c) => {
     const body = await readJsonBody(c);
-    const row = await writeAsCaller(c, (object, request) => object.createGroup({ ...request, body }));
-    return groupResponse(c.get('caller').db, row, scimBaseUrl(c), {}, 201);
+    const { firstMembers, ...row } = await writeAsCaller(c, (object, request) => object.createGroup({ ...request, body }));
+    return groupResponse(c.get('caller').db, row, scimBaseUrl(c), {}, 201, firstMembers);
   })
   .get('/:id', zValidator('query', listQuerySchema.pick({ attributes: true, excludedAttributes: true }), scimHook('invalidValue')), async (c) => {
     const db = c.get('caller').db;
@@ -50,8 +50,8 @@ export const groupRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>
   })
   .put('/:id', async (c) => {
     const body = await readJsonBody(c);
-    const row = await writeAsCaller(c, (object, request) => object.replaceGroup({ ...request, id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
-    return groupResponse(c.get('caller').db, row, scimBaseUrl(c));
+    const { firstMembers, ...row } = await writeAsCaller(c, (object, request) => object.replaceGroup({ ...request, id: c.req.param('id'), body, ifMatch: ifMatch(c) }));
+    return groupResponse(c.get('caller').db, row, scimBaseUrl(c), {}, 200, firstMembers);
   })
   .patch('/:id', async (c) => {
     const patch = parseWith(patchRequestSchema, await readJsonBody(c), 'invalidSyntax');
