@@ -25,6 +25,7 @@ import { ScimError } from '../../http/errors.ts';
 import type { Filter } from '../filter/ast.ts';
 import { foldCase } from '../../common/fold-case.ts';
 import { parsePatchPath } from '../filter/parser.ts';
+import { operationPath } from './operation-path.ts';
 import { allowedRoles } from '../model/allowed-roles.ts';
 import { isObject, type JsonObject } from '../model/json.ts';
 import { checkUnknownUrnKey, normalizeResource, normalizeValue, type NormalizeOptions, type ScimData } from '../model/normalize.ts';
@@ -77,7 +78,7 @@ export function applyPatch(resourceType: ResourceTypeDefinition, current: JsonOb
 function applyOperation(run: Run, working: ScimData, operation: PatchOperation): void {
   const { op, path, value } = operation;
   if (path !== undefined) {
-    apply(run, working, op, requirePath(run.resourceType, parsePatchPath(path), path), value);
+    apply(run, working, op, requirePath(run.resourceType, operationPath(operation, path), path), value);
     return;
   }
   if (op === 'remove') throw new ScimError(400, 'noTarget', 'A "remove" operation needs a "path" naming what to remove.');

@@ -6,8 +6,9 @@
  * value list (removes only those — never the whole group); `remove members` alone clears.
  */
 import { ScimError } from '../../http/errors.ts';
-import type { Filter } from '../filter/ast.ts';
+import type { Filter, PatchPath } from '../filter/ast.ts';
 import { parsePatchPath } from '../filter/parser.ts';
+import { operationPath } from './operation-path.ts';
 import { isObject } from '../model/json.ts';
 import { MAX_VALUES_PER_ATTRIBUTE } from '../limits.ts';
 import { memberIds, tooManyMembers } from '../model/members.ts';
@@ -31,14 +32,18 @@ export interface SplitOperations {
   rest: PatchOperation[];
 }
 
-/** Whether `text` (a path or a pathless key) names Group `members`, possibly URN-qualified. */
-function namesMembers(text: string): boolean {
+/** `parse()`, or undefined when the text is no path: `applyPatch` then says why. */
+function parsedOrUndefined(parse: () => PatchPath): PatchPath | undefined {
   try {
-    const { attr } = parsePatchPath(text);
-    return findAttribute(GROUP_RESOURCE_TYPE, { ...attr, subAttr: undefined })?.attribute.name === 'members';
+    return parse();
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether a parsed path names Group `members`, possibly URN-qualified. */
+function namesMembers(parsed: PatchPath | undefined): parsed is PatchPath {
+  return parsed !== undefined && findAttribute(GROUP_RESOURCE_TYPE, { ...parsed.attr, subAttr: undefined })?.attribute.name === 'members';
 }
 
 /** The ids a `members[…]` filter selects: `value eq "id"`, or several joined by `or`. */
@@ -97,8 +102,7 @@ class MemberFold {
   }
 }
 
-function foldPathOperation(fold: MemberFold, { op, path, value }: PatchOperation & { path: string }): void {
-  const parsed = parsePatchPath(path);
+function foldPathOperation(fold: MemberFold, { op, path, value }: PatchOperation & { path: string }, parsed: PatchPath): void {
   if (parsed.attr.subAttr !== undefined || parsed.subAttr !== undefined) {
     throw new ScimError(400, 'mutability', `PATCH path "${path}": a member's sub-attributes cannot be changed; add or remove the member instead.`);
   }
@@ -129,7 +133,9 @@ export function splitMemberOperations(operations: readonly PatchOperation[]): Sp
   const rest: PatchOperation[] = [];
   for (const operation of operations) {
     if (operation.path !== undefined) {
-      if (namesMembers(operation.path)) foldPathOperation(fold, { ...operation, path: operation.path });
+      const path = operation.path;
+      const parsed = parsedOrUndefined(() => operationPath(operation, path));
+      if (namesMembers(parsed)) foldPathOperation(fold, { ...operation, path }, parsed);
       else rest.push(operation);
       continue;
     }
@@ -138,12 +144,13 @@ export function splitMemberOperations(operations: readonly PatchOperation[]): Sp
       continue;
     }
     const entries = withCoreBlockFlattened(operation.value);
-    const members = entries.filter(([key]) => namesMembers(key));
+    const isMembers = entries.map(([key]) => namesMembers(parsedOrUndefined(() => parsePatchPath(key))));
+    const members = entries.filter((_, i) => isMembers[i]);
     for (const [key, value] of members) {
       if (operation.op === 'add') fold.add(memberIds(value, key));
       else fold.replace(memberIds(value, key));
     }
-    const others = entries.filter(([key]) => !namesMembers(key));
+    const others = entries.filter((_, i) => !isMembers[i]);
     if (members.length === 0 || others.length > 0) rest.push({ ...operation, value: Object.fromEntries(others) });
   }
   return { memberChanges: fold.result(), rest };
