@@ -13,7 +13,9 @@ export type MacPurpose = 'domain-verification';
 const VERSION = 'v1';
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function decodeSecretsKey(secretsKey: string): Uint8Array<ArrayBuffer> {
+function decodeSecretsKey(secretsKey: string | undefined): Uint8Array<ArrayBuffer> {
+  // A deployment without the secret fails here, once per isolate (keys are cached), saying how to set it.
+  if (!secretsKey) throw new Error('SECRETS_KEY is not set: `wrangler secret put SECRETS_KEY` with base64 of 32 random bytes (`.dev.vars` locally)');
   let raw: Uint8Array<ArrayBuffer>;
   try {
     raw = Uint8Array.from(atob(secretsKey.trim()), (ch) => ch.charCodeAt(0));
