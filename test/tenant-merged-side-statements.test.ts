@@ -19,7 +19,7 @@ const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@mer
 async function twoTenants() {
   const { d1, calls } = countingD1();
   const gc = new GroupCommitD1(d1, () => undefined);
-  const db = database(gc.asD1());
+  const db = database(gc);
   const [a, b] = [await tenantWithToken(), await tenantWithToken()];
   const ctx = (tenantId: string): WriteContext => ({ db, tenantId, tenantRoles: [], actor: `token:merged-${tenantId.slice(0, 8)}` });
   return { gc, calls, a: ctx(a.tenant.id), b: ctx(b.tenant.id) };

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from 'miniflare';
-import { database, type Database } from '../../src/db/client.ts';
+import { database, type D1Statements, type Database } from '../../src/db/client.ts';
 import { CliError } from './command.ts';
 import { PROJECT_ROOT } from './dev-vars.ts';
 
@@ -58,7 +58,7 @@ const BUSY_RETRY_MS = [10, 25, 50, 100, 200, 400, 800, 1600, 1600, 1600, 1600, 1
  * other CLI runs hold the same file, and workerd's SQLite gives up at once instead of waiting.
  * A batch is one transaction, so retrying it whole is safe; so is a single statement.
  */
-function retryingWhenBusy(d1: D1Database): D1Database {
+function retryingWhenBusy(d1: D1Statements): D1Statements {
   const original = new WeakMap<object, D1PreparedStatement>();
   const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
     const wrapped = new Proxy(statement, {
@@ -116,7 +116,7 @@ function explainMissingTables(err: unknown): unknown {
 /** Opens the deployed D1 through wrangler; each statement (or batch) is one `wrangler d1 execute`. */
 export function openRemoteDatabase(): OpenDatabase {
   // drizzle's D1 driver needs only prepare/bind/all/raw/run/first/batch, which the adapter has.
-  const db = database(new WranglerRemoteD1() as unknown as D1Database);
+  const db = database(new WranglerRemoteD1());
   return { db, close: async () => undefined };
 }
 
@@ -167,39 +167,56 @@ function wranglerExecute(statements: string[]): ExecuteResult[] {
   return JSON.parse(run.stdout) as ExecuteResult[];
 }
 
-class RemoteStatement {
+/** wrangler's JSON answer as a D1 result: its rows, and whatever meta it reported. */
+function asD1Result<T>(result: ExecuteResult | undefined): D1Result<T> {
+  return { results: (result?.results ?? []) as T[], success: true, meta: (result?.meta ?? {}) as D1Meta & Record<string, unknown> };
+}
+
+class RemoteStatement implements D1PreparedStatement {
   readonly sql: string;
   readonly params: Param[];
   constructor(sql: string, params: Param[] = []) {
     this.sql = sql;
     this.params = params;
   }
-  bind(...params: Param[]): RemoteStatement {
-    return new RemoteStatement(this.sql, params);
+  bind(...params: unknown[]): RemoteStatement {
+    return new RemoteStatement(this.sql, params as Param[]);
   }
   text(): string {
     return inlineParams(this.sql, this.params);
   }
-  async all() {
-    const [result] = wranglerExecute([this.text()]);
-    return { results: result?.results ?? [], success: true, meta: result?.meta ?? {} };
+  async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    return asD1Result<T>(wranglerExecute([this.text()])[0]);
   }
-  async raw() {
-    return (await this.all()).results.map((row) => Object.values(row));
+  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
+  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
+  async raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
+    const rows = (await this.all()).results;
+    const values = rows.map((row) => Object.values(row) as T);
+    return options?.columnNames ? [rows[0] ? Object.keys(rows[0]) : [], ...values] : values;
   }
-  async first() {
-    return (await this.all()).results[0] ?? null;
+  first<T = unknown>(column: string): Promise<T | null>;
+  first<T = Record<string, unknown>>(): Promise<T | null>;
+  async first<T>(column?: string): Promise<T | null> {
+    const row = (await this.all()).results[0];
+    if (row === undefined) return null;
+    return (column === undefined ? row : (row[column] ?? null)) as T | null;
   }
-  async run() {
-    return this.all();
+  async run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    return this.all<T>();
   }
 }
 
-class WranglerRemoteD1 {
+/** D1's statements and batches over `wrangler d1 execute --remote`. */
+class WranglerRemoteD1 implements D1Statements {
   prepare(sql: string): RemoteStatement {
     return new RemoteStatement(sql);
   }
-  async batch(statements: RemoteStatement[]) {
-    return wranglerExecute(statements.map((s) => s.text())).map((r) => ({ results: r.results, success: true, meta: r.meta ?? {} }));
+  async batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    const texts = statements.map((s) => {
+      if (!(s instanceof RemoteStatement)) throw new Error('the remote adapter batches only statements it prepared');
+      return s.text();
+    });
+    return wranglerExecute(texts).map((r) => asD1Result<T>(r));
   }
 }

@@ -7,7 +7,7 @@
  */
 import { is, Param, Placeholder, SQL, sql, type DriverValueDecoder, type DriverValueEncoder } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
-import type { Database } from './client.ts';
+import type { D1Statements, Database } from './client.ts';
 
 /** How each value a statement returns is decoded, in order, keyed as its rows are: its columns, or a decoder per SQL expression. */
 export type SelectedFields = Record<string, DriverValueDecoder<unknown, unknown>>;
@@ -116,17 +116,17 @@ export function runOnce(query: SQL | { toSQL(): { sql: string; params: unknown[]
  * waits for the pending group commit but is no write's batch (it takes no token guard and does
  * not release the write queue).
  */
-export async function runCompiled(d1: D1Database, run: CompiledRun): Promise<void> {
+export async function runCompiled(d1: D1Statements, run: CompiledRun): Promise<void> {
   await prepareRun(d1, run).run();
 }
 
 /** A compiled run as a D1 statement with its values bound. */
-export function prepareRun(d1: D1Database, { statement, values }: CompiledRun): D1PreparedStatement {
+export function prepareRun(d1: D1Statements, { statement, values }: CompiledRun): D1PreparedStatement {
   return d1.prepare(statement.sql).bind(...statement.bind(values));
 }
 
 /** Runs compiled statements, each with its own values, as one D1 batch: each one's decoded rows. */
-export async function batchCompiled(d1: D1Database, runs: readonly CompiledRun[]): Promise<unknown[][]> {
+export async function batchCompiled(d1: D1Statements, runs: readonly CompiledRun[]): Promise<unknown[][]> {
   const results = await d1.batch(
     runs.map((run) => {
       const prepared: MergeableStatement = prepareRun(d1, run);

@@ -12,6 +12,7 @@
  * is written (read-your-writes), so "read → decide → write" stays serial per tenant.
  */
 
+import type { D1Statements } from '../db/client.ts';
 import type { MergeRule } from '../db/compiled-statement.ts';
 import { D1Unavailable, mayHaveCommittedBefore, withTransientRetry, type AfterTransientFailure } from '../common/d1-failures.ts';
 import { combine, type BatchPart } from './combined-batch.ts';
@@ -43,7 +44,7 @@ function alone(g: PendingBatch): D1PreparedStatement[] {
 }
 
 /** A D1 statement whose direct execution first waits for the pending group commits. */
-class BarrierStatement implements BatchPart {
+class BarrierStatement implements BatchPart, D1PreparedStatement {
   readonly inner: D1PreparedStatement;
   readonly merge: BatchPart['merge'];
   readonly #owner: GroupCommitD1;
@@ -63,6 +64,8 @@ class BarrierStatement implements BatchPart {
     return new BarrierStatement(this.inner, this.#owner, { rule, values });
   }
 
+  first<T = unknown>(column: string): Promise<T | null>;
+  first<T = Record<string, unknown>>(): Promise<T | null>;
   async first<T>(column?: string): Promise<T | null> {
     await this.#owner.settled();
     return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
@@ -78,17 +81,25 @@ class BarrierStatement implements BatchPart {
     return this.inner.run<T>();
   }
 
+  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
+  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
   async raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
     await this.#owner.settled();
     return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
   }
 }
 
+/** One of ours: a write's batch takes only statements this binding prepared. */
+function barrierOf(statement: D1PreparedStatement): BarrierStatement {
+  if (!(statement instanceof BarrierStatement)) throw new Error('a group-committed batch takes only statements the group-commit binding prepared');
+  return statement;
+}
+
 /**
  * The D1 surface drizzle uses (`prepare`, `batch`) over the real binding, with group commit.
  * `onBatchHandedIn` runs when a write hands in its batch: the write queue lets the next write start.
  */
-export class GroupCommitD1 {
+export class GroupCommitD1 implements D1Statements {
   readonly #d1: D1Database;
   readonly #onBatchHandedIn: () => void;
   #pending: PendingBatch[] = [];
@@ -99,11 +110,6 @@ export class GroupCommitD1 {
   constructor(d1: D1Database, onBatchHandedIn: () => void) {
     this.#d1 = d1;
     this.#onBatchHandedIn = onBatchHandedIn;
-  }
-
-  /** This binding as drizzle's `database()` takes it. */
-  asD1(): D1Database {
-    return this as unknown as D1Database;
   }
 
   prepare(query: string): BarrierStatement {
@@ -126,14 +132,15 @@ export class GroupCommitD1 {
   }
 
   /** Hands a write's batch to the next group commit; resolves with its own statements' results. */
-  async batch(statements: BarrierStatement[]): Promise<D1Result[]> {
+  async batch<T = unknown>(handedIn: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    const statements = handedIn.map(barrierOf);
     const guard = this.#nextGuard;
     this.#nextGuard = undefined;
     if (guard) guard.used = true;
     const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, statements, resolve, reject }));
     this.#onBatchHandedIn();
     this.#scheduleFlush();
-    return result;
+    return result as Promise<D1Result<T>[]>;
   }
 
   /** Resolves once every batch handed in so far is written (or has failed). */

@@ -91,7 +91,7 @@ export class ScimCaller {
   /** The request's database; while the token is unchecked, its first call carries the check. */
   get db(): Database {
     // Built on first use: a write answered from the tenant object's batch needs none.
-    this.#db ??= database(this.#guard ? this.#guard.asD1() : this.#env.DB);
+    this.#db ??= database(this.#guard ?? this.#env.DB);
     return this.#db;
   }
 

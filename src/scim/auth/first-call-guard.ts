@@ -4,6 +4,7 @@
  * passed, no call returns data: later calls wait for it. If it refuses, `onRefused` decides
  * (throws the precise 401/403, or finds the token fine after all) before anything is returned.
  */
+import type { D1Statements } from '../../db/client.ts';
 import { isTokenRefused } from './token-guard.ts';
 
 /** A call's answer: from the batch that carried the guard, or from running the statement itself. */
@@ -12,7 +13,7 @@ type Answer<T> = { batched: D1Result[] } | { direct: T };
 type Row = Record<string, unknown>;
 
 /** A statement of the guarded binding; executing it goes through the guard's first-call logic. */
-class GuardedStatement {
+class GuardedStatement implements D1PreparedStatement {
   readonly inner: D1PreparedStatement;
   readonly #owner: FirstCallGuardD1;
   readonly #query: string;
@@ -37,12 +38,16 @@ class GuardedStatement {
     return 'direct' in answer ? answer.direct : (answer.batched[0] as D1Result<T>);
   }
 
+  first<T = unknown>(column: string): Promise<T | null>;
+  first<T = Row>(): Promise<T | null>;
   async first<T>(column?: string): Promise<T | null> {
     const answer = await this.#owner.execute([this.inner], () => this.inner.first<Row>());
     const row = 'direct' in answer ? answer.direct : ((answer.batched[0]?.results[0] as Row | undefined) ?? null);
     return (row === null ? null : column === undefined ? row : (row[column] ?? null)) as T | null;
   }
 
+  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
+  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
   async raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
     const withNames = () => this.inner.raw<T>({ columnNames: true });
     // A batch answers rows as objects; a join may repeat a column name, which objects cannot keep,
@@ -60,8 +65,14 @@ class GuardedStatement {
   }
 }
 
+/** The binding's statement behind one of ours: a batch takes only statements this binding prepared. */
+function innerOf(statement: D1PreparedStatement): D1PreparedStatement {
+  if (!(statement instanceof GuardedStatement)) throw new Error('a guarded batch takes only statements the guarded binding prepared');
+  return statement.inner;
+}
+
 /** The D1 surface drizzle uses (`prepare`, `batch`), with the guard on the first call. */
-export class FirstCallGuardD1 {
+export class FirstCallGuardD1 implements D1Statements {
   readonly #d1: D1Database;
   readonly #guard: () => D1PreparedStatement;
   readonly #onRefused: () => Promise<void>;
@@ -74,11 +85,6 @@ export class FirstCallGuardD1 {
     this.#d1 = d1;
     this.#guard = guard;
     this.#onRefused = onRefused;
-  }
-
-  /** This binding as drizzle's `drizzle()` takes it. */
-  asD1(): D1Database {
-    return this as unknown as D1Database;
   }
 
   /** Whether the token has been checked against D1 in this request. */
@@ -95,10 +101,10 @@ export class FirstCallGuardD1 {
     return new GuardedStatement(this.#d1.prepare(query), this, query);
   }
 
-  async batch(statements: GuardedStatement[]): Promise<D1Result[]> {
-    const inner = statements.map((s) => s.inner);
-    const answer = await this.execute(inner, () => this.#d1.batch(inner));
-    return 'direct' in answer ? answer.direct : answer.batched;
+  async batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    const inner = statements.map(innerOf);
+    const answer = await this.execute(inner, () => this.#d1.batch<T>(inner));
+    return 'direct' in answer ? answer.direct : (answer.batched as D1Result<T>[]);
   }
 
   /** Runs `direct` once the guard has passed, running the guard alone if no call carries it. */
