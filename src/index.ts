@@ -1,6 +1,7 @@
 /** The Worker: one Hono app for SCIM, sign-in, self-service setup and status, plus the tenant Durable Object class. */
 import { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
+import { configOf } from './config.ts';
 import type { Env } from './env.ts';
 import { renderError } from './http/render-error.ts';
 import { authRoutes } from './oidc/routes.ts';
@@ -11,6 +12,12 @@ import { setupRoutes } from './setup/routes.ts';
 export { TenantObject } from './tenant-object/tenant-object.ts';
 
 const app = new Hono<{ Bindings: Env }>({ strict: false });
+
+// A misconfigured deployment answers every request with the precise error, checked once per isolate.
+app.use((c, next) => {
+  configOf(c.env);
+  return next();
+});
 
 app.get('/', (c) => c.json({ name: pkg.name, version: pkg.version, status: 'ok' }));
 app.route('/scim/v2', scimRoutes);

@@ -26,6 +26,11 @@ function decodeSecretsKey(secretsKey: string | undefined): Uint8Array<ArrayBuffe
   return raw;
 }
 
+/** Checks that `secretsKey` is a usable SECRETS_KEY (set, base64 of 32 bytes), with an error that says what is wrong. */
+export function checkSecretsKey(secretsKey: string | undefined): asserts secretsKey is string {
+  decodeSecretsKey(secretsKey);
+}
+
 function purposeKey(secretsKey: string, purpose: SealPurpose | MacPurpose): Promise<CryptoKey> {
   const cacheKey = `${purpose}\0${secretsKey}`;
   let key = keys.get(cacheKey);

@@ -7,6 +7,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { database, type Database } from '../db/client.ts';
+import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { PageError } from '../http/errors.ts';
 import { userAccess, type UserAccess } from '../tenants/access.ts';
@@ -16,7 +17,6 @@ import { loadSignInSetup, openClientSecret, type OidcConnection, type SignInSetu
 import { sidClaim } from './frontchannel-logout.ts';
 import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.ts';
 import { sealIdTokenHint } from './id-token-hint.ts';
-import { isLocalDev } from './issuer-url.ts';
 import { provisionUser } from './jit.ts';
 import { verifyIdTokenSignature } from './jwks.ts';
 import { linkableEmail, linkUser } from './link.ts';
@@ -48,14 +48,14 @@ const START_AGAIN = 'Your sign-in attempt expired or was started in another brow
 const NOT_VERIFIED = 'We could not verify your sign-in with your identity provider. Please try again; if it keeps failing, contact your administrator.';
 
 /** Runs the callback; throws PageError (after auditing it) on any failure. */
-export async function completeSignIn(env: Env, input: CallbackInput): Promise<SignedIn> {
-  const attempt = input.attemptCookie === undefined ? undefined : await openLoginAttempt(env.SECRETS_KEY, input.state, input.attemptCookie);
+export async function completeSignIn(env: Env, config: Config, input: CallbackInput): Promise<SignedIn> {
+  const attempt = input.attemptCookie === undefined ? undefined : await openLoginAttempt(config.secretsKey, input.state, input.attemptCookie);
   if (!attempt) throw new PageError(400, START_AGAIN, `no valid login cookie for state ${input.state.slice(0, 8)}…`);
   const db = database(env.DB);
   const setup = await loadSignInSetup(db, { id: attempt.tenantId });
   if (!setup) throw new PageError(400, START_AGAIN, `tenant ${attempt.tenantId} of the login attempt no longer exists`);
   try {
-    return await signIn(env, db, setup, attempt, input);
+    return await signIn(env, config, db, setup, attempt, input);
   } catch (err) {
     const failure = asPageError(err);
     await auditInsert(db, { tenantId: setup.tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', outcome: 'failure', status: failure.status, detail: failure.message }).run();
@@ -63,17 +63,17 @@ export async function completeSignIn(env: Env, input: CallbackInput): Promise<Si
   }
 }
 
-async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: LoginAttempt, input: CallbackInput): Promise<SignedIn> {
+async function signIn(env: Env, config: Config, db: Database, setup: SignInSetup, attempt: LoginAttempt, input: CallbackInput): Promise<SignedIn> {
   const { tenant } = setup;
   const connection = requireConnection(setup);
   if (connection.issuer !== attempt.issuer) throw new PageError(400, START_AGAIN, `issuer changed from ${attempt.issuer} to ${connection.issuer} during the attempt`);
   if (!(await loginAttempts(env, tenant.id).consumeLoginAttempt(attempt.attemptId, attempt.expiresAt))) {
     throw new PageError(400, 'This sign-in response was already used. Please start again from the sign-in page.', `replayed callback for attempt ${attempt.attemptId}`);
   }
-  const provider = await tenantProvider(connection, isLocalDev(env));
+  const provider = await tenantProvider(connection, config.localDev);
   // Opened for the token request only; it also keys HMAC-signed ID tokens, where the tenant opted in.
-  const clientSecret = await openClientSecret(env.SECRETS_KEY, connection);
-  const tokens = await exchangeCode(env, provider, clientAuth(connection, clientSecret), attempt, input, connection.hmacIdTokens ? clientSecret : undefined);
+  const clientSecret = await openClientSecret(config.secretsKey, connection);
+  const tokens = await exchangeCode(config, provider, clientAuth(connection, clientSecret), attempt, input, connection.hmacIdTokens ? clientSecret : undefined);
   const userInfo = needsUserInfo(tokens.claims, connection.groupsClaim) ? await fetchUserInfo(provider, tokens) : undefined;
   const identity = signInIdentity(tokens.claims, userInfo, connection.groupsClaim, connection.groupsFilter);
   const access = await resolveAccess(env, db, setup, connection, identity);
@@ -81,7 +81,7 @@ async function signIn(env: Env, db: Database, setup: SignInSetup, attempt: Login
   if (input.previousSessionId) await deleteSession(env.SESSIONS, input.previousSessionId);
   const { sessionId } = await createSession(
     env.SESSIONS,
-    { tenantId: tenant.id, userId: access.user.id, sub: identity.sub, issuer: connection.issuer, claimGroups: identity.groups ?? [], idTokenSealed: await sealIdTokenHint(env.SECRETS_KEY, tenant.id, tokens.idToken), sid: sidClaim(tokens.claims) },
+    { tenantId: tenant.id, userId: access.user.id, sub: identity.sub, issuer: connection.issuer, claimGroups: identity.groups ?? [], idTokenSealed: await sealIdTokenHint(config.secretsKey, tenant.id, tokens.idToken), sid: sidClaim(tokens.claims) },
     { idleSeconds: tenant.sessionIdleSeconds, absoluteSeconds: tenant.sessionAbsoluteSeconds },
   );
   await auditInsert(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role} linked by ${access.linkedBy}` }).run();
@@ -95,7 +95,7 @@ interface Tokens {
 }
 
 /** Validates the authorization response, redeems the code and checks the ID token fully. */
-async function exchangeCode(env: Env, provider: Provider, auth: oauth.ClientAuth, attempt: LoginAttempt, input: CallbackInput, hmacSecret: string | undefined): Promise<Tokens> {
+async function exchangeCode(config: Config, provider: Provider, auth: oauth.ClientAuth, attempt: LoginAttempt, input: CallbackInput, hmacSecret: string | undefined): Promise<Tokens> {
   const { as, client, http } = provider;
   // state, and RFC 9207 `iss`: required when the provider announces support, compared whenever present.
   const params = oauth.validateAuthResponse(as, client, input.url, attempt.state);
@@ -104,7 +104,7 @@ async function exchangeCode(env: Env, provider: Provider, auth: oauth.ClientAuth
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: attempt.nonce, requireIdToken: true });
   const claims = oauth.getValidatedIdTokenClaims(tokens);
   if (!claims || !tokens.id_token) throw new PageError(401, NOT_VERIFIED, 'token response has no ID token');
-  await verifyIdTokenSignature(tokens.id_token, as, isLocalDev(env), hmacSecret);
+  await verifyIdTokenSignature(tokens.id_token, as, config.localDev, hmacSecret);
   // oauth4webapi checks only the type of `iat`; one from the future means a broken clock or a forged token.
   if (claims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new PageError(401, NOT_VERIFIED, `ID token iat ${claims.iat} is in the future`);
   return { claims, idToken: tokens.id_token, accessToken: tokens.access_token };

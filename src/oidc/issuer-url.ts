@@ -33,11 +33,6 @@ export function issuerProblem(issuer: string, localDev: boolean): string | undef
   return `issuer "${issuer}" must use https://`;
 }
 
-/** Whether the Worker runs in local development (`LOCAL_DEV=true`: `npm start` and tests only). */
-export function isLocalDev(env: { LOCAL_DEV?: string }): boolean {
-  return env.LOCAL_DEV === 'true';
-}
-
 /**
  * Whether a third-party-initiated login's `iss` (OIDC Core §4) names the tenant's provider: the
  * issuer exactly, or — for an Okta custom authorization server (`https://org/oauth2/{id}`) — the

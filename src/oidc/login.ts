@@ -3,10 +3,10 @@
  * into the attempt cookie, and the provider's authorization URL to redirect to.
  */
 import * as oauth from 'oauth4webapi';
-import type { Env } from '../env.ts';
+import type { Config } from '../config.ts';
 import { PageError } from '../http/errors.ts';
 import type { SignInSetup } from './connection-store.ts';
-import { insecureAllowed, isLocalDev } from './issuer-url.ts';
+import { insecureAllowed } from './issuer-url.ts';
 import { LOGIN_TTL_SECONDS, loginCookieName, sealLoginAttempt, type LoginAttempt } from './login-state.ts';
 import { tenantProvider } from './provider.ts';
 
@@ -40,9 +40,9 @@ export function requestedScopes(scopes: string, as: Pick<oauth.AuthorizationServ
 }
 
 /** Builds the authorization request for `setup`'s provider; `returnTo` must already be a safe path. */
-export async function startLogin(env: Env, setup: SignInSetup, options: { origin: string; returnTo: string; loginHint?: string | undefined }): Promise<LoginRedirect> {
+export async function startLogin(config: Config, setup: SignInSetup, options: { origin: string; returnTo: string; loginHint?: string | undefined }): Promise<LoginRedirect> {
   const connection = requireConnection(setup);
-  const localDev = isLocalDev(env);
+  const { localDev } = config;
   const { as } = await tenantProvider(connection, localDev);
   if (!as.authorization_endpoint) throw new PageError(502, 'Your identity provider is misconfigured.', `${as.issuer} announces no authorization_endpoint`);
   const endpoint = new URL(as.authorization_endpoint);
@@ -71,6 +71,6 @@ export async function startLogin(env: Env, setup: SignInSetup, options: { origin
   if (options.loginHint) params.set('login_hint', options.loginHint);
   return {
     location: endpoint.href,
-    cookie: { name: loginCookieName(attempt.state), value: await sealLoginAttempt(env.SECRETS_KEY, attempt), maxAge: LOGIN_TTL_SECONDS },
+    cookie: { name: loginCookieName(attempt.state), value: await sealLoginAttempt(config.secretsKey, attempt), maxAge: LOGIN_TTL_SECONDS },
   };
 }

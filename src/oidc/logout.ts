@@ -4,12 +4,13 @@
  * `post_logout_redirect_uri`, so the provider's session ends too.
  */
 import { database } from '../db/client.ts';
+import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { deleteSession } from '../sessions/session-store.ts';
 import { auditInsert } from '../audit/audit-log.ts';
 import { loadSignInSetup } from './connection-store.ts';
 import { openIdTokenHint } from './id-token-hint.ts';
-import { insecureAllowed, isLocalDev } from './issuer-url.ts';
+import { insecureAllowed } from './issuer-url.ts';
 import { describe, discover } from './provider.ts';
 
 /** Where the provider sends the browser after its logout; register it in Okta as a sign-out redirect URI. */
@@ -19,7 +20,7 @@ export const LOGGED_OUT_PATH = '/auth/logged-out';
  * Deletes the session (if any) and returns where to send the browser: the provider's
  * end-session URL when it has one and we hold the ID token, else our signed-out page.
  */
-export async function endSession(env: Env, sessionId: string | undefined, origin: string): Promise<string> {
+export async function endSession(env: Env, config: Config, sessionId: string | undefined, origin: string): Promise<string> {
   const loggedOut = origin + LOGGED_OUT_PATH;
   if (!sessionId) return loggedOut;
   // Also drops the session from its sid index, so a later front-channel logout for it finds nothing.
@@ -28,10 +29,10 @@ export async function endSession(env: Env, sessionId: string | undefined, origin
   const db = database(env.DB);
   await auditInsert(db, { tenantId: record.tenantId, actor: 'oidc', action: 'signout', resourceType: 'User', resourceId: record.userId, outcome: 'success' }).run();
   const setup = await loadSignInSetup(db, { id: record.tenantId });
-  const idToken = await openIdTokenHint(env.SECRETS_KEY, record.tenantId, record.idTokenSealed);
+  const idToken = await openIdTokenHint(config.secretsKey, record.tenantId, record.idTokenSealed);
   if (!setup?.connection || setup.connection.issuer !== record.issuer || !idToken) return loggedOut;
   try {
-    const localDev = isLocalDev(env);
+    const { localDev } = config;
     const endpoint = (await discover(record.issuer, localDev)).end_session_endpoint;
     if (!endpoint) return loggedOut;
     const url = new URL(endpoint);

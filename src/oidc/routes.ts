@@ -7,6 +7,7 @@ import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { database } from '../db/client.ts';
+import { configOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { PageError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
@@ -53,8 +54,9 @@ async function tenantSetup(c: AuthContext, slug: string): Promise<SignInSetup> {
 async function redirectToProvider(c: AuthContext, setup: SignInSetup, returnTo: string, loginHint: string | undefined): Promise<Response> {
   await limitSignInStarts(c.env, setup.tenant.id, c.req.header('cf-connecting-ip'));
   // One cookie per attempt: without a cap, repeated starts would grow the browser's Cookie header until every request fails.
-  for (const name of await staleAttemptCookies(c.env.SECRETS_KEY, hostCookiesStartingWith(c, LOGIN_COOKIE_STEM))) clearHostCookie(c, name);
-  const redirect = await startLogin(c.env, setup, { origin: origin(c), returnTo, loginHint });
+  const config = configOf(c.env);
+  for (const name of await staleAttemptCookies(config.secretsKey, hostCookiesStartingWith(c, LOGIN_COOKIE_STEM))) clearHostCookie(c, name);
+  const redirect = await startLogin(config, setup, { origin: origin(c), returnTo, loginHint });
   setHostCookie(c, redirect.cookie.name, redirect.cookie.value, redirect.cookie.maxAge);
   return c.redirect(redirect.location, 302);
 }
@@ -82,7 +84,7 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const cookieName = loginCookieName(state);
     const attemptCookie = getHostCookie(c, cookieName);
     clearHostCookie(c, cookieName);
-    const signedIn = await completeSignIn(c.env, { url: new URL(c.req.url), state, attemptCookie, origin: origin(c), previousSessionId: sessionIdFromCookie(c) });
+    const signedIn = await completeSignIn(c.env, configOf(c.env), { url: new URL(c.req.url), state, attemptCookie, origin: origin(c), previousSessionId: sessionIdFromCookie(c) });
     setHostCookie(c, SESSION_COOKIE, signedIn.sessionId, signedIn.maxAgeSeconds);
     return c.redirect(signedIn.location, 302);
   })
@@ -96,7 +98,7 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
   // CSRF-safe: POST only, SameSite=Lax cookie, and an Origin (or Fetch Metadata) check.
   .post('/logout', async (c) => {
     if (!isSameOriginPost(c.req.raw.headers, origin(c))) throw new PageError(403, 'Sign-out must be requested from this site.', `cross-origin logout: origin=${c.req.header('origin') ?? '-'} sec-fetch-site=${c.req.header('sec-fetch-site') ?? '-'}`);
-    const location = await endSession(c.env, sessionIdFromCookie(c), origin(c));
+    const location = await endSession(c.env, configOf(c.env), sessionIdFromCookie(c), origin(c));
     clearHostCookie(c, SESSION_COOKIE);
     return c.redirect(location, 303);
   })

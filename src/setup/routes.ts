@@ -8,12 +8,12 @@ import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { database } from '../db/client.ts';
+import { configOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { PageError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
 import { getConnectionInfo } from '../oidc/connection-store.ts';
-import { isLocalDev } from '../oidc/issuer-url.ts';
 import { oktaAppValues } from '../oidc/okta-app-values.ts';
 import { groupsOutlook } from '../oidc/provider-check.ts';
 import { isSameOriginPost } from '../http/same-origin.ts';
@@ -57,7 +57,7 @@ function openLinkPolicy(): Promise<string> {
 /** The live link the tenant's setup cookie names; the 403 page otherwise. */
 async function cookieAccess(c: SetupContext, slug: string): Promise<LiveSetupLink> {
   const value = getHostCookie(c, setupCookieName(slug));
-  const grant = value === undefined ? undefined : await openSetupGrant(c.env.SECRETS_KEY, slug, value);
+  const grant = value === undefined ? undefined : await openSetupGrant(configOf(c.env).secretsKey, slug, value);
   const live = grant && (await liveSetupLink(database(c.env.DB), slug, grant.tenantId, grant.linkId));
   if (!live) throw invalidLink(c, `setup for "${slug}": ${value === undefined ? 'no cookie' : grant ? `link ${grant.linkId} is no longer live` : 'cookie does not open or expired'}`);
   return live;
@@ -79,7 +79,7 @@ const changeAccess = createMiddleware<SetupEnv>(async (c, next) => {
 
 async function renderSetupPage(c: SetupContext, live: LiveSetupLink, extra: { notice?: string; problems?: string[]; form?: ConnectionFormValues } = {}, status: 200 | 422 = 200) {
   const connection = await getConnectionInfo(database(c.env.DB), live.tenant.id);
-  const groups = connection && (await groupsOutlook(connection.issuer, connection.groupsClaim, isLocalDev(c.env)));
+  const groups = connection && (await groupsOutlook(connection.issuer, connection.groupsClaim, configOf(c.env).localDev));
   const view = { slug: live.tenant.slug, tenantName: live.tenant.name, okta: oktaAppValues(origin(c), live.tenant.slug), connection, groups, scimEnabled: live.tenant.scimEnabled, ...extra };
   return c.html(setupPage(view), status);
 }
@@ -109,14 +109,14 @@ export const setupRoutes = new Hono<SetupEnv>()
     if (!live) throw invalidLink(c, `setup key refused for "${slug}"`);
     const grant = grantFor(live.tenant.id, live.link.id, live.link.expiresAt);
     const maxAge = Math.floor((grant.expiresAt - Date.now()) / 1000);
-    setHostCookie(c, setupCookieName(slug), await sealSetupGrant(c.env.SECRETS_KEY, slug, grant), maxAge, 'Strict');
+    setHostCookie(c, setupCookieName(slug), await sealSetupGrant(configOf(c.env).secretsKey, slug, grant), maxAge, 'Strict');
     return c.html(continuePage(setupPath(slug)));
   })
 
   .post('/:tenant/connection', sameOriginOnly, changeAccess, zValidator('form', connectionFormSchema, setupHook), async (c) => {
     const live = c.get('setup');
     const form = c.req.valid('form');
-    const outcome = await saveConnection(c.env, live, form);
+    const outcome = await saveConnection(database(c.env.DB), configOf(c.env), live, form);
     if ('problems' in outcome) {
       return renderSetupPage(c, live, { problems: outcome.problems, form: { issuer: form.issuer, clientId: form.clientId, tokenAuthMethod: form.tokenAuthMethod } }, 422);
     }
@@ -125,7 +125,7 @@ export const setupRoutes = new Hono<SetupEnv>()
 
   .post('/:tenant/scim-token', sameOriginOnly, changeAccess, async (c) => {
     const live = c.get('setup');
-    const issued = await issueScimToken(c.env, live).catch((err: unknown) => {
+    const issued = await issueScimToken(database(c.env.DB), live).catch((err: unknown) => {
       if (err instanceof StoreError) return { problem: err.message };
       throw err;
     });

@@ -4,11 +4,10 @@
  * is audited as `setup:<link id>`.
  */
 import { z } from 'zod';
-import { database } from '../db/client.ts';
-import type { Env } from '../env.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate } from '../oidc/connection-store.ts';
-import { isLocalDev } from '../oidc/issuer-url.ts';
 import { checkProvider } from '../oidc/provider-check.ts';
 import { createScimToken } from '../tenants/tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
@@ -48,12 +47,11 @@ function toUpdate(form: ConnectionForm): ConnectionUpdate {
  * Saves the form as the tenant's connection when the store's rules pass and the provider's
  * discovery and JWKS check out; otherwise saves nothing and returns the problems (also audited).
  */
-export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, form: ConnectionForm): Promise<{ saved: ConnectionInfo } | { problems: string[] }> {
-  const db = database(env.DB);
-  const localDev = isLocalDev(env);
+export async function saveConnection(db: Database, config: Config, { link, tenant }: LiveSetupLink, form: ConnectionForm): Promise<{ saved: ConnectionInfo } | { problems: string[] }> {
+  const { localDev } = config;
   const actor = setupActor(link.id);
   try {
-    const saved = await setConnection(db, env.SECRETS_KEY, tenant, toUpdate(form), localDev, {
+    const saved = await setConnection(db, config.secretsKey, tenant, toUpdate(form), localDev, {
       actor,
       beforeSave: async (settings) => {
         const report = await checkProvider(settings, localDev);
@@ -74,8 +72,7 @@ export async function saveConnection(env: Env, { link, tenant }: LiveSetupLink, 
  * token is the link's: it expires after SETUP_TOKEN_SECONDS, dies when the link is revoked, and the
  * link holds at most MAX_TOKENS_PER_LINK live ones (a StoreError past that).
  */
-export async function issueScimToken(env: Env, { link, tenant }: LiveSetupLink): Promise<{ token: string; tokenId: string; expiresAt: string }> {
-  const db = database(env.DB);
+export async function issueScimToken(db: Database, { link, tenant }: LiveSetupLink): Promise<{ token: string; tokenId: string; expiresAt: string }> {
   const actor = setupActor(link.id);
   const issued = await createScimToken(db, tenant, `setup link ${link.id}`, SETUP_TOKEN_SECONDS, { actor, setupLink: { id: link.id, maxLive: MAX_TOKENS_PER_LINK }, enableScim: true });
   return { token: issued.token, tokenId: issued.info.id, expiresAt: issued.info.expiresAt ?? '' };
