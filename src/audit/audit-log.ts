@@ -32,6 +32,11 @@ function auditDetail(detail: string | undefined): string | null {
   return detail.length <= MAX_AUDIT_DETAIL ? detail : `${detail.slice(0, MAX_AUDIT_DETAIL - 1)}…`;
 }
 
+/** `auditDetail` in SQL, for a detail the batch computes. */
+function detailCut(detail: SQL): SQL {
+  return sql`(SELECT CASE WHEN length("d") <= ${MAX_AUDIT_DETAIL} THEN "d" ELSE substr("d", 1, ${MAX_AUDIT_DETAIL - 1}) || '…' END FROM (SELECT ${detail} AS "d"))`;
+}
+
 const COLUMNS = ['tenantId', 'actor', 'action', 'resourceType', 'resourceId', 'outcome', 'status', 'detail', 'at'] as const;
 type AuditValues = {
   tenantId: string;
@@ -110,7 +115,7 @@ export function auditInsertWhen(db: Database, event: AuditEvent, when: SQL, deta
   const values = auditValues(event);
   // An insert from a SELECT names every column of the table, in its order (`id` NULL: the next one).
   const columns = Object.keys(getTableColumns(auditLog)).map((c) =>
-    c === 'id' ? sql`NULL` : c === 'detail' && detail ? sql`substr(${detail}, 1, ${MAX_AUDIT_DETAIL})` : sql`${values[c as keyof AuditValues]}`,
+    c === 'id' ? sql`NULL` : c === 'detail' && detail ? detailCut(detail) : sql`${values[c as keyof AuditValues]}`,
   );
   return db.insert(auditLog).select(sql`SELECT ${sql.join(columns, sql`, `)} WHERE ${when}`);
 }
