@@ -4,7 +4,7 @@ import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionIn
 import { oktaAppValues as appValues } from '../../src/oidc/okta-app-values.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
 import { setSessionTimeouts } from '../../src/tenants/session-settings.ts';
-import { CliError, durationFlag, keyValues, positional, stringFlag, tenantArg, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
+import { CliError, durationFlag, keyValues, stringFlag, tenantArg, type CliContext, type Command, type ParsedArgs } from '../lib/command.ts';
 
 /** The Okta app values at the CLI's public base URL. */
 const oktaAppValues = (ctx: CliContext, slug: string) => appValues(ctx.publicBaseUrl, slug);

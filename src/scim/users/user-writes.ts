@@ -4,7 +4,7 @@
  * not at all; the unique index on (tenant, lower(userName)) and the version guard are backstops.
  */
 import { eq, sql } from 'drizzle-orm';
-import { now, type Database } from '../../db/client.ts';
+import { now } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditRun } from '../../audit/audit-log.ts';
