@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
 import { configOf } from './config.ts';
 import type { Env } from './env.ts';
+import { apiRoutes } from './api/routes.ts';
 import { renderError } from './http/render-error.ts';
 import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
@@ -23,6 +24,7 @@ app.get('/', (c) => c.json({ name: pkg.name, version: pkg.version, status: 'ok' 
 app.route('/scim/v2', scimRoutes);
 app.route('/auth', authRoutes);
 app.route('/setup', setupRoutes);
+app.route('/api/v1', apiRoutes);
 
 app.onError(renderError);
 app.notFound((c) => c.json({ error: 'not_found', path: new URL(c.req.url).pathname }, 404));

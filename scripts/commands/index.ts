@@ -1,4 +1,5 @@
 import type { Command } from '../lib/command.ts';
+import { apiKeyCommands } from './api-keys.ts';
 import { domainCommands } from './domains.ts';
 import { oidcCommands } from './oidc.ts';
 import { roleCommands } from './roles.ts';
@@ -7,4 +8,4 @@ import { tenantCommands } from './tenants.ts';
 import { tokenCommands } from './tokens.ts';
 
 /** Every CLI command, in the order `help` lists them. */
-export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...roleCommands, ...oidcCommands, ...domainCommands, ...setupLinkCommands];
+export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...roleCommands, ...oidcCommands, ...domainCommands, ...setupLinkCommands, ...apiKeyCommands];

@@ -53,6 +53,23 @@ export const scimTokens = sqliteTable(
 );
 
 /**
+ * Operator API keys for `/api/v1` (src/api/), kept only as SHA-256 hashes. A key bound to a tenant
+ * reads only that tenant; an unbound one (`tenant_id` NULL) is the operator's.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    label: text('label').notNull(),
+    tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull().unique(),
+    createdAt: text('created_at').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('api_keys_tenant').on(t.tenantId)],
+);
+
+/**
  * SCIM users. Searchable single-valued attributes live in columns (indexed where SCIM looks them
  * up); the whole stored resource lives in `data` (JSON) so every other attribute stays filterable.
  * `seq` gives the stable, index-backed default order for paging.

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from '../common/d1-failures.ts';
-import { PageError, ScimError } from './errors.ts';
+import { ApiProblem, PageError, ScimError } from './errors.ts';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -10,6 +10,14 @@ export function scimErrorResponse(status: number, scimType: string | undefined, 
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/scim+json; charset=utf-8', ...headers },
+  });
+}
+
+/** RFC 9457 problem details, as the management API answers every error. */
+export function problemResponse(status: number, title: string, detail: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
+    status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
   });
 }
 
@@ -36,13 +44,16 @@ export function renderError(err: Error, c: Context): Response {
   // drizzle wraps what a D1 call throws (the SCIM token check's 401/403 among it) in its own error.
   const typed = err.cause instanceof ScimError ? err.cause : err;
   if (typed instanceof ScimError) return scimErrorResponse(typed.status, typed.scimType, typed.message, typed.headers);
+  if (err instanceof ApiProblem) return problemResponse(err.status, err.title, err.message, err.headers);
   const reference = crypto.randomUUID();
+  const underApi = new URL(c.req.url).pathname.startsWith('/api/');
   if (isTransientD1Error(err)) {
     // D1 overloaded or unreachable even after our retries: a truthful "try again", never a half-done 500.
     console.warn(`[d1 ${reference}] ${err.message}`);
     if (new URL(c.req.url).pathname.startsWith('/scim/')) {
       return scimErrorResponse(503, undefined, `The directory database is busy; nothing was changed. Retry shortly (reference ${reference}).`, { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
     }
+    if (underApi) return problemResponse(503, 'Service Unavailable', `The database is busy; nothing was changed. Retry shortly (reference ${reference}).`, { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
     const page = oidcErrorPage(503, 'The service is busy for a moment and could not finish this. Please try again in a few seconds.', reference, 'Please try again');
     page.headers.set('retry-after', String(D1_RETRY_AFTER_SECONDS));
     return page;
@@ -55,5 +66,6 @@ export function renderError(err: Error, c: Context): Response {
   if (new URL(c.req.url).pathname.startsWith('/scim/')) {
     return scimErrorResponse(500, undefined, `internal error (reference ${reference})`);
   }
+  if (underApi) return problemResponse(500, 'Internal Server Error', `internal error (reference ${reference})`);
   return c.json({ error: 'internal_error', reference }, 500);
 }

@@ -120,4 +120,26 @@ describe('tenant CLI beside a running `npm start`', () => {
     expect(disabled.status).toBe(403);
     expect(disabled.headers.get('content-type')).toMatch(/application\/scim\+json/);
   });
+
+  it('issues management API keys the server accepts at once, lists them without the key, and revokes them for the next request', async () => {
+    await json('create', 'api-co');
+    const bound = (await json('api-key', 'create', '--label', 'app', '--tenant', 'api-co')) as { id: string; key: string; tenant: string; apiBaseUrl: string };
+    expect(bound.key).toMatch(/^eid_api_[A-Za-z0-9_-]{43}$/);
+    expect(bound).toMatchObject({ label: 'app', tenant: 'api-co', apiBaseUrl: `${server.url}/api/v1` });
+    const get = (path: string) => fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${bound.key}` } });
+    expect(await (await get('/tenants/api-co')).json()).toMatchObject({ slug: 'api-co' });
+    const listed = (await json('api-key', 'list')) as { keys: { id: string; tenant: string | null }[] };
+    expect(listed.keys).toContainEqual(expect.objectContaining({ id: bound.id, tenant: 'api-co' }));
+    expect(JSON.stringify(listed)).not.toContain(bound.key);
+    expect(await json('api-key', 'revoke', bound.id)).toMatchObject({ id: bound.id, revokedAt: expect.any(String) });
+    const revoked = await get('/tenants/api-co');
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers.get('content-type')).toBe('application/problem+json');
+    const again = await cli('api-key', 'revoke', bound.id, '--json');
+    expect(again.status).toBe(1);
+    expect(JSON.parse(again.stderr).error).toMatch(/already revoked/);
+    const unknownTenant = await cli('api-key', 'create', '--tenant', 'nobody');
+    expect(unknownTenant.status).toBe(1);
+    expect(unknownTenant.stderr).toMatch(/unknown tenant "nobody"/);
+  });
 });
