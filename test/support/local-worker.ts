@@ -27,9 +27,10 @@ export interface WorkerBuild {
 /** Bundles the Worker with `wrangler deploy --dry-run --outdir` into a temp folder. */
 export async function buildWorker(): Promise<WorkerBuild> {
   const outDir = mkdtempSync(join(tmpdir(), 'edge-identity-build-'));
-  const wrangler = join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler');
+  // Run by this process's Node (22, the project's), not whichever `node` PATH finds first.
+  const wrangler = join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(wrangler, ['deploy', '--dry-run', '--outdir', outDir], {
+    const child = spawn(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outDir], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
