@@ -4,7 +4,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { configOf } from './config.ts';
 import type { Env } from './env.ts';
 import { apiRoutes } from './api/routes.ts';
-import { renderError } from './http/render-error.ts';
+import { problemResponse, renderError } from './http/render-error.ts';
 import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
 import { scimRoutes } from './scim/routes/scim-routes.ts';
@@ -27,7 +27,12 @@ app.route('/setup', setupRoutes);
 app.route('/api/v1', apiRoutes);
 
 app.onError(renderError);
-app.notFound((c) => c.json({ error: 'not_found', path: new URL(c.req.url).pathname }, 404));
+app.notFound((c) => {
+  const path = new URL(c.req.url).pathname;
+  // Under /api the management API's shape, even for a version it does not serve.
+  if (path.startsWith('/api/')) return problemResponse(404, `There is no ${c.req.method} ${path} in the management API.`);
+  return c.json({ error: 'not_found', path }, 404);
+});
 
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(canonicalScimRequest(request), env, ctx),

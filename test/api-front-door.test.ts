@@ -71,6 +71,7 @@ describe('API keys', () => {
     const { key } = await createApiKey(db(), 'app');
     expect((await problem(await api('/nothing/here', key), 404)).detail).toBe('There is no GET /api/v1/nothing/here in the management API.');
     await problem(await api('/tenants/x', key, { method: 'DELETE' }), 404);
+    expect((await problem(await SELF.fetch('https://edge.test/api/v2/tenants'), 404)).detail).toBe('There is no GET /api/v2/tenants in the management API.');
   });
 
   it('revoking twice or an unknown id says so', async () => {

@@ -8,7 +8,7 @@ import { liveApiKey, type ApiKeyInfo } from './api-keys.ts';
 
 export type ApiVariables = { apiKey: ApiKeyInfo };
 
-const unauthorized = (detail: string) => new ApiProblem(401, 'Unauthorized', detail, { 'www-authenticate': 'Bearer realm="edge-identity-api"' });
+const unauthorized = (detail: string) => new ApiProblem(401, detail, { 'www-authenticate': 'Bearer realm="edge-identity-api"' });
 
 /** Requires `Authorization: Bearer eid_api_…` of a live key. */
 export const requireApiKey = createMiddleware<{ Bindings: Env; Variables: ApiVariables }>(async (c, next) => {
@@ -27,7 +27,7 @@ export const requireApiKey = createMiddleware<{ Bindings: Env; Variables: ApiVar
  */
 export async function tenantForKey(env: Env, key: ApiKeyInfo, slug: string): Promise<Tenant> {
   const tenant = await findTenantBySlug(database(env.DB), slug);
-  if (key.tenantId !== null && tenant?.id !== key.tenantId) throw new ApiProblem(403, 'Forbidden', `This API key is bound to another tenant and cannot read "${slug}".`);
-  if (!tenant) throw new ApiProblem(404, 'Not Found', `There is no tenant "${slug}".`);
+  if (key.tenantId !== null && tenant?.id !== key.tenantId) throw new ApiProblem(403, `This API key is bound to another tenant and cannot read "${slug}".`);
+  if (!tenant) throw new ApiProblem(404, `There is no tenant "${slug}".`);
   return tenant;
 }

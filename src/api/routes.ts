@@ -1,7 +1,6 @@
 /** The management API's front door, `/api/v1`: JSON answers, RFC 9457 problem details for errors, API keys for access. */
 import { Hono } from 'hono';
 import type { Env } from '../env.ts';
-import { ApiProblem } from '../http/errors.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import { requireApiKey, tenantForKey, type ApiVariables } from './authenticate.ts';
 
@@ -21,7 +20,5 @@ export const apiRoutes = new Hono<{ Bindings: Env; Variables: ApiVariables }>()
     const key = c.get('apiKey');
     return c.json({ key: { id: key.id, label: key.label, tenantId: key.tenantId, scope: key.tenantId === null ? 'operator' : 'tenant' } });
   })
-  .get('/tenants/:slug', async (c) => c.json(tenantJson(await tenantForKey(c.env, c.get('apiKey'), c.req.param('slug')))))
-  .all('*', (c) => {
-    throw new ApiProblem(404, 'Not Found', `There is no ${c.req.method} ${new URL(c.req.url).pathname} in the management API.`);
-  });
+  // Anything else falls to the Worker's not-found, which answers under /api in this API's shape.
+  .get('/tenants/:slug', async (c) => c.json(tenantJson(await tenantForKey(c.env, c.get('apiKey'), c.req.param('slug')))));

@@ -48,18 +48,15 @@ export class StoreError extends Error {
 
 /**
  * A failure of the management API (`/api/v1`), rendered once by `onError` as RFC 9457 problem
- * details (`application/problem+json`): `type` stays `about:blank`, so `title` is the status's
- * phrase and `detail` says what went wrong with this request.
+ * details (`application/problem+json`); `detail` says what went wrong with this request.
  */
 export class ApiProblem extends Error {
   readonly status: number;
-  readonly title: string;
   readonly headers: Record<string, string>;
-  constructor(status: number, title: string, detail: string, headers: Record<string, string> = {}) {
+  constructor(status: number, detail: string, headers: Record<string, string> = {}) {
     super(detail);
     this.name = 'ApiProblem';
     this.status = status;
-    this.title = title;
     this.headers = headers;
   }
 }

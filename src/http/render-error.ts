@@ -13,8 +13,23 @@ export function scimErrorResponse(status: number, scimType: string | undefined, 
   });
 }
 
-/** RFC 9457 problem details, as the management API answers every error. */
-export function problemResponse(status: number, title: string, detail: string, headers: Record<string, string> = {}): Response {
+/** The statuses the management API answers with, and their phrases. */
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * RFC 9457 problem details, as the management API answers every error: `type` stays `about:blank`,
+ * so `title` is the status's phrase (RFC 9457 §4.2.1), derived here from the status.
+ */
+export function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
+  const title = STATUS_TITLES[status] ?? `HTTP ${status}`;
   return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
@@ -44,7 +59,7 @@ export function renderError(err: Error, c: Context): Response {
   // drizzle wraps what a D1 call throws (the SCIM token check's 401/403 among it) in its own error.
   const typed = err.cause instanceof ScimError ? err.cause : err;
   if (typed instanceof ScimError) return scimErrorResponse(typed.status, typed.scimType, typed.message, typed.headers);
-  if (err instanceof ApiProblem) return problemResponse(err.status, err.title, err.message, err.headers);
+  if (err instanceof ApiProblem) return problemResponse(err.status, err.message, err.headers);
   const reference = crypto.randomUUID();
   const underApi = new URL(c.req.url).pathname.startsWith('/api/');
   if (isTransientD1Error(err)) {
@@ -53,7 +68,7 @@ export function renderError(err: Error, c: Context): Response {
     if (new URL(c.req.url).pathname.startsWith('/scim/')) {
       return scimErrorResponse(503, undefined, `The directory database is busy; nothing was changed. Retry shortly (reference ${reference}).`, { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
     }
-    if (underApi) return problemResponse(503, 'Service Unavailable', `The database is busy; nothing was changed. Retry shortly (reference ${reference}).`, { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
+    if (underApi) return problemResponse(503, `The database is busy; nothing was changed. Retry shortly (reference ${reference}).`, { 'retry-after': String(D1_RETRY_AFTER_SECONDS) });
     const page = oidcErrorPage(503, 'The service is busy for a moment and could not finish this. Please try again in a few seconds.', reference, 'Please try again');
     page.headers.set('retry-after', String(D1_RETRY_AFTER_SECONDS));
     return page;
@@ -66,6 +81,6 @@ export function renderError(err: Error, c: Context): Response {
   if (new URL(c.req.url).pathname.startsWith('/scim/')) {
     return scimErrorResponse(500, undefined, `internal error (reference ${reference})`);
   }
-  if (underApi) return problemResponse(500, 'Internal Server Error', `internal error (reference ${reference})`);
+  if (underApi) return problemResponse(500, `internal error (reference ${reference})`);
   return c.json({ error: 'internal_error', reference }, 500);
 }
