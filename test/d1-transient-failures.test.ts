@@ -23,7 +23,7 @@ async function writer(plan: Fault[]) {
   const t = await tenantWithToken();
   const faulty = faultyD1(plan);
   const gc = new GroupCommitD1(faulty.d1, () => undefined);
-  const ctx: WriteContext = { db: database(gc), tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test', users: new RowCache(), groups: new RowCache() };
+  const ctx: WriteContext = { db: database(gc), tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test', baseUrl: 'https://edge.test/scim/v2/t', users: new RowCache(), groups: new RowCache() };
   const create = (userName: string) => toOutcome(() => createUser(ctx, oktaNewUser(userName)));
   const deactivate = (id: string) => toOutcome(() => patchUser(ctx, id, patchRequestSchema.parse(oktaSetActive(false)), undefined));
   const remove = (id: string) => toOutcome(() => deleteUser(ctx, id, undefined));

@@ -104,7 +104,7 @@ describe('the tenant object', () => {
     const revoked = await createScimToken(db(), await tenantRow(slug), 'revoked', undefined);
     await revokeScimToken(db(), await tenantRow(slug), revoked.info.id);
     const tokenCheck = { tokenId: revoked.info.id, tokenHash: await hashToken(revoked.token), tenantId: tenant.id, slug, roles: tenant.roles };
-    const base = { tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'token:live' as const };
+    const base = { tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'token:live' as const, baseUrl: 'https://edge.test/scim/v2/t' };
     const stub = env.TENANT.get(env.TENANT.idFromName(tenant.id));
     const [duplicate, group] = await runInDurableObject(stub, async (object: TenantObject) => {
       expect((await object.createUser({ ...base, body: oktaNewUser('taken@acme.com') })).ok).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * A combined batch merges its writes' side statements — one `user_count + n` per tenant, one
- * page-bucket upsert, one multi-row audit insert — and a failed one is retried write by write with
+ * page-bucket upsert, one multi-row audit insert, one multi-row event insert — and a failed one is retried write by write with
  * each write's own statements: either way counts, page buckets and audit rows stay exact.
  */
 import { env } from 'cloudflare:test';
@@ -21,7 +21,7 @@ async function twoTenants() {
   const gc = new GroupCommitD1(d1, () => undefined);
   const db = database(gc);
   const [a, b] = [await tenantWithToken(), await tenantWithToken()];
-  const ctx = (tenantId: string): WriteContext => ({ db, tenantId, tenantRoles: [], actor: `token:merged-${tenantId.slice(0, 8)}` });
+  const ctx = (tenantId: string): WriteContext => ({ db, tenantId, tenantRoles: [], baseUrl: 'https://edge.test/scim/v2/t', actor: `token:merged-${tenantId.slice(0, 8)}` });
   return { gc, calls, a: ctx(a.tenant.id), b: ctx(b.tenant.id) };
 }
 
@@ -52,6 +52,9 @@ async function expectExact(ctx: WriteContext, created: { id: string; createdAt: 
   const rows = await audit(ctx.tenantId);
   expect(rows.map(({ at, ...row }) => row)).toEqual(created.map((u) => ({ actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: u.id, outcome: 'success', status: 201, detail: null })));
   rows.forEach((row, i) => expect(Date.parse(row.at as string)).toBeGreaterThanOrEqual(Date.parse(created[i]!.createdAt)));
+  // One user.created each, in the same order, numbered 1, 2, 3… with no gap.
+  const { results: events } = await env.DB.prepare(`SELECT seq, type, json_extract(data, '$.object.id') AS id FROM directory_events WHERE tenant_id = ? ORDER BY seq`).bind(ctx.tenantId).all();
+  expect(events).toEqual(created.map((u, i) => ({ seq: i + 1, type: 'user.created', id: u.id })));
 }
 
 describe('side statements merged across a combined batch', () => {
@@ -62,10 +65,10 @@ describe('side statements merged across a combined batch', () => {
     calls.length = 0;
     const plan = [a, b, a, a, b, a];
     const created = await Promise.all(plan.map((ctx, i) => createUser(ctx, oktaNewUser(unique(`u${i}`), { emails: i === 2 ? [{ value: `x${i}@merged.example` }] : [] }))));
-    // Six user rows and one email insert, then user_count of a and of b, page buckets, audit rows.
-    expect(calls).toEqual([6 + 1 + 4]);
-    // Before merging: 4 statements a create (5 with emails).
-    expect(calls[0]! / plan.length).toBeLessThan(2);
+    // Six user rows and one email insert, then user_count of a and of b, page buckets, audit rows, the events of a and of b.
+    expect(calls).toEqual([6 + 1 + 4 + 2]);
+    // Before merging: 5 statements a create (6 with emails).
+    expect(calls[0]! / plan.length).toBeLessThan(2.5);
     await expectExact(a, [earlier[0]!, ...created.filter((_, i) => plan[i] === a)]);
     await expectExact(b, [earlier[1]!, ...created.filter((_, i) => plan[i] === b)]);
   });
@@ -88,8 +91,8 @@ describe('side statements merged across a combined batch', () => {
     const refused = (outcomes[2] as PromiseRejectedResult).reason;
     expect(refused).toBeInstanceOf(ScimError);
     expect((refused as ScimError).status).toBe(409);
-    // The combined batch (5 inserts + 2 counters + buckets + audit), then each create alone with its 4 statements.
-    expect(calls).toEqual([5 + 4, 4, 4, 4, 4, 4]);
+    // The combined batch (5 inserts + 2 counters + buckets + audit + 2 event inserts), then each create alone with its 5 statements.
+    expect(calls).toEqual([5 + 4 + 2, 5, 5, 5, 5, 5]);
     const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<{ id: string; createdAt: string }>).value;
     await expectExact(a, [first, ok(1), ok(4)]);
     await expectExact(b, [ok(0), ok(3)]);

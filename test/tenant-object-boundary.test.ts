@@ -13,7 +13,7 @@ it("refuses a write for another tenant than its own, and stores nothing for eith
   const b = await tenantWithToken();
   const stub = env.TENANT.get(env.TENANT.idFromName(a.tenant.id));
   const attempt = runInDurableObject(stub, (object: TenantObject) =>
-    object.createUser({ tenantId: b.tenant.id, tenantRoles: b.tenant.roles, actor: 'token:test', body: oktaNewUser('crossed@acme.test') }),
+    object.createUser({ tenantId: b.tenant.id, tenantRoles: b.tenant.roles, actor: 'token:test', baseUrl: 'https://edge.test/scim/v2/t', body: oktaNewUser('crossed@acme.test') }),
   );
   await expect(attempt).rejects.toThrow(/was asked to write for tenant/);
   const stored = await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE tenant_id IN (?, ?)').bind(a.tenant.id, b.tenant.id).first<{ n: number }>();

@@ -11,7 +11,7 @@ import { tenantWithToken } from './support/tenants.ts';
 
 it('keeps D1 consistent when the object is reset with writes queued, and serves again after', async () => {
   const t = await tenantWithToken();
-  const base = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test' as const };
+  const base = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test' as const, baseUrl: 'https://edge.test/scim/v2/t' };
   const stub = env.TENANT.get(env.TENANT.idFromName(t.tenant.id));
   const settled = await runInDurableObject(stub, async (object: TenantObject, state) => {
     // Two writes commit first; six more are queued when the reset comes.

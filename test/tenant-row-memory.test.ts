@@ -18,7 +18,7 @@ async function revokedTokenWriter() {
   const t = await tenantWithToken();
   const revoked = await createScimToken(db(), await tenantRow(t.slug), 'revoked', undefined);
   await revokeScimToken(db(), await tenantRow(t.slug), revoked.info.id);
-  const live = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:live' as const };
+  const live = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:live' as const, baseUrl: 'https://edge.test/scim/v2/t' };
   const refused = {
     ...live,
     actor: `token:${revoked.info.id}` as const,

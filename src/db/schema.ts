@@ -257,3 +257,79 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_tenant_at').on(t.tenantId, t.at)],
 );
+
+/**
+ * The directory change log: one row per committed change of a tenant's users and groups, written
+ * in the same D1 batch as the change (src/events/event-log.ts). `seq` counts 1, 2, 3… per tenant
+ * with no gap: the statement that inserts an event takes the tenant's highest `seq` plus one
+ * inside the change's transaction, and D1 runs one transaction at a time.
+ */
+export const directoryEvents = sqliteTable(
+  'directory_events',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    /** `evt_` + 128 random bits: the Standard Webhooks `webhook-id` of its deliveries. */
+    id: text('id').notNull().unique(),
+    type: text('type').notNull(),
+    /** `scim:<token id>`, `signin`, `operator` or `setup:<link id>`. */
+    actor: text('actor').notNull(),
+    occurredAt: text('occurred_at').notNull(),
+    /** The event's `data` as JSON text: `{object, changed}` for a resource, `{group, user}` for a membership. */
+    data: text('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.seq] }), index('directory_events_occurred_at').on(t.occurredAt)],
+);
+
+/**
+ * Webhook endpoints (src/webhooks/): where a tenant's events are pushed, in `seq` order. The
+ * signing secret is used, so it is kept sealed (src/common/secret-box.ts), never hashed; during a
+ * rotation the previous one signs too until `previous_secret_until`.
+ */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** Comma-separated event type patterns (`user.*,group.deleted`); `*` is every type. */
+    events: text('events').notNull(),
+    secretSealed: text('secret_sealed').notNull(),
+    previousSecretSealed: text('previous_secret_sealed'),
+    previousSecretUntil: text('previous_secret_until'),
+    /** The highest `seq` this endpoint has acknowledged (or skipped as not subscribed): delivery resumes after it. */
+    deliveredSeq: integer('delivered_seq').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** When the current run of failures began (NULL while healthy): a long outage disables the endpoint. */
+    failingSince: text('failing_since'),
+    lastError: text('last_error'),
+    lastAttemptAt: text('last_attempt_at'),
+    lastSuccessAt: text('last_success_at'),
+    /** No attempt before this instant (exponential backoff after a failure). */
+    nextAttemptAt: text('next_attempt_at'),
+    /** One delivery run at a time per endpoint: the instant its lease lapses (NULL: free). */
+    leaseUntil: text('lease_until'),
+    /** A `ping` is owed (`webhook test`): sent before the next event. */
+    pingRequestedAt: text('ping_requested_at'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_tenant').on(t.tenantId)],
+);
+
+/** Dead letters: the event an endpoint stopped at when a long outage disabled it; re-enabling resumes from it. */
+export const webhookDeadLetters = sqliteTable(
+  'webhook_dead_letters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: text('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id').notNull(),
+    eventId: text('event_id').notNull(),
+    seq: integer('seq').notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [index('webhook_dead_letters_endpoint').on(t.endpointId)],
+);

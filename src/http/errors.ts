@@ -53,10 +53,13 @@ export class StoreError extends Error {
 export class ApiProblem extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
-  constructor(status: number, detail: string, headers: Record<string, string> = {}) {
+  /** RFC 9457 §3.2 extension members: what a client acts on besides the status (`oldestSeq` of a 410). */
+  readonly extensions: Record<string, unknown>;
+  constructor(status: number, detail: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}) {
     super(detail);
     this.name = 'ApiProblem';
     this.status = status;
     this.headers = headers;
+    this.extensions = extensions;
   }
 }

@@ -20,6 +20,7 @@ const STATUS_TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -28,9 +29,9 @@ const STATUS_TITLES: Record<number, string> = {
  * RFC 9457 problem details, as the management API answers every error: `type` stays `about:blank`,
  * so `title` is the status's phrase (RFC 9457 §4.2.1), derived here from the status.
  */
-export function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
+export function problemResponse(status: number, detail: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}): Response {
   const title = STATUS_TITLES[status] ?? `HTTP ${status}`;
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, ...extensions }), {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
   });
@@ -59,7 +60,7 @@ export function renderError(err: Error, c: Context): Response {
   // drizzle wraps what a D1 call throws (the SCIM token check's 401/403 among it) in its own error.
   const typed = err.cause instanceof ScimError ? err.cause : err;
   if (typed instanceof ScimError) return scimErrorResponse(typed.status, typed.scimType, typed.message, typed.headers);
-  if (err instanceof ApiProblem) return problemResponse(err.status, err.message, err.headers);
+  if (err instanceof ApiProblem) return problemResponse(err.status, err.message, err.headers, err.extensions);
   const reference = crypto.randomUUID();
   const underApi = new URL(c.req.url).pathname.startsWith('/api/');
   if (isTransientD1Error(err)) {

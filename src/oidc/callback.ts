@@ -12,7 +12,9 @@ import type { Env } from '../env.ts';
 import { PageError } from '../http/errors.ts';
 import { userAccess, type UserAccess } from '../tenants/access.ts';
 import { createSession, deleteSession } from '../sessions/session-store.ts';
-import { auditInsert } from '../audit/audit-log.ts';
+import { auditInsert, auditRun } from '../audit/audit-log.ts';
+import { batchCompiled } from '../db/compiled-statement.ts';
+import { eventRun } from '../events/event-log.ts';
 import { loadSignInSetup, openClientSecret, type OidcConnection, type SignInSetup } from './connection-store.ts';
 import { sidClaim } from './frontchannel-logout.ts';
 import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.ts';
@@ -76,7 +78,7 @@ async function signIn(env: Env, config: Config, db: Database, setup: SignInSetup
   const tokens = await exchangeCode(config, provider, clientAuth(connection, clientSecret), attempt, input, connection.hmacIdTokens ? clientSecret : undefined);
   const userInfo = needsUserInfo(tokens.claims, connection.groupsClaim) ? await fetchUserInfo(provider, tokens) : undefined;
   const identity = signInIdentity(tokens.claims, userInfo, connection.groupsClaim, connection.groupsFilter);
-  const access = await resolveAccess(env, db, setup, connection, identity);
+  const access = await resolveAccess(env, input.origin, db, setup, connection, identity);
 
   if (input.previousSessionId) await deleteSession(env.SESSIONS, input.previousSessionId);
   const { sessionId } = await createSession(
@@ -84,7 +86,11 @@ async function signIn(env: Env, config: Config, db: Database, setup: SignInSetup
     { tenantId: tenant.id, userId: access.user.id, sub: identity.sub, issuer: connection.issuer, claimGroups: identity.groups ?? [], idTokenSealed: await sealIdTokenHint(config.secretsKey, tenant.id, tokens.idToken), sid: sidClaim(tokens.claims) },
     { idleSeconds: tenant.sessionIdleSeconds, absoluteSeconds: tenant.sessionAbsoluteSeconds },
   );
-  await auditInsert(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role} linked by ${access.linkedBy}` }).run();
+  // The audit row and the `user.signed_in` event commit together.
+  await batchCompiled(db.$client, [
+    auditRun(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role} linked by ${access.linkedBy}` }),
+    eventRun({ tenantId: tenant.id, actor: 'oidc' }, 'user.signed_in', { user: { id: access.user.id, userName: access.user.userName }, role: access.role }),
+  ]);
   return { sessionId, maxAgeSeconds: tenant.sessionAbsoluteSeconds, location: attempt.returnTo };
 }
 
@@ -119,10 +125,10 @@ async function fetchUserInfo(provider: Provider, tokens: Tokens): Promise<Record
 }
 
 /** The signed-in person's user (linked, or created when JIT is on) and their access; refuses the inactive and the unknown. */
-async function resolveAccess(env: Env, db: Database, setup: SignInSetup, connection: OidcConnection, identity: SignInIdentity): Promise<UserAccess & { linkedBy: string }> {
+async function resolveAccess(env: Env, origin: string, db: Database, setup: SignInSetup, connection: OidcConnection, identity: SignInIdentity): Promise<UserAccess & { linkedBy: string }> {
   let link = await linkUser(db, setup.tenant.id, identity, connection);
   if (link.kind === 'none' && connection.jit) {
-    await provisionUser(env, setup.tenant, identity, linkableEmail(identity, connection));
+    await provisionUser(env, origin, setup.tenant, identity, linkableEmail(identity, connection));
     link = await linkUser(db, setup.tenant.id, identity, connection);
   }
   if (link.kind === 'ambiguous') {

@@ -6,6 +6,7 @@
 import type { Env } from '../env.ts';
 import { PageError } from '../http/errors.ts';
 import { tenantWrites } from '../scim/port/tenant-writes.ts';
+import { tenantScimBase } from '../scim/wire/respond.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import type { SignInIdentity } from './identity.ts';
 
@@ -36,8 +37,8 @@ export function jitUserResource(identity: SignInIdentity, email: string | undefi
  * Creates the user (externalId = the subject, so linking then finds and binds it). A 409 (someone —
  * SCIM or a parallel sign-in — created the userName first) returns false; the caller links again.
  */
-export async function provisionUser(env: Env, tenant: Tenant, identity: SignInIdentity, email: string | undefined): Promise<boolean> {
-  const outcome = await tenantWrites(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', body: jitUserResource(identity, email) });
+export async function provisionUser(env: Env, origin: string, tenant: Tenant, identity: SignInIdentity, email: string | undefined): Promise<boolean> {
+  const outcome = await tenantWrites(env, tenant.id).createUser({ tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'oidc', baseUrl: tenantScimBase(origin, tenant.slug), body: jitUserResource(identity, email) });
   if (outcome.ok) return true;
   if (outcome.status === 409) return false;
   throw new PageError(403, 'Your account could not be created here. Please contact your administrator.', `JIT provisioning of ${identity.sub} refused: ${outcome.status} ${outcome.detail}`);

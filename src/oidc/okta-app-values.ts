@@ -2,6 +2,7 @@
 import { frontChannelLogoutPath } from './frontchannel-logout.ts';
 import { CALLBACK_PATH } from './login.ts';
 import { LOGGED_OUT_PATH } from './logout.ts';
+import { tenantScimBase } from '../scim/wire/respond.ts';
 
 /** The URLs and choices for tenant `slug`'s Okta app at `baseUrl` (README "Set up Okta SSO" walks through where each goes). */
 export function oktaAppValues(baseUrl: string, slug: string) {
@@ -15,7 +16,7 @@ export function oktaAppValues(baseUrl: string, slug: string) {
     loginInitiatedBy: 'Either Okta or App',
     loginFlow: 'Redirect to app to initiate login (OIDC Compliant)',
     userSignInUrl: `${baseUrl}/auth/${slug}/login`,
-    scimBaseUrl: `${baseUrl}/scim/v2/${slug}`,
+    scimBaseUrl: tenantScimBase(baseUrl, slug),
     // Okta offers SCIM only on SAML and SWA apps the customer creates, never on the OIDC app.
     scimProvisioningApp: 'a second Okta app: Create App Integration → Secure Web Authentication, then General → App Settings → Provisioning: SCIM',
   };

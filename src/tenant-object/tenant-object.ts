@@ -45,7 +45,7 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Lo
       }
       this.#tenantId = request.tenantId;
     }
-    const ctx: WriteContext = { db: database(this.#d1), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, users: this.#users, groups: this.#groups };
+    const ctx: WriteContext = { db: database(this.#d1), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, baseUrl: request.baseUrl, users: this.#users, groups: this.#groups };
     return this.#writes.run(async () => {
       const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck), tokenCheckKey(request.tokenCheck));
       const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard)).catch((err: unknown) => {

@@ -7,7 +7,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, users } from '../../db/schema.ts';
-import { compiledOnce, compileStatement, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
+import { compiledOnce, compileStatement, runOnce, type CompiledRun, type CompiledStatement } from '../../db/compiled-statement.ts';
+import { eventsFromRows, eventsFromRowsValues, type EventOrigin, type EventType } from '../../events/event-log.ts';
+import { etag } from '../model/etag.ts';
 
 /** One member as a group's `members` attribute shows it. */
 export interface MemberRow {
@@ -152,4 +154,42 @@ export async function membersAfter(db: Database, tenantId: string, groupId: stri
         WHERE ${groupMembers.groupId} = ${groupId} AND ${groupMembers.userId} > ${after} AND ${groupMembers.tenantId} = ${tenantId}
         ORDER BY ${groupMembers.userId} LIMIT ${limit}`,
   );
+}
+
+/** A group as its membership events name it: after the write, `version` its new one. */
+export interface EventGroup {
+  id: string;
+  displayName: string;
+  version: number;
+}
+
+/** A membership event's `data`: the group and the user (src/events/event-log.ts). */
+const membershipData = sql`json_object('group', json_object('id', ${P('groupId')}, 'displayName', ${P('displayName')}, 'version', ${P('version')}), 'user', json_object('id', ${users.id}, 'userName', ${users.userName}))`;
+/** `group.user_added` for each of `ids` that `insertMembers` will add: a user of the tenant, not yet a member. Runs just before it. */
+const addedEvents = eventsFromRows(
+  sql`SELECT ${users.id} AS "ord", ${membershipData} AS "data" FROM (SELECT DISTINCT value FROM json_each(${P('ids')})) AS "j" CROSS JOIN ${users} ON ${users.id} = "j"."value"
+      WHERE ${users.tenantId} = ${P('tenantId')} AND NOT EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.userId} = ${users.id})`,
+);
+const currentMembers = sql`SELECT ${users.id} AS "ord", ${membershipData} AS "data" FROM ${groupMembers} JOIN ${users} ON ${users.id} = ${groupMembers.userId} WHERE ${groupMembers.groupId} = ${P('groupId')}`;
+/** `group.user_removed` for each of `ids` that is a member (before `deleteMembers`), or each member not in `ids` (before `deleteOtherMembers`). */
+const removedEvents = eventsFromRows(sql`${currentMembers} AND ${groupMembers.userId} IN (SELECT value FROM json_each(${P('ids')}))`);
+const leavingEvents = eventsFromRows(sql`${currentMembers} AND ${groupMembers.userId} NOT IN (SELECT value FROM json_each(${P('ids')}))`);
+
+function membershipEvents(statement: CompiledStatement<unknown>, origin: EventOrigin, type: EventType, group: EventGroup, ids: readonly string[]): CompiledRun {
+  return { statement, values: eventsFromRowsValues(origin, type, { groupId: group.id, displayName: group.displayName, version: etag(group.version), ids: JSON.stringify(ids) }) };
+}
+
+/** The `group.user_added` events of `addMembers(…, userIds)`, decided in the batch: put just before it. */
+export function memberAddedEvents(origin: EventOrigin, group: EventGroup, userIds: readonly string[]): CompiledRun {
+  return membershipEvents(addedEvents, origin, 'group.user_added', group, userIds);
+}
+
+/** The `group.user_removed` events of `removeMembers(…, userIds)`: put just before it. */
+export function memberRemovedEvents(origin: EventOrigin, group: EventGroup, userIds: readonly string[]): CompiledRun {
+  return membershipEvents(removedEvents, origin, 'group.user_removed', group, userIds);
+}
+
+/** The `group.user_removed` events of `keepOnlyMembers(…, userIds)`: put just before it. */
+export function membersLeavingEvents(origin: EventOrigin, group: EventGroup, keptIds: readonly string[]): CompiledRun {
+  return membershipEvents(leavingEvents, origin, 'group.user_removed', group, keptIds);
 }

@@ -24,7 +24,8 @@ import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../storage/write-context.ts';
 import type { RowMemory } from '../storage/row-memory.ts';
-import { addMembers, firstMembers, keepOnlyMembers, memberCount, membersAmong, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds, type MemberRow } from './group-members.ts';
+import { createdEvent, deletedEvent, optional, updatedEvent } from '../storage/resource-events.ts';
+import { addMembers, firstMembers, keepOnlyMembers, memberAddedEvents, memberCount, memberRemovedEvents, membersAmong, membersLeavingEvents, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds, type EventGroup, type MemberRow } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../../common/fold-case.ts';
 
@@ -92,8 +93,9 @@ interface MembershipWrite {
  * The statements that make the group's membership what `changes` asks: adds of current members
  * and removes of non-members are dropped (no-ops), so an unchanged membership yields none.
  */
-async function membershipWrite(ctx: WriteContext, groupId: string, changes: MemberChanges, at: string, newGroup = false): Promise<MembershipWrite> {
+async function membershipWrite(ctx: WriteContext, group: EventGroup, changes: MemberChanges, at: string, newGroup = false): Promise<MembershipWrite> {
   const { replaceAll } = changes;
+  const groupId = group.id;
   if (replaceAll) {
     await requireUsers(ctx, replaceAll);
     const present = await membersAmong(ctx.db, groupId, replaceAll);
@@ -102,8 +104,8 @@ async function membershipWrite(ctx: WriteContext, groupId: string, changes: Memb
     return {
       statements: [
         // The members leaving are not named here: their versions move before the delete finds them.
-        ...(dropping > 0 ? [touchMembersOf(ctx.db, ctx.tenantId, groupId, at, replaceAll), keepOnlyMembers(ctx.db, groupId, replaceAll)] : []),
-        ...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at), touchUsers(ctx.db, ctx.tenantId, adding, at)] : []),
+        ...(dropping > 0 ? [touchMembersOf(ctx.db, ctx.tenantId, groupId, at, replaceAll), membersLeavingEvents(ctx, group, replaceAll), keepOnlyMembers(ctx.db, groupId, replaceAll)] : []),
+        ...(adding.length ? [memberAddedEvents(ctx, group, adding), addMembers(ctx.db, ctx.tenantId, groupId, adding, at), touchUsers(ctx.db, ctx.tenantId, adding, at)] : []),
       ],
       detail: `members replaced: +${adding.length} -${dropping}`,
       touched: dropping > 0 ? 'some-unnamed' : adding,
@@ -118,8 +120,8 @@ async function membershipWrite(ctx: WriteContext, groupId: string, changes: Memb
   const changed = [...adding, ...removing];
   return {
     statements: [
-      ...(adding.length ? [addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : []),
-      ...(removing.length ? [removeMembers(ctx.db, groupId, removing)] : []),
+      ...(adding.length ? [memberAddedEvents(ctx, group, adding), addMembers(ctx.db, ctx.tenantId, groupId, adding, at)] : []),
+      ...(removing.length ? [memberRemovedEvents(ctx, group, removing), removeMembers(ctx.db, groupId, removing)] : []),
       ...(changed.length ? [touchUsers(ctx.db, ctx.tenantId, changed, at)] : []),
     ],
     detail: `members: +${adding.length} -${removing.length}`,
@@ -143,9 +145,10 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Wri
   await requireUniqueDisplayName(ctx, columns.displayName);
   const at = now();
   const row = { id: crypto.randomUUID(), tenantId: ctx.tenantId, ...columns, data, version: 1, createdAt: at, updatedAt: at };
-  const members = await membershipWrite(ctx, row.id, { add: bodyMemberIds(body) ?? [], remove: [] }, at, true);
+  const members = await membershipWrite(ctx, row, { add: bodyMemberIds(body) ?? [], remove: [] }, at, true);
   const pending = commit(ctx, columns.displayName, [
     runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
+    createdEvent(ctx, GROUP_RESOURCE_TYPE, row),
     ...members.statements,
     countResources(ctx.db, 'Group', ctx.tenantId, 1),
     countCreatedRun(ctx.db, 'Group', row.id),
@@ -167,16 +170,18 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   const columns = groupColumns(data);
   if (foldCase(columns.displayName) !== foldCase(current.displayName)) await requireUniqueDisplayName(ctx, columns.displayName, current.id);
   const at = now();
-  const members = await membershipWrite(ctx, current.id, changes, at);
+  const next = { ...current, ...columns, data, version: current.version + 1, updatedAt: at };
+  const members = await membershipWrite(ctx, next, changes, at);
   const json = JSON.stringify(data);
   if (members.statements.length === 0 && json === JSON.stringify(current.data)) return current;
   requireStorable('Group', json);
-  ctx.groups?.set({ ...current, ...columns, data, version: current.version + 1, updatedAt: at });
+  ctx.groups?.set(next);
   // A new name shows in every member's `groups`: their versions move (before the membership changes, so leavers count too).
   const renamed = columns.displayName !== current.displayName;
   const pending = commit(ctx, columns.displayName, [
     { statement: updateGroup(ctx.db), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
     versionGuard,
+    ...optional(updatedEvent(ctx, GROUP_RESOURCE_TYPE, current, next)),
     ...(renamed ? [touchMembersOf(ctx.db, ctx.tenantId, current.id, at)] : []),
     ...members.statements,
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200, detail: members.detail }),
@@ -215,16 +220,19 @@ async function addOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, curr
   await requireUsers(ctx, ids);
   const at = now();
   const entry = { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 } as const;
-  const write = commit(ctx, current.displayName, [
+  const bump: CompiledRun = { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } };
+  const statements = [
     { statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } },
+    memberAddedEvents(ctx, { ...current, version: current.version + 1 }, ids),
     addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
     auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
-    { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
+    bump,
     // Last, so the statements above still read changes() of the insert; only the members it added move.
     touchAddedMembers(ctx.db, current.id, ids, at),
-  ]).then(
+  ];
+  const write = commit(ctx, current.displayName, statements).then(
     (results) => {
-      const row = (results[3]![0] as GroupRow | undefined) ?? current;
+      const row = (results[statements.indexOf(bump)]![0] as GroupRow | undefined) ?? current;
       ctx.groups.set(row);
       return row;
     },
@@ -277,6 +285,7 @@ export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string
     countResources(ctx.db, 'Group', ctx.tenantId, -1),
     runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
+    deletedEvent(ctx, GROUP_RESOURCE_TYPE, current),
   ]);
   markUsers(ctx, 'some-unnamed', pending);
   await settledBeforeReuse(ctx.groups, current.id, pending);

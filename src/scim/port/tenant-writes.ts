@@ -19,6 +19,8 @@ export interface TenantWriteRequest {
   tenantRoles: string[];
   /** `token:<id>` for SCIM, `oidc` for sign-in provisioning. */
   actor: AuditActor;
+  /** The tenant's SCIM base URL as this request reached it (`…/scim/v2/{slug}`): events carry resources located under it. */
+  baseUrl: string;
   /** A SCIM token not yet checked in this request: the write's batch checks it (src/scim/auth/token-guard.ts). */
   tokenCheck?: TokenCheck;
 }

@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import type { Env } from '../../env.ts';
 import { tenantWrites, type TenantWriteRequest, type TenantWrites } from '../port/tenant-writes.ts';
 import type { ScimVariables } from '../auth/authenticate.ts';
+import { scimBaseUrl } from '../wire/respond.ts';
 import { unwrap, type WriteOutcome } from '../port/write-outcome.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
@@ -17,7 +18,7 @@ export async function writeAsCaller<T>(c: ScimContext, call: (object: TenantWrit
   const caller = c.get('caller');
   const send = () => {
     const tokenCheck = caller.pendingCheck();
-    const request: TenantWriteRequest = { tenantId: caller.tenant.id, tenantRoles: caller.tenant.roles, actor: `token:${caller.tokenId}`, ...(tokenCheck ? { tokenCheck } : {}) };
+    const request: TenantWriteRequest = { tenantId: caller.tenant.id, tenantRoles: caller.tenant.roles, actor: `token:${caller.tokenId}`, baseUrl: scimBaseUrl(c), ...(tokenCheck ? { tokenCheck } : {}) };
     return call(tenantWrites(c.env, caller.tenant.id), request);
   };
   let outcome = await send();

@@ -12,6 +12,8 @@ export interface WriteContext {
   tenantRoles: readonly string[];
   /** `token:<id>` or `oidc`. */
   actor: AuditActor;
+  /** The tenant's SCIM base URL (`…/scim/v2/{slug}`), for the `meta.location` of the resources its events carry. */
+  baseUrl: string;
   /** The tenant object's remembered rows (./row-memory.ts): read instead of D1, kept current by every write. */
   users?: RowMemory<typeof users.$inferSelect>;
   groups?: RowMemory<typeof groups.$inferSelect>;

@@ -20,6 +20,7 @@ import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets
 import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
+import { createdEvent, deletedEvent, optional, updatedEvent } from '../storage/resource-events.ts';
 import type { WriteContext } from '../storage/write-context.ts';
 import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
 
@@ -125,6 +126,7 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
       countResources(ctx.db, 'User', ctx.tenantId, 1),
       countCreatedRun(ctx.db, 'User', row.id),
       auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
+      createdEvent(ctx, USER_RESOURCE_TYPE, row),
     ],
     ours,
   );
@@ -164,6 +166,7 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
     // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
     ...(sameEmails(current.data, data) ? [] : [{ statement: dropEmails(ctx.db), values: { userId: current.id } }, ...emailInserts(ctx, current.id, data)]),
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType: 'User', resourceId: current.id, outcome: 'success', status: 200 }),
+    ...optional(updatedEvent(ctx, USER_RESOURCE_TYPE, current, next)),
     groupsQuery,
   ], ours);
   groupsShown.mark(pending);
@@ -205,6 +208,7 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
     countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
+    deletedEvent(ctx, USER_RESOURCE_TYPE, current),
   ], ours);
   groupsLeft.mark(pending);
   await settledBeforeReuse(ctx.users, current.id, pending);

@@ -7,7 +7,12 @@ import { etag } from '../model/etag.ts';
 
 /** The tenant's SCIM base URL as this request reached it: `https://host/scim/v2/{tenant}`. */
 export function scimBaseUrl(c: Context): string {
-  return `${new URL(c.req.url).origin}/scim/v2/${c.req.param('tenant')}`;
+  return tenantScimBase(new URL(c.req.url).origin, c.req.param('tenant') ?? '');
+}
+
+/** The SCIM base URL of tenant `slug` at `origin`. */
+export function tenantScimBase(origin: string, slug: string): string {
+  return `${origin}/scim/v2/${slug}`;
 }
 
 /** A resource response with its ETag; a 201 also carries `Location` = `meta.location`. */
