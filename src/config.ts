@@ -5,22 +5,63 @@
 import { checkSecretsKey } from './common/secret-box.ts';
 import type { Env } from './env.ts';
 
+/** How webhook deliveries retry (src/webhooks/delivery.ts); production defaults, shorter in tests. */
+export interface WebhookSettings {
+  /** The first retry's delay; each further one doubles it, up to `retryMaxSeconds`. */
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  /** An endpoint failing without a success for this long is disabled (at least 24 h in production). */
+  disableAfterSeconds: number;
+  /** How long one delivery may take before it counts as failed. */
+  timeoutSeconds: number;
+}
+
 export interface Config {
   /** SECRETS_KEY, checked to be base64 of 32 bytes. */
   secretsKey: string;
-  /** `LOCAL_DEV=true` (`npm start` and tests only): http:// loopback issuers allowed. */
+  /** `LOCAL_DEV=true` (`npm start` and tests only): http:// loopback issuers and webhook receivers allowed. */
   localDev: boolean;
+  /** Days of directory events kept (`EVENT_RETENTION_DAYS`, at least 30 unless LOCAL_DEV). */
+  eventRetentionDays: number;
+  webhooks: WebhookSettings;
+}
+
+type ConfigVariables = Pick<
+  Env,
+  'SECRETS_KEY' | 'LOCAL_DEV' | 'EVENT_RETENTION_DAYS' | 'WEBHOOK_RETRY_BASE_SECONDS' | 'WEBHOOK_RETRY_MAX_SECONDS' | 'WEBHOOK_DISABLE_AFTER_SECONDS' | 'WEBHOOK_TIMEOUT_SECONDS'
+>;
+
+/** A positive whole number variable, its default when unset, at least `min` outside local development. */
+function wholeNumber(name: keyof ConfigVariables, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (n < min) throw new Error(`${name} must be at least ${min} outside local development, got ${n}`);
+  return n;
 }
 
 const parsed = new WeakMap<object, Config>();
 
 /** `env`'s configuration; the first call of an isolate checks it, later ones reuse it. */
-export function configOf(env: Pick<Env, 'SECRETS_KEY' | 'LOCAL_DEV'>): Config {
+export function configOf(env: ConfigVariables): Config {
   let config = parsed.get(env);
   if (!config) {
     checkSecretsKey(env.SECRETS_KEY);
     if (env.LOCAL_DEV !== undefined && env.LOCAL_DEV !== 'true' && env.LOCAL_DEV !== 'false') throw new Error(`LOCAL_DEV must be "true" or "false", got ${JSON.stringify(env.LOCAL_DEV)}`);
-    config = { secretsKey: env.SECRETS_KEY, localDev: env.LOCAL_DEV === 'true' };
+    const localDev = env.LOCAL_DEV === 'true';
+    // Production keeps a month of events and retries a failing receiver for three days; local development may shorten both.
+    const floor = (production: number) => (localDev ? 1 : production);
+    config = {
+      secretsKey: env.SECRETS_KEY,
+      localDev,
+      eventRetentionDays: wholeNumber('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 30, floor(30)),
+      webhooks: {
+        retryBaseSeconds: wholeNumber('WEBHOOK_RETRY_BASE_SECONDS', env.WEBHOOK_RETRY_BASE_SECONDS, 30, 1),
+        retryMaxSeconds: wholeNumber('WEBHOOK_RETRY_MAX_SECONDS', env.WEBHOOK_RETRY_MAX_SECONDS, 3600, 1),
+        disableAfterSeconds: wholeNumber('WEBHOOK_DISABLE_AFTER_SECONDS', env.WEBHOOK_DISABLE_AFTER_SECONDS, 3 * 24 * 3600, floor(24 * 3600)),
+        timeoutSeconds: wholeNumber('WEBHOOK_TIMEOUT_SECONDS', env.WEBHOOK_TIMEOUT_SECONDS, 10, 1),
+      },
+    };
     parsed.set(env, config);
   }
   return config;

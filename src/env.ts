@@ -12,4 +12,13 @@ export interface Env {
   SIGNIN_LIMITER?: RateLimit;
   /** Cloudflare rate limiting binding for SCIM requests per token; absent = no limit. */
   SCIM_LIMITER?: RateLimit;
+  /** The queue of webhook delivery kicks (src/webhooks/kicks.ts): produced after changes, consumed by this Worker. */
+  WEBHOOK_KICKS: Queue<{ tenantId: string; endpointId?: string }>;
+  /** Days of directory events kept (default 30, at least 30 outside LOCAL_DEV). */
+  EVENT_RETENTION_DAYS?: string;
+  /** Webhook retry schedule and limits in seconds (src/config.ts has the defaults). */
+  WEBHOOK_RETRY_BASE_SECONDS?: string;
+  WEBHOOK_RETRY_MAX_SECONDS?: string;
+  WEBHOOK_DISABLE_AFTER_SECONDS?: string;
+  WEBHOOK_TIMEOUT_SECONDS?: string;
 }

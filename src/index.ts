@@ -9,6 +9,11 @@ import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
 import { scimRoutes } from './scim/routes/scim-routes.ts';
 import { setupRoutes } from './setup/routes.ts';
+import { database } from './db/client.ts';
+import { pruneEvents, retentionCutoff } from './events/retention.ts';
+import { deliverKicks } from './webhooks/delivery.ts';
+import type { WebhookKick } from './webhooks/kicks.ts';
+import { sweepEndpoints } from './webhooks/sweep.ts';
 
 export { TenantObject } from './tenant-object/tenant-object.ts';
 
@@ -34,6 +39,20 @@ app.notFound((c) => {
   return c.json({ error: 'not_found', path }, 404);
 });
 
+/** wrangler.toml's hourly trigger prunes the change log; the minute trigger sweeps webhook endpoints. */
+const PRUNE_CRON = '41 * * * *';
+
+async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  if (controller.cron === PRUNE_CRON) {
+    const deleted = await pruneEvents(database(env.DB), retentionCutoff(configOf(env).eventRetentionDays));
+    if (deleted) console.log(`[events] pruned ${deleted} events past retention`);
+  } else {
+    await sweepEndpoints(env);
+  }
+}
+
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(canonicalScimRequest(request), env, ctx),
-} satisfies ExportedHandler<Env>;
+  queue: (batch: MessageBatch<WebhookKick>, env: Env) => deliverKicks(batch, env),
+  scheduled: (controller: ScheduledController, env: Env, ctx: ExecutionContext) => ctx.waitUntil(scheduled(controller, env)),
+} satisfies ExportedHandler<Env, WebhookKick>;

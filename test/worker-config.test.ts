@@ -3,14 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { configOf } from '../src/config.ts';
 
 const KEY = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
+/** Retries from 30 s doubling to an hour, for three days before an endpoint is disabled. */
+const PRODUCTION_WEBHOOKS = { retryBaseSeconds: 30, retryMaxSeconds: 3600, disableAfterSeconds: 259_200, timeoutSeconds: 10 };
 
 describe('configOf', () => {
   it('parses SECRETS_KEY and LOCAL_DEV, and hands back the same config for the same env', () => {
     const env = { SECRETS_KEY: KEY, LOCAL_DEV: 'true' };
     const config = configOf(env);
-    expect(config).toEqual({ secretsKey: KEY, localDev: true });
+    expect(config).toMatchObject({ secretsKey: KEY, localDev: true });
     expect(configOf(env)).toBe(config);
-    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false });
+    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, webhooks: PRODUCTION_WEBHOOKS });
     expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'false' }).localDev).toBe(false);
   });
 
@@ -20,7 +22,17 @@ describe('configOf', () => {
     [{ SECRETS_KEY: 'not base64 at all!' }, /SECRETS_KEY is not base64/],
     [{ SECRETS_KEY: btoa('sixteen bytes!!!') }, /SECRETS_KEY must be base64 of 32 bytes, got 16/],
     [{ SECRETS_KEY: KEY, LOCAL_DEV: 'yes' }, /LOCAL_DEV must be "true" or "false", got "yes"/],
+    [{ SECRETS_KEY: KEY, EVENT_RETENTION_DAYS: '7' }, /EVENT_RETENTION_DAYS must be at least 30 outside local development, got 7/],
+    [{ SECRETS_KEY: KEY, EVENT_RETENTION_DAYS: '30d' }, /EVENT_RETENTION_DAYS must be a positive whole number, got "30d"/],
+    [{ SECRETS_KEY: KEY, WEBHOOK_DISABLE_AFTER_SECONDS: '3600' }, /WEBHOOK_DISABLE_AFTER_SECONDS must be at least 86400 outside local development/],
+    [{ SECRETS_KEY: KEY, WEBHOOK_TIMEOUT_SECONDS: '0' }, /WEBHOOK_TIMEOUT_SECONDS must be a positive whole number, got "0"/],
+    [{ SECRETS_KEY: KEY, WEBHOOK_RETRY_BASE_SECONDS: '-5' }, /WEBHOOK_RETRY_BASE_SECONDS must be a positive whole number/],
   ])('refuses %j precisely', (env, message) => {
     expect(() => configOf(env)).toThrow(message);
+  });
+
+  it('takes shorter retention and retries in local development, as the tests do', () => {
+    const config = configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'true', EVENT_RETENTION_DAYS: '1', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_RETRY_MAX_SECONDS: '2', WEBHOOK_DISABLE_AFTER_SECONDS: '5', WEBHOOK_TIMEOUT_SECONDS: '1' });
+    expect(config).toMatchObject({ eventRetentionDays: 1, webhooks: { retryBaseSeconds: 1, retryMaxSeconds: 2, disableAfterSeconds: 5, timeoutSeconds: 1 } });
   });
 });

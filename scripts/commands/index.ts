@@ -6,6 +6,7 @@ import { roleCommands } from './roles.ts';
 import { setupLinkCommands } from './setup-links.ts';
 import { tenantCommands } from './tenants.ts';
 import { tokenCommands } from './tokens.ts';
+import { webhookCommands } from './webhooks.ts';
 
 /** Every CLI command, in the order `help` lists them. */
-export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...roleCommands, ...oidcCommands, ...domainCommands, ...setupLinkCommands, ...apiKeyCommands];
+export const commands: Command[] = [...tenantCommands, ...tokenCommands, ...roleCommands, ...oidcCommands, ...domainCommands, ...setupLinkCommands, ...apiKeyCommands, ...webhookCommands];

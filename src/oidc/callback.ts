@@ -15,6 +15,7 @@ import { createSession, deleteSession } from '../sessions/session-store.ts';
 import { auditInsert, auditRun } from '../audit/audit-log.ts';
 import { batchCompiled } from '../db/compiled-statement.ts';
 import { eventRun } from '../events/event-log.ts';
+import { announceChange } from '../webhooks/kicks.ts';
 import { loadSignInSetup, openClientSecret, type OidcConnection, type SignInSetup } from './connection-store.ts';
 import { sidClaim } from './frontchannel-logout.ts';
 import { needsUserInfo, signInIdentity, type SignInIdentity } from './identity.ts';
@@ -91,6 +92,7 @@ async function signIn(env: Env, config: Config, db: Database, setup: SignInSetup
     auditRun(db, { tenantId: tenant.id, actor: 'oidc', action: 'signin', resourceType: 'User', resourceId: access.user.id, outcome: 'success', status: 302, detail: `sub=${identity.sub} role=${access.role} linked by ${access.linkedBy}` }),
     eventRun({ tenantId: tenant.id, actor: 'oidc' }, 'user.signed_in', { user: { id: access.user.id, userName: access.user.userName }, role: access.role }),
   ]);
+  await announceChange(env, tenant.id);
   return { sessionId, maxAgeSeconds: tenant.sessionAbsoluteSeconds, location: attempt.returnTo };
 }
 

@@ -16,6 +16,7 @@ import { consumeAttempt, sweepAttempts, type LoginAttemptLedger } from '../oidc/
 import { GroupCommitD1 } from './group-commit.ts';
 import { RowCache } from './row-cache.ts';
 import { WriteQueue } from './write-queue.ts';
+import { announceChange } from '../webhooks/kicks.ts';
 
 /**
  * One instance per tenant (`idFromName(tenantId)`): the single writer of that tenant's users and
@@ -59,6 +60,8 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Lo
       if (!outcome.ok && outcome.status !== 401) {
         await runCompiled(ctx.db.$client, auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action, resourceType, resourceId, outcome: 'failure', status: outcome.status, detail: outcome.detail }));
       }
+      // The change and its events committed: the webhook side hears of it (not awaited: the answer does not wait for the queue).
+      if (outcome.ok) void announceChange(this.env, request.tenantId);
       return outcome.ok && guard?.used ? { ...outcome, tokenChecked: true } : outcome;
     });
   }

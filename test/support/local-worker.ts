@@ -101,6 +101,10 @@ export interface LocalWorker {
   /** Miniflare's D1 binding of the running Worker: seed tenants and tokens with `database(db)`. */
   db: D1Database;
   build: WorkerBuild;
+  /** The Worker's SECRETS_KEY (random per start): what the CLI's stores seal and open with. */
+  secretsKey: string;
+  /** Runs the Worker's scheduled handler as the cron trigger `cron` would. */
+  scheduled(cron: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -144,10 +148,16 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     const url = await mf.unsafeGetDirectURL('edge-identity');
     const db = (await mf.getD1Database('DB')) as unknown as D1Database;
     await applyMigrations(db);
+    const worker = await mf.getWorker('edge-identity');
     return {
       url: url.origin,
       db,
       build,
+      secretsKey,
+      scheduled: async (cron) => {
+        const result = await worker.scheduled({ cron });
+        if (result.outcome !== 'ok') throw new Error(`scheduled handler for "${cron}" ended ${result.outcome}`);
+      },
       stop: async () => {
         await mf.dispose();
         if (!options.persistDir) rmSync(stateDir, { recursive: true, force: true });
