@@ -33,8 +33,8 @@ export async function ceilingPhase(w: ScimWorkload, s: PhaseSettings): Promise<P
 }
 
 /** POST /Users × users; fills `users` with what was created, in index order. */
-export async function createPhase(w: ScimWorkload, s: PhaseSettings, users: BenchUser[]): Promise<PhaseReport> {
-  const result = await load(s, s.users, (i) => w.create(i, (u) => (users[i] = u)));
+export async function createPhase(w: ScimWorkload, s: PhaseSettings, users: BenchUser[], firstIndex = 0): Promise<PhaseReport> {
+  const result = await load(s, s.users, (i) => w.create(firstIndex + i, (u) => (users[i] = u)));
   // Keep only the slots that were filled, so later phases see real users.
   const created = users.filter(Boolean);
   users.length = 0;

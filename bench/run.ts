@@ -21,6 +21,7 @@ import { childWorkerdPid, processMemory } from './process-memory.ts';
 import { phaseRows, table, withCeiling, type PhaseReport } from './report.ts';
 import { runScale, SCALE_MODE_USERS } from './scale.ts';
 import { startBenchTarget } from './setup.ts';
+import { webhookPhases } from './webhook-phase.ts';
 import type { BenchUser } from './workload.ts';
 
 const args = parseArgs(process.argv.slice(2), new Set(['smoke', 'json']));
@@ -79,6 +80,9 @@ try {
     await phase('race', () => racePhase(w, settings));
     say('… patch-worst');
     reports.push(...(await worstPatchPhase(w, settings, users, smoke ? 2 : 10)));
+    // Last, so no earlier phase runs with an endpoint: the create phase again, with deliveries.
+    say('… create+webhook');
+    reports.push(...(await webhookPhases(target.worker, w, settings, settings.users)));
   }
 
   const ceilingRps = reports.find((r) => r.phase === 'ceiling')?.rps ?? Number.NaN;

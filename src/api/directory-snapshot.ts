@@ -2,7 +2,7 @@
  * The directory snapshot (`GET /api/v1/tenants/{slug}/directory`): the tenant's users, then its
  * groups, then its memberships, paged in id order, each object as the change log's events carry it.
  * Every page names the `seq` the first page was read at; applying the feed after that seq to the
- * pages rebuilds the directory exactly, since each event sets the state it names (docs/interop.md 19).
+ * pages rebuilds the directory exactly, since each event sets the state it names (docs/interop.md 13).
  */
 import { and, asc, eq, gt, or } from 'drizzle-orm';
 import { z } from 'zod';

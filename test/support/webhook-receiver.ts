@@ -13,6 +13,8 @@ export interface Delivery {
   type: string;
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
+  /** When it arrived (ms since the epoch; the Worker shares this machine's clock). */
+  receivedAt: number;
 }
 
 /** How the receiver answers one delivery: a status, or `hang` (never answers: the sender's timeout). */
@@ -64,6 +66,7 @@ export async function startReceiver(secret: string): Promise<Receiver> {
   const listener = () =>
     createServer(async (req, res) => {
       const body = await readBody(req);
+      const receivedAt = Date.now();
       const verified = receiver.secrets.some((s) => {
         try {
           new Webhook(s).verify(body, headerRecord(req.headers));
@@ -78,7 +81,7 @@ export async function startReceiver(secret: string): Promise<Receiver> {
         return;
       }
       const parsed = JSON.parse(body) as Record<string, unknown>;
-      const delivery: Delivery = { id: String(parsed.id), type: String(parsed.type), body: parsed, headers: req.headers, ...(typeof parsed.seq === 'number' ? { seq: parsed.seq } : {}) };
+      const delivery: Delivery = { id: String(parsed.id), type: String(parsed.type), body: parsed, headers: req.headers, receivedAt, ...(typeof parsed.seq === 'number' ? { seq: parsed.seq } : {}) };
       receiver.attempts.push(delivery);
       const answer = receiver.answer(delivery);
       if (answer === 'hang') {

@@ -2,7 +2,7 @@
  * The change-log events of user and group writes (src/events/event-log.ts), built from the rows a
  * write decided on, to join the write's own batch. An event's object is the resource as
  * `GET /Users/{id}` or `GET /Groups/{id}` returns it after the change, less the memberships:
- * they travel as `group.user_added` / `group.user_removed` events of their own (docs/interop.md 19).
+ * they travel as `group.user_added` / `group.user_removed` events of their own (docs/interop.md 13).
  */
 import { eventRun, type EventType } from '../../events/event-log.ts';
 import type { CompiledRun } from '../../db/compiled-statement.ts';
