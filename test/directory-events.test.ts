@@ -3,7 +3,7 @@
  * same batch, numbered by a per-tenant gapless sequence; refused writes append none. Read through
  * the feed (`/api/v1/tenants/{slug}/events`) and the snapshot (`…/directory`).
  */
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.ts';
 import type { DirectoryEvent } from '../src/events/event-feed.ts';
@@ -106,6 +106,35 @@ describe('the change log of SCIM writes', () => {
     expect(data.slice(before).map((e) => `${e.type} ${e.data.user!.id}`)).toEqual([`group.user_removed ${a!.id}`, `group.user_added ${c!.id}`]);
   });
 
+  it("Entra's shapes: string booleans, several operations in one PATCH, member adds and removes with value arrays", async () => {
+    const t = await tenantWithToken();
+    const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const jane = await json<{ id: string }>(await t.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE], userName: 'jane@contoso.com', active: true, externalId: 'jane', [ENTERPRISE]: { department: 'Finance' } }), 201);
+    const john = await json<{ id: string }>(await t.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'john@contoso.com', active: true }), 201);
+    const userPatch = (id: string, Operations: unknown[]) => t.scim.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations });
+    await json(await userPatch(jane.id, [{ op: 'Replace', path: 'displayName', value: 'Jane Q.' }, { op: 'Add', path: `${ENTERPRISE}:employeeNumber`, value: '701984' }]), 200);
+    await json(await userPatch(jane.id, [{ op: 'Replace', path: 'active', value: 'False' }]), 200);
+    await json(await userPatch(jane.id, [{ op: 'Replace', value: { active: 'True', [`${ENTERPRISE}:department`]: 'Treasury' } }]), 200);
+    const group = await createGroup(t.scim, 'Contoso Finance', [], { externalId: 'grp-1' });
+    await noContent(patchGroup(t.scim, group.id, [{ op: 'Add', path: 'members', value: [{ value: jane.id }, { value: john.id }] }]));
+    await noContent(patchGroup(t.scim, group.id, [{ op: 'Remove', path: 'members', value: [{ value: john.id }] }]));
+    await noContent(patchGroup(t.scim, group.id, [{ op: 'Replace', path: 'displayName', value: 'Contoso Treasury' }]));
+    const { data } = await feed(t.slug);
+    expect(data.map((e) => [e.type, e.data.changed ?? e.data.user!.id])).toEqual([
+      ['user.created', ['active', 'externalId', 'schemas', ENTERPRISE, 'userName'].sort()],
+      ['user.created', ['active', 'schemas', 'userName']],
+      ['user.updated', ['displayName', ENTERPRISE].sort()],
+      ['user.deactivated', ['active']],
+      ['user.reactivated', ['active', ENTERPRISE].sort()],
+      ['group.created', ['displayName', 'externalId', 'schemas']],
+      ...[jane.id, john.id].sort().map((id) => ['group.user_added', id]),
+      ['group.user_removed', john.id],
+      ['group.updated', ['displayName']],
+    ]);
+    expect(data.map((e) => e.seq)).toEqual(data.map((_, i) => i + 1));
+    expect(data[3]!.data.object).toMatchObject({ active: false, [ENTERPRISE]: { department: 'Finance', employeeNumber: '701984' } });
+  });
+
   it('refused writes append nothing: 400, 401, 404, 409, 412', async () => {
     const t = await tenantWithToken();
     const user = await json<{ id: string }>(await t.scim.post('/Users', oktaNewUser('grace.hopper@acme.com')), 201);
@@ -119,6 +148,13 @@ describe('the change log of SCIM writes', () => {
     const wrongToken = { ...t.scim, post: (path: string, body: unknown) => t.scim.request('POST', path, body, { authorization: 'Bearer scim_wrong' }) } as ScimClient;
     expect((await wrongToken.post('/Users', oktaNewUser('eve@acme.com'))).status).toBe(401);
     expect((await feed(t.slug)).data.map((e) => e.seq)).toEqual(Array.from({ length: seen }, (_, i) => i + 1));
+  });
+
+  it('a user created at sign-in (JIT) is user.created by actor "signin"', async () => {
+    const t = await tenantWithToken();
+    const outcome = await env.TENANT.get(env.TENANT.idFromName(t.tenant.id)).createUser({ tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'oidc', baseUrl: t.scim.base, body: oktaNewUser('jit.person@acme.com') });
+    expect(outcome.ok).toBe(true);
+    expect((await feed(t.slug)).data.map((e) => [e.type, e.actor])).toEqual([['user.created', 'signin']]);
   });
 
   it('20 concurrent creates in one tenant: 20 events with consecutive seqs', async () => {

@@ -55,6 +55,13 @@ describe('sign-in with the Okta-like provider (oidc-provider)', () => {
         groups: ['Everyone', 'Acme Admins'],
       });
       expect(Date.parse(body.expiresAt as string)).toBeGreaterThan(Date.now() + 7 * 3600_000);
+      // The sign-in is in the change log, after Alice's creation, committed with its audit row.
+      const { results } = await env.DB.prepare(`SELECT seq, type, actor, data FROM directory_events WHERE tenant_id = ? ORDER BY seq`).bind(t.tenant.id).all<{ seq: number; type: string; actor: string; data: string }>();
+      expect(results.map((e) => [e.seq, e.type, e.actor])).toEqual([
+        [1, 'user.created', expect.stringMatching(/^scim:/)],
+        [2, 'user.signed_in', 'signin'],
+      ]);
+      expect(JSON.parse(results[1]!.data)).toEqual({ user: { id: t.userId, userName: alice.login }, role: 'viewer' });
     });
   }
 });

@@ -69,6 +69,8 @@ class EndpointRun {
   readonly tenant: EventTenant;
   /** The highest seq delivered (or skipped as not subscribed) so far. */
   cursor: number;
+  /** The cursor as this run last stored it (what D1 holds unless someone moved it). */
+  #stored: number;
   #failures: number;
   #failingSince: string | null;
 
@@ -78,14 +80,20 @@ class EndpointRun {
     this.endpoint = endpoint;
     this.tenant = tenant;
     this.cursor = endpoint.deliveredSeq;
+    this.#stored = endpoint.deliveredSeq;
     this.#failures = endpoint.consecutiveFailures;
     this.#failingSince = endpoint.failingSince;
   }
 
-  async run(startedAt: number): Promise<RunEnd> {
+  /**
+   * `named`: the kick named this endpoint (its retry, or a continuation), rather than its tenant.
+   * A tenant's kick during a backoff does nothing: the retry's own kick is already on its way, and
+   * re-sending one per change would multiply them through a long outage.
+   */
+  async run(startedAt: number, named: boolean): Promise<RunEnd> {
     const { db, endpoint, config } = this;
     const at = now();
-    if (endpoint.nextAttemptAt && endpoint.nextAttemptAt > at) return { kind: 'retry', delaySeconds: (Date.parse(endpoint.nextAttemptAt) - Date.now()) / 1000 };
+    if (endpoint.nextAttemptAt && endpoint.nextAttemptAt > at) return named ? { kind: 'retry', delaySeconds: (Date.parse(endpoint.nextAttemptAt) - Date.now()) / 1000 } : { kind: 'idle' };
     try {
       receiverUrl(endpoint.url, config.localDev);
     } catch (err) {
@@ -99,18 +107,13 @@ class EndpointRun {
       if (failure) return this.#failed(ping.id, this.cursor + 1, failure);
       await db.update(webhookEndpoints).set({ ...this.#healthy(), pingRequestedAt: null }).where(and(where(endpoint), eq(webhookEndpoints.pingRequestedAt, endpoint.pingRequestedAt)));
     }
-    let stored = this.cursor;
     while (Date.now() - startedAt < RUN_BUDGET_MS) {
       const page = await eventsAfter(db, this.tenant, this.cursor, PAGE);
       if (page.kind === 'gone') {
         await this.#pruned(page.oldestSeq);
-        stored = this.cursor;
         continue;
       }
-      if (page.events.length === 0) {
-        if (stored !== this.cursor) await db.update(webhookEndpoints).set({ deliveredSeq: this.cursor }).where(where(endpoint));
-        return { kind: 'caught-up', cursor: this.cursor };
-      }
+      if (page.events.length === 0) return (await this.#store({})) ? { kind: 'caught-up', cursor: this.cursor } : { kind: 'yield' };
       for (const event of page.events) {
         if (!subscribes(endpoint.events, event.type)) {
           this.cursor = event.seq;
@@ -119,12 +122,27 @@ class EndpointRun {
         const failure = await post(endpoint.url, secrets, event, config.webhooks.timeoutSeconds);
         if (failure) return this.#failed(event.id, event.seq, failure);
         this.cursor = event.seq;
-        await db.update(webhookEndpoints).set({ ...this.#healthy(), deliveredSeq: this.cursor }).where(where(endpoint));
-        stored = this.cursor;
+        if (!(await this.#store(this.#healthy()))) return { kind: 'yield' };
       }
     }
-    if (stored !== this.cursor) await db.update(webhookEndpoints).set({ deliveredSeq: this.cursor }).where(where(endpoint));
+    await this.#store({});
     return { kind: 'yield' };
+  }
+
+  /**
+   * Stores the cursor (with `set`) unless it moved since this run last stored it: a replay or an
+   * enable meanwhile wins, and the run stops so that a fresh one starts from there. False then.
+   */
+  async #store(set: Partial<EndpointRow>): Promise<boolean> {
+    if (this.cursor === this.#stored && Object.keys(set).length === 0) return true;
+    const moved = await this.db
+      .update(webhookEndpoints)
+      .set({ ...set, deliveredSeq: this.cursor })
+      .where(and(where(this.endpoint), eq(webhookEndpoints.deliveredSeq, this.#stored)))
+      .returning({ id: webhookEndpoints.id });
+    if (moved.length === 0) return false;
+    this.#stored = this.cursor;
+    return true;
   }
 
   #healthy(): Partial<EndpointRow> {
@@ -140,16 +158,14 @@ class EndpointRun {
     const at = now();
     this.#failures += 1;
     this.#failingSince ??= at;
-    const health = { deliveredSeq: this.cursor, consecutiveFailures: this.#failures, failingSince: this.#failingSince, lastError: error, lastAttemptAt: at };
+    const health = { consecutiveFailures: this.#failures, failingSince: this.#failingSince, lastError: error, lastAttemptAt: at };
     if ((Date.parse(at) - Date.parse(this.#failingSince)) / 1000 >= config.webhooks.disableAfterSeconds) {
-      await db.batch([
-        db.update(webhookEndpoints).set({ ...health, enabled: false, nextAttemptAt: null, disabledReason: `failing since ${this.#failingSince}; last error: ${error}` }).where(where(endpoint)),
-        db.insert(webhookDeadLetters).values({ endpointId: endpoint.id, tenantId: endpoint.tenantId, eventId, seq, attempts: this.#failures, lastError: error, at }),
-      ]);
+      if (!(await this.#store({ ...health, enabled: false, nextAttemptAt: null, disabledReason: `failing since ${this.#failingSince}; last error: ${error}` }))) return { kind: 'yield' };
+      await db.insert(webhookDeadLetters).values({ endpointId: endpoint.id, tenantId: endpoint.tenantId, eventId, seq, attempts: this.#failures, lastError: error, at });
       return { kind: 'idle' };
     }
     const delaySeconds = retryDelaySeconds(config.webhooks, this.#failures);
-    await db.update(webhookEndpoints).set({ ...health, nextAttemptAt: new Date(Date.parse(at) + delaySeconds * 1000).toISOString() }).where(where(endpoint));
+    if (!(await this.#store({ ...health, nextAttemptAt: new Date(Date.parse(at) + delaySeconds * 1000).toISOString() }))) return { kind: 'yield' };
     return { kind: 'retry', delaySeconds };
   }
 
@@ -157,11 +173,9 @@ class EndpointRun {
   async #pruned(oldestSeq: number): Promise<void> {
     const { db, endpoint } = this;
     const error = `events ${this.cursor + 1}–${oldestSeq - 1} were pruned (retention) before this endpoint received them`;
-    await db.batch([
-      db.insert(webhookDeadLetters).values({ endpointId: endpoint.id, tenantId: endpoint.tenantId, eventId: `pruned:${this.cursor + 1}-${oldestSeq - 1}`, seq: this.cursor + 1, attempts: 0, lastError: error, at: now() }),
-      db.update(webhookEndpoints).set({ deliveredSeq: oldestSeq - 1, lastError: error }).where(where(endpoint)),
-    ]);
+    await db.insert(webhookDeadLetters).values({ endpointId: endpoint.id, tenantId: endpoint.tenantId, eventId: `pruned:${this.cursor + 1}-${oldestSeq - 1}`, seq: this.cursor + 1, attempts: 0, lastError: error, at: now() });
     this.cursor = oldestSeq - 1;
+    await this.#store({ lastError: error });
   }
 }
 
@@ -173,7 +187,7 @@ const leaseMs = (settings: WebhookSettings) => RUN_BUDGET_MS + settings.timeoutS
  * nothing: the holder looks at the log again after it lets go, so the change that sent this kick
  * is delivered by it or by the kick it sends then.
  */
-export async function runEndpoint(env: Pick<Env, 'DB' | 'WEBHOOK_KICKS'>, config: Config, tenantId: string, endpointId: string): Promise<void> {
+export async function runEndpoint(env: Pick<Env, 'DB' | 'WEBHOOK_KICKS'>, config: Config, tenantId: string, endpointId: string, named: boolean): Promise<void> {
   const db = database(env.DB);
   const startedAt = Date.now();
   const at = now();
@@ -188,7 +202,7 @@ export async function runEndpoint(env: Pick<Env, 'DB' | 'WEBHOOK_KICKS'>, config
   let end: RunEnd = { kind: 'idle' };
   try {
     const tenant = await db.select({ id: tenants.id, slug: tenants.slug }).from(tenants).where(eq(tenants.id, tenantId)).get();
-    if (tenant) end = await new EndpointRun(db, config, endpoint, tenant).run(startedAt);
+    if (tenant) end = await new EndpointRun(db, config, endpoint, tenant).run(startedAt, named);
   } finally {
     await db.update(webhookEndpoints).set({ leaseUntil: null }).where(and(where(endpoint), eq(webhookEndpoints.leaseUntil, leaseUntil)));
   }
@@ -200,17 +214,17 @@ export async function runEndpoint(env: Pick<Env, 'DB' | 'WEBHOOK_KICKS'>, config
 export async function deliverKicks(batch: MessageBatch<WebhookKick>, env: Env): Promise<void> {
   const config = configOf(env);
   const db = database(env.DB);
-  const endpoints = new Map<string, string>();
+  const endpoints = new Map<string, { tenantId: string; named: boolean }>();
   const tenantsKicked = new Set<string>();
   for (const message of batch.messages) {
-    if (message.body.endpointId) endpoints.set(message.body.endpointId, message.body.tenantId);
+    if (message.body.endpointId) endpoints.set(message.body.endpointId, { tenantId: message.body.tenantId, named: true });
     else tenantsKicked.add(message.body.tenantId);
   }
   for (const tenantId of tenantsKicked) {
     const rows = await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.enabled, true))).all();
-    for (const row of rows) endpoints.set(row.id, tenantId);
+    for (const row of rows) if (!endpoints.has(row.id)) endpoints.set(row.id, { tenantId, named: false });
   }
-  const runs = await Promise.allSettled([...endpoints].map(([endpointId, tenantId]) => runEndpoint(env, config, tenantId, endpointId)));
+  const runs = await Promise.allSettled([...endpoints].map(([endpointId, { tenantId, named }]) => runEndpoint(env, config, tenantId, endpointId, named)));
   const failed = runs.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   for (const failure of failed) console.error('[webhooks] delivery run failed', failure.reason);
   // A run that failed (D1 unavailable) is the batch's to retry; deliveries themselves never throw.

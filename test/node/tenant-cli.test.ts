@@ -143,7 +143,7 @@ describe('tenant CLI beside a running `npm start`', () => {
     expect(unknownTenant.stderr).toMatch(/unknown tenant "nobody"/);
   });
 
-  it('manages webhooks: add (secret shown once), list with health, rotate, replay, test, enable, remove; refuses a bad receiver', async () => {
+  it('manages webhooks: add (secret shown once), list with health, rotate, replay, test, remove', async () => {
     await json('create', 'hook-co');
     const added = (await json('webhook', 'add', 'hook-co', 'http://127.0.0.1:9/hooks', '--events', 'user.*,group.deleted')) as { id: string; secret: string; events: string; fromSeq: number };
     expect(added).toMatchObject({ events: 'user.*,group.deleted', fromSeq: 1 });
@@ -152,12 +152,10 @@ describe('tenant CLI beside a running `npm start`', () => {
     expect(listed.webhooks).toEqual([expect.objectContaining({ id: added.id, enabled: true, deliveredSeq: 0, deadLetters: 0 })]);
     expect(JSON.stringify(listed)).not.toContain(added.secret.slice(6));
     // Independent runs at once (each waits out the others' locks on the local state).
-    const [rotatedRun, replayed, tested, enabled, remote, noFrom] = await Promise.all([
+    const [rotatedRun, replayed, tested, noFrom] = await Promise.all([
       cli('webhook', 'rotate-secret', 'hook-co', added.id, '--grace', '1h', '--json'),
       cli('webhook', 'replay', 'hook-co', added.id, '--from', '1', '--json'),
       cli('webhook', 'test', 'hook-co', added.id, '--json'),
-      cli('webhook', 'enable', 'hook-co', added.id, '--json'),
-      cli('webhook', 'add', 'hook-co', 'ftp://127.0.0.1/x'),
       cli('webhook', 'replay', 'hook-co', added.id),
     ]);
     const rotated = JSON.parse(rotatedRun.stdout) as { secret: string; previousSecretUntil: string };
@@ -165,13 +163,10 @@ describe('tenant CLI beside a running `npm start`', () => {
     expect(Date.parse(rotated.previousSecretUntil) - Date.now()).toBeGreaterThan(3500_000);
     expect(JSON.parse(replayed.stdout)).toEqual({ id: added.id, fromSeq: 1 });
     expect(JSON.parse(tested.stdout)).toMatchObject({ id: added.id, pingRequestedAt: expect.any(String) });
-    expect(JSON.parse(enabled.stdout)).toMatchObject({ id: added.id, enabled: true });
-    expect(remote.stderr).toMatch(/a receiver is https:\/\/, or http:\/\/ on 127\.0\.0\.1 or localhost in local development; got ftp:/);
     expect(noFrom.stderr).toMatch(/--from <seq> is required/);
-    for (const run of [remote, noFrom]) expect(run.status).toBe(1);
+    expect(noFrom.status).toBe(1);
     expect(await json('webhook', 'remove', 'hook-co', added.id)).toEqual({ id: added.id, removed: true });
-    const [after, gone] = await Promise.all([json('webhook', 'list', 'hook-co'), cli('webhook', 'remove', 'hook-co', added.id)]);
-    expect((after as { webhooks: unknown[] }).webhooks).toEqual([]);
+    const gone = await cli('webhook', 'remove', 'hook-co', added.id);
     expect(gone.stderr).toMatch(/tenant "hook-co" has no webhook/);
   });
 });
