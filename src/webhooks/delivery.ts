@@ -3,8 +3,8 @@
  * time in `seq` order, each signed per Standard Webhooks (`webhook-id` = the event id). One run at
  * a time per endpoint (a lease in D1); a failure stops the run and holds back that endpoint's later
  * events only, retried after exponential backoff; an endpoint failing without a success for
- * `disableAfterSeconds` is disabled with a dead letter. At least once: a run that dies between a
- * receiver's 2xx and the cursor's update sends that event again, with the same `webhook-id`.
+ * `disableAfterSeconds` is disabled with a dead letter. At least once: the cursor is stored once a
+ * page of events, so a run that dies before storing it sends that page again, with the same `webhook-id`s.
  */
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Config, WebhookSettings } from '../config.ts';
@@ -15,7 +15,9 @@ import type { Env } from '../env.ts';
 import { eventsAfter, lastSeq, type DirectoryEvent, type EventTenant } from '../events/event-feed.ts';
 import { receiverUrl, signingSecrets, subscribes, type EndpointRow } from './endpoint-store.ts';
 import { kickEndpoint, type WebhookKick } from './kicks.ts';
-import { signedHeaders } from './signing.ts';
+import { webhookSigner } from './signing.ts';
+
+type Signer = Awaited<ReturnType<typeof webhookSigner>>;
 
 /** A run delivers for this long at most, then hands over to a fresh kick (other endpoints' runs share the consumer). */
 const RUN_BUDGET_MS = 30_000;
@@ -31,9 +33,9 @@ export function retryDelaySeconds(settings: WebhookSettings, failures: number): 
 }
 
 /** POSTs one event (or ping); undefined on a 2xx, else why it failed. Redirects are not followed. */
-async function post(url: string, secrets: string[], event: DirectoryEvent | PingEvent, timeoutSeconds: number): Promise<string | undefined> {
+async function post(url: string, sign: Signer, event: DirectoryEvent | PingEvent, timeoutSeconds: number): Promise<string | undefined> {
   const body = JSON.stringify(event);
-  const headers = await signedHeaders(secrets, event.id, Math.floor(Date.now() / 1000), body);
+  const headers = await sign(event.id, Math.floor(Date.now() / 1000), body);
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -100,13 +102,14 @@ class EndpointRun {
       await db.update(webhookEndpoints).set({ enabled: false, disabledReason: (err as Error).message }).where(where(endpoint));
       return { kind: 'idle' };
     }
-    const secrets = await signingSecrets(config.secretsKey, endpoint, at);
+    const sign = await webhookSigner(await signingSecrets(config.secretsKey, endpoint, at));
     if (endpoint.pingRequestedAt) {
       const ping: PingEvent = { id: `ping_${crypto.randomUUID().replace(/-/g, '')}`, type: 'ping', tenant: this.tenant.slug, occurredAt: at, data: { endpointId: endpoint.id } };
-      const failure = await post(endpoint.url, secrets, ping, config.webhooks.timeoutSeconds);
+      const failure = await post(endpoint.url, sign, ping, config.webhooks.timeoutSeconds);
       if (failure) return this.#failed(ping.id, this.cursor + 1, failure);
       await db.update(webhookEndpoints).set({ ...this.#healthy(), pingRequestedAt: null }).where(and(where(endpoint), eq(webhookEndpoints.pingRequestedAt, endpoint.pingRequestedAt)));
     }
+    let delivered = false;
     while (Date.now() - startedAt < RUN_BUDGET_MS) {
       const page = await eventsAfter(db, this.tenant, this.cursor, PAGE);
       if (page.kind === 'gone') {
@@ -119,11 +122,14 @@ class EndpointRun {
           this.cursor = event.seq;
           continue;
         }
-        const failure = await post(endpoint.url, secrets, event, config.webhooks.timeoutSeconds);
+        const failure = await post(endpoint.url, sign, event, config.webhooks.timeoutSeconds);
         if (failure) return this.#failed(event.id, event.seq, failure);
         this.cursor = event.seq;
-        if (!(await this.#store(this.#healthy()))) return { kind: 'yield' };
+        delivered = true;
       }
+      // The cursor is stored once a page: a run that dies sends at most that page again (same ids).
+      if (!(await this.#store(delivered ? this.#healthy() : {}))) return { kind: 'yield' };
+      delivered = false;
     }
     await this.#store({});
     return { kind: 'yield' };

@@ -15,7 +15,12 @@ export interface WebhookKick {
   endpointId?: string;
 }
 
-/** How long an isolate trusts what it read of whether a tenant has endpoints (an endpoint added meanwhile waits at most this, or the sweep). */
+/**
+ * How long an isolate trusts what it read of whether a tenant has endpoints: "none" only a second
+ * (an endpoint just added starts hearing of changes within it), "some" ten (a removed endpoint's
+ * kicks find nothing to do).
+ */
+const NO_ENDPOINTS_KNOWN_MS = 1_000;
 const ENDPOINTS_KNOWN_MS = 10_000;
 const hasEndpointsUntil = new BoundedMap<string, { has: boolean; until: number }>(10_000);
 /** Per tenant, the announcement in flight and whether a change came after it started. */
@@ -26,7 +31,7 @@ async function hasEndpoints(env: Pick<Env, 'DB'>, tenantId: string): Promise<boo
   if (known && known.until > Date.now()) return known.has;
   const db = database(env.DB);
   const has = (await db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.enabled, true))).limit(1).all()).length > 0;
-  hasEndpointsUntil.set(tenantId, { has, until: Date.now() + ENDPOINTS_KNOWN_MS });
+  hasEndpointsUntil.set(tenantId, { has, until: Date.now() + (has ? ENDPOINTS_KNOWN_MS : NO_ENDPOINTS_KNOWN_MS) });
   return has;
 }
 

@@ -17,14 +17,13 @@ function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (c) => c.charCodeAt(0));
 }
 
-/** The headers of one delivery: its id, the time it was signed (Unix seconds), and a signature per secret. */
-export async function signedHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string): Promise<Record<string, string>> {
-  const content = new TextEncoder().encode(`${id}.${timestampSeconds}.${body}`);
-  const signatures = await Promise.all(
-    secrets.map(async (secret) => {
-      const key = await crypto.subtle.importKey('raw', secretKeyBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-      return `v1,${toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', key, content)))}`;
-    }),
-  );
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': signatures.join(' ') };
+/** Signs deliveries with `secrets` (each key imported once): the headers of one delivery, its id, the time it was signed (Unix seconds) and a signature per secret. */
+export async function webhookSigner(secrets: readonly string[]): Promise<(id: string, timestampSeconds: number, body: string) => Promise<Record<string, string>>> {
+  const keys = await Promise.all(secrets.map((secret) => crypto.subtle.importKey('raw', secretKeyBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])));
+  const encoder = new TextEncoder();
+  return async (id, timestampSeconds, body) => {
+    const content = encoder.encode(`${id}.${timestampSeconds}.${body}`);
+    const signatures = await Promise.all(keys.map(async (key) => `v1,${toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', key, content)))}`));
+    return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': signatures.join(' ') };
+  };
 }
