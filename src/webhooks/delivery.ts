@@ -75,6 +75,8 @@ class EndpointRun {
   #stored: number;
   #failures: number;
   #failingSince: string | null;
+  /** When this run last had a 2xx (null before its first). */
+  #lastSuccessAt: string | null = null;
 
   constructor(db: Database, config: Config, endpoint: EndpointRow, tenant: EventTenant) {
     this.db = db;
@@ -107,9 +109,9 @@ class EndpointRun {
       const ping: PingEvent = { id: `ping_${crypto.randomUUID().replace(/-/g, '')}`, type: 'ping', tenant: this.tenant.slug, occurredAt: at, data: { endpointId: endpoint.id } };
       const failure = await post(endpoint.url, sign, ping, config.webhooks.timeoutSeconds);
       if (failure) return this.#failed(ping.id, this.cursor + 1, failure);
-      await db.update(webhookEndpoints).set({ ...this.#healthy(), pingRequestedAt: null }).where(and(where(endpoint), eq(webhookEndpoints.pingRequestedAt, endpoint.pingRequestedAt)));
+      this.#succeeded();
+      await db.update(webhookEndpoints).set({ ...this.#health(), pingRequestedAt: null }).where(and(where(endpoint), eq(webhookEndpoints.pingRequestedAt, endpoint.pingRequestedAt)));
     }
-    let delivered = false;
     while (Date.now() - startedAt < RUN_BUDGET_MS) {
       const page = await eventsAfter(db, this.tenant, this.cursor, PAGE);
       if (page.kind === 'gone') {
@@ -125,11 +127,10 @@ class EndpointRun {
         const failure = await post(endpoint.url, sign, event, config.webhooks.timeoutSeconds);
         if (failure) return this.#failed(event.id, event.seq, failure);
         this.cursor = event.seq;
-        delivered = true;
+        this.#succeeded();
       }
       // The cursor is stored once a page: a run that dies sends at most that page again (same ids).
-      if (!(await this.#store(delivered ? this.#healthy() : {}))) return { kind: 'yield' };
-      delivered = false;
+      if (!(await this.#store(this.#health()))) return { kind: 'yield' };
     }
     await this.#store({});
     return { kind: 'yield' };
@@ -151,11 +152,16 @@ class EndpointRun {
     return true;
   }
 
-  #healthy(): Partial<EndpointRow> {
+  #succeeded(): void {
     this.#failures = 0;
     this.#failingSince = null;
-    const at = now();
-    return { consecutiveFailures: 0, failingSince: null, nextAttemptAt: null, lastAttemptAt: at, lastSuccessAt: at };
+    this.#lastSuccessAt = now();
+  }
+
+  /** The health columns after this run's successes so far (nothing to store before the first). */
+  #health(): Partial<EndpointRow> {
+    if (this.#lastSuccessAt === null) return {};
+    return { consecutiveFailures: 0, failingSince: null, nextAttemptAt: null, lastAttemptAt: this.#lastSuccessAt, lastSuccessAt: this.#lastSuccessAt };
   }
 
   /** Records a failed delivery of `eventId` (seq `seq`): a retry after backoff, or after a long outage the endpoint disabled with a dead letter. */
@@ -164,7 +170,7 @@ class EndpointRun {
     const at = now();
     this.#failures += 1;
     this.#failingSince ??= at;
-    const health = { consecutiveFailures: this.#failures, failingSince: this.#failingSince, lastError: error, lastAttemptAt: at };
+    const health = { ...(this.#lastSuccessAt ? { lastSuccessAt: this.#lastSuccessAt } : {}), consecutiveFailures: this.#failures, failingSince: this.#failingSince, lastError: error, lastAttemptAt: at };
     if ((Date.parse(at) - Date.parse(this.#failingSince)) / 1000 >= config.webhooks.disableAfterSeconds) {
       if (!(await this.#store({ ...health, enabled: false, nextAttemptAt: null, disabledReason: `failing since ${this.#failingSince}; last error: ${error}` }))) return { kind: 'yield' };
       await db.insert(webhookDeadLetters).values({ endpointId: endpoint.id, tenantId: endpoint.tenantId, eventId, seq, attempts: this.#failures, lastError: error, at });

@@ -73,7 +73,7 @@ function expectInOrder(receiver: Receiver, n: number) {
 }
 
 describe('webhook delivery through the queue', () => {
-  it('a receiver failing with 500 holds back only its own endpoint, then gets every event in seq order; a healthy endpoint is not held back', async () => {
+  it("a receiver failing with 500 holds back only its own endpoint, then gets every event in seq order; another endpoint, and another tenant's, are not held back", async () => {
     const t = await scimTenant(worker);
     const failing = await hooked(t.tenant);
     const healthy = await hooked(t.tenant);
@@ -82,10 +82,15 @@ describe('webhook delivery through the queue', () => {
     const users = [];
     for (let i = 0; i < 6; i++) users.push(await t.createUser(`ada.n${i}@acme.com`));
     await t.deactivate(users[0]!.id);
-    await healthy.receiver.until((a) => a.length >= 7);
-    // The healthy endpoint had everything while the failing one still waited for its retries.
+    const other = await scimTenant(worker);
+    const otherHook = await hooked(other.tenant);
+    await other.createUser('someone.else@other.com');
+    await Promise.all([healthy.receiver.until((a) => a.length >= 7), otherHook.receiver.until((a) => a.length >= 1)]);
+    // The healthy endpoint, and another tenant's, had everything while the failing one still waited for its retries.
     expect(failing.receiver.accepted.length).toBeLessThan(7);
     expectInOrder(healthy.receiver, 7);
+    expectInOrder(otherHook.receiver, 1);
+    expect(otherHook.receiver.accepted[0]!.body.tenant).toBe(other.tenant.slug);
     await failing.receiver.until((a) => firstArrivals(a).length >= 7);
     expectInOrder(failing.receiver, 7);
     expect(failing.receiver.attempts.filter((d) => d.seq === 1).length).toBe(4);
