@@ -16,6 +16,17 @@ export interface WebhookSettings {
   timeoutSeconds: number;
 }
 
+/** The longest a session token may live: a retired signing key stays published this long. */
+export const MAX_SESSION_TOKEN_SECONDS = 3600;
+
+/** Session tokens for other origins (src/sessions/session-token.ts). */
+export interface SessionTokenSettings {
+  /** `aud` of every token (`SESSION_TOKEN_AUDIENCE`); absent: the Worker's own origin. */
+  audience: string | undefined;
+  /** Lifetime (`SESSION_TOKEN_TTL_SECONDS`): 300 by default, at most MAX_SESSION_TOKEN_SECONDS. */
+  ttlSeconds: number;
+}
+
 export interface Config {
   /** SECRETS_KEY, checked to be base64 of 32 bytes. */
   secretsKey: string;
@@ -24,11 +35,20 @@ export interface Config {
   /** Days of directory events kept (`EVENT_RETENTION_DAYS`, at least 30 unless LOCAL_DEV). */
   eventRetentionDays: number;
   webhooks: WebhookSettings;
+  sessionTokens: SessionTokenSettings;
 }
 
 type ConfigVariables = Pick<
   Env,
-  'SECRETS_KEY' | 'LOCAL_DEV' | 'EVENT_RETENTION_DAYS' | 'WEBHOOK_RETRY_BASE_SECONDS' | 'WEBHOOK_RETRY_MAX_SECONDS' | 'WEBHOOK_DISABLE_AFTER_SECONDS' | 'WEBHOOK_TIMEOUT_SECONDS'
+  | 'SECRETS_KEY'
+  | 'LOCAL_DEV'
+  | 'EVENT_RETENTION_DAYS'
+  | 'WEBHOOK_RETRY_BASE_SECONDS'
+  | 'WEBHOOK_RETRY_MAX_SECONDS'
+  | 'WEBHOOK_DISABLE_AFTER_SECONDS'
+  | 'WEBHOOK_TIMEOUT_SECONDS'
+  | 'SESSION_TOKEN_AUDIENCE'
+  | 'SESSION_TOKEN_TTL_SECONDS'
 >;
 
 /** A positive whole number variable, its default when unset, at least `min` outside local development. */
@@ -38,6 +58,12 @@ function wholeNumber(name: keyof ConfigVariables, value: string | undefined, fal
   const n = Number(value);
   if (n < min) throw new Error(`${name} must be at least ${min} outside local development, got ${n}`);
   return n;
+}
+
+function tokenSeconds(value: string | undefined): number {
+  const seconds = wholeNumber('SESSION_TOKEN_TTL_SECONDS', value, 300, 1);
+  if (seconds > MAX_SESSION_TOKEN_SECONDS) throw new Error(`SESSION_TOKEN_TTL_SECONDS must be at most ${MAX_SESSION_TOKEN_SECONDS}, got ${seconds}`);
+  return seconds;
 }
 
 const parsed = new WeakMap<object, Config>();
@@ -61,6 +87,7 @@ export function configOf(env: ConfigVariables): Config {
         disableAfterSeconds: wholeNumber('WEBHOOK_DISABLE_AFTER_SECONDS', env.WEBHOOK_DISABLE_AFTER_SECONDS, 3 * 24 * 3600, floor(24 * 3600)),
         timeoutSeconds: wholeNumber('WEBHOOK_TIMEOUT_SECONDS', env.WEBHOOK_TIMEOUT_SECONDS, 10, 1),
       },
+      sessionTokens: { audience: env.SESSION_TOKEN_AUDIENCE || undefined, ttlSeconds: tokenSeconds(env.SESSION_TOKEN_TTL_SECONDS) },
     };
     parsed.set(env, config);
   }

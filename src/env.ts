@@ -21,4 +21,7 @@ export interface Env {
   WEBHOOK_RETRY_MAX_SECONDS?: string;
   WEBHOOK_DISABLE_AFTER_SECONDS?: string;
   WEBHOOK_TIMEOUT_SECONDS?: string;
+  /** `aud` of session tokens (default: the Worker's origin) and their lifetime in seconds (default 300, at most 3600). */
+  SESSION_TOKEN_AUDIENCE?: string;
+  SESSION_TOKEN_TTL_SECONDS?: string;
 }

@@ -14,6 +14,7 @@ import { pruneEvents, retentionCutoff } from './events/retention.ts';
 import { deliverKicks } from './webhooks/delivery.ts';
 import type { WebhookKick } from './webhooks/kicks.ts';
 import { sweepEndpoints } from './webhooks/sweep.ts';
+import { publishedKeys } from './sessions/signing-keys.ts';
 
 export { TenantObject } from './tenant-object/tenant-object.ts';
 
@@ -26,6 +27,11 @@ app.use((c, next) => {
 });
 
 app.get('/', (c) => c.json({ name: pkg.name, version: pkg.version, status: 'ok' }));
+// The session tokens' public keys (RFC 7517), current and recently retired.
+app.get('/.well-known/jwks.json', async (c) => {
+  c.header('cache-control', 'public, max-age=300');
+  return c.json({ keys: await publishedKeys(database(c.env.DB)) });
+});
 app.route('/scim/v2', scimRoutes);
 app.route('/auth', authRoutes);
 app.route('/setup', setupRoutes);

@@ -12,7 +12,7 @@ describe('configOf', () => {
     const config = configOf(env);
     expect(config).toMatchObject({ secretsKey: KEY, localDev: true });
     expect(configOf(env)).toBe(config);
-    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, webhooks: PRODUCTION_WEBHOOKS });
+    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300 } });
     expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'false' }).localDev).toBe(false);
   });
 
@@ -27,6 +27,7 @@ describe('configOf', () => {
     [{ SECRETS_KEY: KEY, WEBHOOK_DISABLE_AFTER_SECONDS: '3600' }, /WEBHOOK_DISABLE_AFTER_SECONDS must be at least 86400 outside local development/],
     [{ SECRETS_KEY: KEY, WEBHOOK_TIMEOUT_SECONDS: '0' }, /WEBHOOK_TIMEOUT_SECONDS must be a positive whole number, got "0"/],
     [{ SECRETS_KEY: KEY, WEBHOOK_RETRY_BASE_SECONDS: '-5' }, /WEBHOOK_RETRY_BASE_SECONDS must be a positive whole number/],
+    [{ SECRETS_KEY: KEY, SESSION_TOKEN_TTL_SECONDS: '7200' }, /SESSION_TOKEN_TTL_SECONDS must be at most 3600, got 7200/],
   ])('refuses %j precisely', (env, message) => {
     expect(() => configOf(env)).toThrow(message);
   });

@@ -6,7 +6,7 @@
 import { base64url } from 'jose';
 
 /** What a sealed value is for; part of the key derivation. */
-export type SealPurpose = 'client-secret' | 'login-state' | 'setup-grant' | 'id-token-hint' | 'webhook-secret';
+export type SealPurpose = 'client-secret' | 'login-state' | 'setup-grant' | 'id-token-hint' | 'webhook-secret' | 'signing-key';
 /** What a MAC is for; part of the key derivation. */
 export type MacPurpose = 'domain-verification';
 

@@ -333,3 +333,18 @@ export const webhookDeadLetters = sqliteTable(
   },
   (t) => [index('webhook_dead_letters_endpoint').on(t.endpointId)],
 );
+
+/**
+ * The keys that sign session tokens (src/sessions/signing-keys.ts): ES256, the private half sealed
+ * under SECRETS_KEY (context: its kid). One is current (`retired_at` NULL); a retired key stays
+ * published at `/.well-known/jwks.json` until every token it signed has expired.
+ */
+export const signingKeys = sqliteTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  /** The public JWK (with `kid`, `alg`, `use`), as published. */
+  publicJwk: text('public_jwk', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  privateSealed: text('private_sealed').notNull(),
+  createdAt: text('created_at').notNull(),
+  retiredAt: text('retired_at'),
+});

@@ -14,6 +14,7 @@ import { privatePages } from '../http/private-pages.ts';
 import { describeIssues } from '../http/validation.ts';
 import { clearHostCookie, getHostCookie, hostCookiesStartingWith, SESSION_COOKIE, sessionIdFromCookie, setHostCookie } from '../http/cookies.ts';
 import { currentSession } from '../sessions/current-session.ts';
+import { issueSessionToken } from '../sessions/session-token.ts';
 import { completeSignIn } from './callback.ts';
 import { loadSignInSetup, type SignInSetup } from './connection-store.ts';
 import { initiatingIssuerMatches } from './issuer-url.ts';
@@ -93,6 +94,14 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const view = await currentSession(c.env, sessionIdFromCookie(c));
     if (!view) return c.json({ error: 'unauthenticated' }, 401);
     return c.json(view);
+  })
+
+  // The live session as a short-lived signed token, for an API on another origin (README "Session tokens").
+  .get('/token', async (c) => {
+    c.header('cache-control', 'no-store');
+    const issued = await issueSessionToken(c.env, configOf(c.env), sessionIdFromCookie(c), origin(c));
+    if (!issued) return c.json({ error: 'unauthenticated' }, 401);
+    return c.json(issued);
   })
 
   // CSRF-safe: POST only, SameSite=Lax cookie, and an Origin (or Fetch Metadata) check.

@@ -1,0 +1,88 @@
+/**
+ * Session tokens for other origins: `GET /auth/token` signs the live session as a short-lived
+ * ES256 JWT that verifies against `/.well-known/jwks.json` with jose's remote key set; a rotated
+ * key keeps its tokens valid until they expire while new tokens carry the new `kid`; a user
+ * deactivated through SCIM gets no new token on the next call.
+ */
+import { env, SELF } from 'cloudflare:test';
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { signingKeys } from '../src/db/schema.ts';
+import { publishedKeys, rotateSigningKey } from '../src/sessions/signing-keys.ts';
+import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
+import { oktaSetActive } from './support/okta-bodies.ts';
+import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant, TEST_APP_ORIGIN } from './support/sign-in.ts';
+import { db, oktaNewUser } from './support/tenants.ts';
+
+const alice = OKTA_ACCOUNTS[0]!;
+const client = OKTA_CLIENTS.basic;
+
+/** Alice, provisioned by SCIM, signed in through the Okta-like provider: the jar holds her session. */
+async function aliceSignedIn() {
+  const t = await ssoTenant({ issuer: oktaIssuer(), clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod });
+  const created = await t.scim.post('/Users', oktaNewUser(alice.login, { externalId: alice.sub }));
+  expect(created.status).toBe(201);
+  const user = (await created.json()) as { id: string };
+  const jar = new CookieJar();
+  const start = await app(jar, `/auth/${t.slug}/login`);
+  const done = await app(jar, await oktaAuthorize(location(start), alice.login));
+  expect(done.status, await done.clone().text()).toBe(302);
+  return { ...t, jar, userId: user.id };
+}
+
+const keySet = createRemoteJWKSet(new URL(`${TEST_APP_ORIGIN}/.well-known/jwks.json`), { [customFetch]: (url: string, init: RequestInit) => SELF.fetch(url, init), cooldownDuration: 0 });
+
+async function token(jar: CookieJar): Promise<{ token: string; expiresAt: string }> {
+  const res = await app(jar, '/auth/token');
+  expect(res.status, await res.clone().text()).toBe(200);
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  return res.json();
+}
+
+describe('GET /auth/token', () => {
+  it('signs the session as an ES256 JWT that verifies against the published JWKS, with the session as /auth/session shows it', async () => {
+    const t = await aliceSignedIn();
+    const issued = await token(t.jar);
+    const { payload, protectedHeader } = await jwtVerify(issued.token, keySet, { issuer: TEST_APP_ORIGIN, audience: TEST_APP_ORIGIN, algorithms: ['ES256'] });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'JWT', kid: expect.stringMatching(/^sk_\d{8}_[0-9a-f]{16}$/) });
+    const session = (await (await app(t.jar, '/auth/session')).json()) as { role: string; groups: string[]; user: { email: string; name: string } };
+    expect(payload).toMatchObject({ sub: t.userId, tenant: t.slug, role: session.role, groups: session.groups, email: session.user.email, name: session.user.name });
+    expect(payload.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(payload.exp! - payload.iat!).toBe(300);
+    expect(Date.parse(issued.expiresAt)).toBe(payload.exp! * 1000);
+    // The session id itself is the cookie's secret: never in the token.
+    expect(issued.token).not.toContain(t.jar.cookies.get('__Host-eid_session')!);
+  });
+
+  it('is 401 without a session, and for a user SCIM deactivated since, on the very next call', async () => {
+    expect((await app(new CookieJar(), '/auth/token')).status).toBe(401);
+    const t = await aliceSignedIn();
+    await token(t.jar);
+    expect((await t.scim.patch(`/Users/${t.userId}`, oktaSetActive(false))).status).toBe(200);
+    const refused = await app(t.jar, '/auth/token');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ error: 'unauthenticated' });
+  });
+
+  it('after a rotation: new tokens carry the new kid, old tokens still verify, and the old key leaves the JWKS once its tokens have expired', async () => {
+    const t = await aliceSignedIn();
+    const before = await token(t.jar);
+    const oldKid = decodeProtectedHeader(before.token).kid!;
+    const { current, retired } = await rotateSigningKey(db(), env.SECRETS_KEY);
+    expect(retired).toContain(oldKid);
+    const after = await token(t.jar);
+    expect(decodeProtectedHeader(after.token).kid).toBe(current.kid);
+    await jwtVerify(before.token, keySet, { issuer: TEST_APP_ORIGIN, audience: TEST_APP_ORIGIN });
+    await jwtVerify(after.token, keySet, { issuer: TEST_APP_ORIGIN, audience: TEST_APP_ORIGIN });
+    const kids = (keys: Record<string, unknown>[]) => keys.map((k) => k.kid);
+    expect(kids(await publishedKeys(db()))).toEqual(expect.arrayContaining([oldKid, current.kid]));
+    // An hour on, every token the old key signed has expired: it is no longer published.
+    expect(kids(await publishedKeys(db(), Date.now() + 3601_000))).not.toContain(oldKid);
+    const jwks = (await (await SELF.fetch(`${TEST_APP_ORIGIN}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
+    for (const key of jwks.keys) {
+      expect(Object.keys(key).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    }
+    const stored = await db().select().from(signingKeys).all();
+    for (const row of stored) expect(row.privateSealed).not.toMatch(/"d"/);
+  });
+});
