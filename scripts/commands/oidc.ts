@@ -1,6 +1,7 @@
 /** `oidc set|show|test`: a tenant's OpenID Provider connection and the values its Okta admin pastes. */
 import { readFileSync } from 'node:fs';
-import { getConnectionInfo, setConnection, TOKEN_AUTH_METHODS, type ConnectionInfo, type ConnectionUpdate, type TokenAuthMethod } from '../../src/oidc/connection-store.ts';
+import { getConnectionInfo, setConnection, type ConnectionInfo, type ConnectionUpdate } from '../../src/oidc/connection-store.ts';
+import { TOKEN_AUTH_METHODS, type TokenAuthMethod } from '../../src/oidc/connection-settings.ts';
 import { oktaAppValues as appValues } from '../../src/oidc/okta-app-values.ts';
 import { checkProvider } from '../../src/oidc/provider-check.ts';
 import { setSessionTimeouts } from '../../src/tenants/session-settings.ts';

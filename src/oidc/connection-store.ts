@@ -12,35 +12,12 @@ import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { groupsFilterProblem } from './groups-filter.ts';
 import { issuerProblem } from './issuer-url.ts';
 import { open, seal } from '../common/secret-box.ts';
-
-/** How we authenticate at the token endpoint (RFC 6749 §2.3.1; `none` = public client, PKCE only). */
-export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
-/** One of TOKEN_AUTH_METHODS. */
-export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
+import { TOKEN_AUTH_METHODS, type ConnectionSettings, type OidcConnection, type TokenAuthMethod } from './connection-settings.ts';
 
 // Defaults of a new connection: what every provider supports; Okta's org server also offers `groups`.
 const DEFAULT_SCOPES = 'openid email profile';
 const DEFAULT_GROUPS_CLAIM = 'groups';
 const DEFAULT_GROUPS_FILTER = '.*';
-
-/** The settings of a connection, as the operator sees them (never the secret). */
-export interface ConnectionSettings {
-  issuer: string;
-  clientId: string;
-  tokenAuthMethod: TokenAuthMethod;
-  scopes: string;
-  groupsClaim: string;
-  /** Regular expression a whole group name must match to count (Okta's "groups claim filter"). */
-  groupsFilter: string;
-  /** Create unknown people at sign-in (just-in-time) instead of refusing them. */
-  jit: boolean;
-  /** Also accept ID tokens signed HS256/384/512 with the client secret (OIDC Core §10.1); off by default. */
-  hmacIdTokens: boolean;
-  /** Link (and JIT-store) an email the provider does not mark verified; off by default. */
-  trustUnverifiedEmail: boolean;
-  /** Link by `preferred_username` equal to a userName; off by default. */
-  linkPreferredUsername: boolean;
-}
 
 /** A stored connection as shown by `oidc show`. */
 export interface ConnectionInfo extends ConnectionSettings {
@@ -48,13 +25,6 @@ export interface ConnectionInfo extends ConnectionSettings {
   hasClientSecret: boolean;
   createdAt: string;
   updatedAt: string;
-}
-
-/** A connection ready for sign-in: the secret opened. */
-export interface OidcConnection extends ConnectionSettings {
-  tenantId: string;
-  /** Sealed under SECRETS_KEY (purpose `client-secret`); null for a public client. */
-  clientSecretEncrypted: string | null;
 }
 
 /** A change to a connection; omitted fields keep their stored value (or the default on first set). */

@@ -3,7 +3,7 @@
  * discovery (exact issuer), JWKS, and the capabilities sign-in relies on.
  */
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { ConnectionSettings } from './connection-store.ts';
+import type { ConnectionSettings } from './connection-settings.ts';
 import { insecureAllowed } from './issuer-url.ts';
 import { providerFetch } from './provider-fetch.ts';
 import { ACCEPTED_ID_TOKEN_ALGS, HMAC_ID_TOKEN_ALGS } from './jwks.ts';

@@ -6,7 +6,7 @@
 import * as oauth from 'oauth4webapi';
 import { PageError } from '../http/errors.ts';
 import { cacheSeconds } from './cache-control.ts';
-import type { OidcConnection } from './connection-store.ts';
+import type { OidcConnection } from './connection-settings.ts';
 import { BoundedMap } from '../common/bounded-map.ts';
 import { insecureAllowed, issuerProblem } from './issuer-url.ts';
 import { providerFetch, providerHostProblem } from './provider-fetch.ts';

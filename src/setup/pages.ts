@@ -3,7 +3,8 @@
  * connection form, and the SCIM token shown once. `html` escapes every interpolated value.
  */
 import { html, raw } from 'hono/html';
-import { TOKEN_AUTH_METHODS, type ConnectionInfo, type TokenAuthMethod } from '../oidc/connection-store.ts';
+import type { ConnectionInfo } from '../oidc/connection-store.ts';
+import { TOKEN_AUTH_METHODS, type TokenAuthMethod } from '../oidc/connection-settings.ts';
 import type { OktaAppValues } from '../oidc/okta-app-values.ts';
 
 const STYLE = 'font-family:system-ui;max-width:48rem;margin:3rem auto;line-height:1.5';
