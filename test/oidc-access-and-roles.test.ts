@@ -157,7 +157,7 @@ describe('the groups claim from an Okta org authorization server', () => {
   it('says in oidc test whether groups will arrive, and why not', async () => {
     const withScope = await fakeScenario({ scopesSupported: ['openid', 'groups'] });
     const without = await fakeScenario({ scopesSupported: ['openid'] });
-    const settings = { clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false, trustUnverifiedEmail: false, linkPreferredUsername: false };
+    const settings = { clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false, trustUnverifiedEmail: false, linkPreferredUsername: false, requireSso: false };
     expect((await checkProvider({ ...settings, issuer: withScope.issuer }, true)).notes).toContain('groups: sign-in asks for the "groups" scope, so the "groups" claim arrives in the ID token or from userinfo');
     expect((await checkProvider({ ...settings, issuer: without.issuer }, true)).notes.find((n) => n.startsWith('groups:'))).toMatch(/announces no "groups" scope.*group → role mappings never apply/);
   });

@@ -6,7 +6,7 @@ import { checkProvider } from '../src/oidc/provider-check.ts';
 import { fakeScenario } from './support/sign-in.ts';
 import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
-const settings = (issuer: string) => ({ issuer, clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid email profile', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false, trustUnverifiedEmail: false, linkPreferredUsername: false });
+const settings = (issuer: string) => ({ issuer, clientId: 'fake-client', tokenAuthMethod: 'client_secret_basic' as const, scopes: 'openid email profile', groupsClaim: 'groups', groupsFilter: '.*', jit: false, hmacIdTokens: false, trustUnverifiedEmail: false, linkPreferredUsername: false, requireSso: false });
 
 describe('email domains', () => {
   it('routes only verified domains, one tenant per domain', async () => {

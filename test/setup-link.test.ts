@@ -236,6 +236,21 @@ describe('GET /setup/:tenant', () => {
 });
 
 describe('POST /setup/:tenant/connection', () => {
+  it('requires SSO when its box is checked (for a provider that checks out), shows it, and lifts it when unchecked', async () => {
+    const scenario = await fakeScenario();
+    const t = await tenantWithToken();
+    const { jar } = await openLink(t.slug);
+    const fields = { issuer: scenario.issuer, clientId: scenario.clientId, clientSecret: scenario.clientSecret, tokenAuthMethod: 'client_secret_basic' };
+    expect((await postForm(jar, t.slug, { ...fields, requireSso: 'on' })).status).toBe(303);
+    expect((await getConnectionInfo(db(), t.tenant.id))!.requireSso).toBe(true);
+    const page = await (await app(jar, `/setup/${t.slug}`)).text();
+    expect(page).toContain('yes: everyone signs in through Okta');
+    expect(page).toMatch(/<input name="requireSso" type="checkbox" checked>/);
+    expect((await postForm(jar, t.slug, fields)).status).toBe(303);
+    expect((await getConnectionInfo(db(), t.tenant.id))!.requireSso).toBe(false);
+  });
+
+
   it('refuses a cross-site POST (foreign Origin, or no Origin and no same-origin Fetch Metadata) and saves nothing', async () => {
     const scenario = await fakeScenario();
     const t = await tenantWithToken();
@@ -280,7 +295,7 @@ describe('POST /setup/:tenant/connection', () => {
     expect(row!.clientSecretEncrypted).toMatch(/^v1\./);
     expect(row!.clientSecretEncrypted).not.toContain(scenario.clientSecret);
     expect(await openClientSecret(env.SECRETS_KEY, (await loadSignInSetup(db(), { slug: t.slug }))!.connection!)).toBe(scenario.clientSecret);
-    expect(await auditRows(t.tenant.id)).toContainEqual({ actor: `setup:${id}`, action: 'oidc.create', outcome: 'success', detail: 'issuer, clientId, tokenAuthMethod, clientSecret set' });
+    expect(await auditRows(t.tenant.id)).toContainEqual({ actor: `setup:${id}`, action: 'oidc.create', outcome: 'success', detail: 'issuer, clientId, tokenAuthMethod, requireSso, clientSecret set' }); // the form always sends its SSO checkbox
 
     const login = await app(new CookieJar(), `/auth/${t.slug}/login`);
     expect(login.status).toBe(302);

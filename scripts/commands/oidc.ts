@@ -49,7 +49,7 @@ async function storedConnection(ctx: CliContext, args: ParsedArgs) {
 export const oidcCommands: Command[] = [
   {
     name: 'oidc set',
-    usage: 'oidc set <slug> --issuer https://acme.okta.com[/oauth2/default] --client-id … [--client-secret …|- | --no-client-secret] [--token-auth basic|post|none] [--scopes "openid email profile"] [--groups-claim groups] [--groups-filter ".*"] [--jit on|off] [--hmac-id-tokens on|off] [--trust-unverified-email on|off] [--link-preferred-username on|off]',
+    usage: 'oidc set <slug> --issuer https://acme.okta.com[/oauth2/default] --client-id … [--client-secret …|- | --no-client-secret] [--token-auth basic|post|none] [--scopes "openid email profile"] [--groups-claim groups] [--groups-filter ".*"] [--jit on|off] [--hmac-id-tokens on|off] [--trust-unverified-email on|off] [--link-preferred-username on|off] [--require-sso on|off]',
     summary: "create or change the tenant's OpenID Provider connection (secret sealed at rest)",
     async run(ctx, args) {
       const tenant = await tenantArg(ctx, args);
@@ -66,6 +66,7 @@ export const oidcCommands: Command[] = [
         hmacIdTokens: onOff(args, 'hmac-id-tokens'),
         trustUnverifiedEmail: onOff(args, 'trust-unverified-email'),
         linkPreferredUsername: onOff(args, 'link-preferred-username'),
+        requireSso: onOff(args, 'require-sso'),
       };
       const defined = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) as ConnectionUpdate;
       const info = await setConnection(ctx.db, await ctx.secretsKey(), tenant, defined, !ctx.remote);

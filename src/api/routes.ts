@@ -9,12 +9,13 @@ import { ApiProblem } from '../http/errors.ts';
 import { apiHook } from '../http/validation.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
+import { ssoRequired } from '../tenants/sso-requirement.ts';
 import { requireApiKey, tenantForKey, type ApiVariables } from './authenticate.ts';
 import { snapshotPage } from './directory-snapshot.ts';
 
 /** A tenant as the API shows it. */
-function tenantJson(tenant: Tenant) {
-  return { id: tenant.id, slug: tenant.slug, name: tenant.name, scimEnabled: tenant.scimEnabled, roles: tenant.roles, defaultRole: tenant.defaultRole, createdAt: tenant.createdAt };
+function tenantJson(tenant: Tenant, requireSso: boolean) {
+  return { id: tenant.id, slug: tenant.slug, name: tenant.name, scimEnabled: tenant.scimEnabled, requireSso, roles: tenant.roles, defaultRole: tenant.defaultRole, createdAt: tenant.createdAt };
 }
 
 /** A page size: 1 to 500, 100 when absent. */
@@ -34,7 +35,10 @@ export const apiRoutes = new Hono<{ Bindings: Env; Variables: ApiVariables }>()
     return c.json({ key: { id: key.id, label: key.label, tenantId: key.tenantId, scope: key.tenantId === null ? 'operator' : 'tenant' } });
   })
   // Anything else falls to the Worker's not-found, which answers under /api in this API's shape.
-  .get('/tenants/:slug', async (c) => c.json(tenantJson(await tenantForKey(c.env, c.get('apiKey'), c.req.param('slug')))))
+  .get('/tenants/:slug', async (c) => {
+    const tenant = await tenantForKey(c.env, c.get('apiKey'), c.req.param('slug'));
+    return c.json(tenantJson(tenant, await ssoRequired(database(c.env.DB), tenant.id)));
+  })
   // The change log after a cursor (README "Receive directory changes").
   .get('/tenants/:slug/events', zValidator('query', feedQuery, apiHook), async (c) => {
     const tenant = await tenantForKey(c.env, c.get('apiKey'), c.req.param('slug'));

@@ -191,6 +191,8 @@ export const oidcConnections = sqliteTable('oidc_connections', {
   trustUnverifiedEmail: integer('trust_unverified_email', { mode: 'boolean' }).notNull().default(false),
   /** Link by `preferred_username` equal to a user's userName. */
   linkPreferredUsername: integer('link_preferred_username', { mode: 'boolean' }).notNull().default(false),
+  /** The tenant's people must sign in through this provider: the host app refuses its other sign-in methods for them. */
+  requireSso: integer('require_sso', { mode: 'boolean' }).notNull().default(false),
   ...timestamps,
 });
 

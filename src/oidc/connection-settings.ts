@@ -22,6 +22,8 @@ export interface ConnectionSettings {
   trustUnverifiedEmail: boolean;
   /** Link by `preferred_username` equal to a userName; off by default. */
   linkPreferredUsername: boolean;
+  /** Everyone of the tenant must sign in through this provider (the host app enforces it); off by default, on only for a provider that checks out. */
+  requireSso: boolean;
 }
 
 /** A connection ready for sign-in (its secret still sealed: `openClientSecret` opens it for the token request). */

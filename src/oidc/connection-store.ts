@@ -13,6 +13,7 @@ import { groupsFilterProblem } from './groups-filter.ts';
 import { issuerProblem } from './issuer-url.ts';
 import { open, seal } from '../common/secret-box.ts';
 import { TOKEN_AUTH_METHODS, type ConnectionSettings, type OidcConnection, type TokenAuthMethod } from './connection-settings.ts';
+import { checkProvider } from './provider-check.ts';
 
 // Defaults of a new connection: what every provider supports; Okta's org server also offers `groups`.
 const DEFAULT_SCOPES = 'openid email profile';
@@ -41,6 +42,7 @@ export const connectionUpdateSchema = z.strictObject({
   hmacIdTokens: z.boolean().optional(),
   trustUnverifiedEmail: z.boolean().optional(),
   linkPreferredUsername: z.boolean().optional(),
+  requireSso: z.boolean().optional(),
 });
 /** A validated change to a connection. */
 export type ConnectionUpdate = z.infer<typeof connectionUpdateSchema>;
@@ -110,9 +112,15 @@ export async function setConnection(db: Database, secretsKey: string, tenant: Te
     hmacIdTokens: update.hmacIdTokens ?? existing?.hmacIdTokens ?? false,
     trustUnverifiedEmail: update.trustUnverifiedEmail ?? existing?.trustUnverifiedEmail ?? false,
     linkPreferredUsername: update.linkPreferredUsername ?? existing?.linkPreferredUsername ?? false,
+    requireSso: update.requireSso ?? existing?.requireSso ?? false,
   };
   const problem = settingsProblem(settings, secretSealed !== null, localDev);
   if (problem) throw new StoreError(problem);
+  // Requiring SSO locks out everyone a broken connection cannot sign in: only for a provider that checks out now.
+  if (settings.requireSso && (!existing?.requireSso || update.issuer !== undefined)) {
+    const report = await checkProvider(settings, localDev);
+    if (!report.ok) throw new StoreError(`SSO cannot be required while the provider does not check out (npm run tenant -- oidc test): ${report.problems.join('; ')}`);
+  }
   await options.beforeSave?.(settings);
   const at = now();
   const row: ConnectionRow = { tenantId: tenant.id, ...settings, clientSecretEncrypted: secretSealed, createdAt: existing?.createdAt ?? at, updatedAt: at };

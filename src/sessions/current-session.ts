@@ -8,8 +8,8 @@ import { userAccess } from '../tenants/access.ts';
 import { deleteSession, useSession } from './session-store.ts';
 import { sessionView, type SessionView } from './session-view.ts';
 
-/** The live session's view, or undefined (no session, expired, or the user lost access). */
-export async function currentSession(env: Env, sessionId: string | undefined): Promise<SessionView | undefined> {
+/** The live session's view with its tenant's id, or undefined (no session, expired, or the user lost access). */
+export async function liveSession(env: Env, sessionId: string | undefined): Promise<{ view: SessionView; tenantId: string } | undefined> {
   if (!sessionId) return undefined;
   const record = await useSession(env.SESSIONS, sessionId);
   if (!record) return undefined;
@@ -18,5 +18,10 @@ export async function currentSession(env: Env, sessionId: string | undefined): P
     await deleteSession(env.SESSIONS, sessionId);
     return undefined;
   }
-  return sessionView(access, record);
+  return { view: sessionView(access, record), tenantId: record.tenantId };
+}
+
+/** The live session's view, as `/auth/session` answers it, or undefined. */
+export async function currentSession(env: Env, sessionId: string | undefined): Promise<SessionView | undefined> {
+  return (await liveSession(env, sessionId))?.view;
 }

@@ -8,8 +8,9 @@
 import { SignJWT } from 'jose';
 import type { Config } from '../config.ts';
 import { database } from '../db/client.ts';
+import { ssoRequired } from '../tenants/sso-requirement.ts';
 import type { Env } from '../env.ts';
-import { currentSession } from './current-session.ts';
+import { liveSession } from './current-session.ts';
 import { digestKey } from './kv-keys.ts';
 import { currentSigningKey, SIGNING_ALG } from './signing-keys.ts';
 
@@ -24,13 +25,15 @@ export interface SessionToken {
  * id (a digest, as its KV key does).
  */
 export async function issueSessionToken(env: Env, config: Config, sessionId: string | undefined, issuer: string): Promise<SessionToken | undefined> {
-  const view = await currentSession(env, sessionId);
-  if (!view || !sessionId) return undefined;
-  const { kid, key } = await currentSigningKey(database(env.DB), config.secretsKey);
+  const live = await liveSession(env, sessionId);
+  if (!live || !sessionId) return undefined;
+  const { view, tenantId } = live;
+  const db = database(env.DB);
+  const [{ kid, key }, requireSso] = await Promise.all([currentSigningKey(db, config.secretsKey), ssoRequired(db, tenantId)]);
   const issuedAt = Math.floor(Date.now() / 1000);
   // Never past the session's own end.
   const expires = Math.min(issuedAt + config.sessionTokens.ttlSeconds, Math.floor(Date.parse(view.expiresAt) / 1000));
-  const token = await new SignJWT({ tenant: view.tenant, role: view.role, groups: view.groups, email: view.user.email, name: view.user.name, sid: await digestKey('', sessionId) })
+  const token = await new SignJWT({ tenant: view.tenant, role: view.role, groups: view.groups, email: view.user.email, name: view.user.name, requireSso, sid: await digestKey('', sessionId) })
     .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: 'JWT' })
     .setIssuer(issuer)
     .setAudience(config.sessionTokens.audience ?? issuer)

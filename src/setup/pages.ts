@@ -14,6 +14,8 @@ export interface ConnectionFormValues {
   issuer: string;
   clientId: string;
   tokenAuthMethod: TokenAuthMethod;
+  /** The checkbox as posted: `on` when checked. */
+  requireSso?: 'on' | undefined;
 }
 
 /** Everything the setup page shows. */
@@ -75,11 +77,17 @@ function connectionState(connection: ConnectionInfo | undefined, groups: string 
 <tr><th align="left">Client authentication</th><td>${connection.tokenAuthMethod}</td></tr>
 <tr><th align="left">Client secret</th><td>${connection.hasClientSecret ? 'set (not shown)' : 'not set'}</td></tr>
 <tr><th align="left">Groups for roles</th><td>${groups ?? '-'}</td></tr>
+<tr><th align="left">Okta sign-in required</th><td>${connection.requireSso ? 'yes: everyone signs in through Okta' : 'no'}</td></tr>
 <tr><th align="left">Last changed</th><td>${connection.updatedAt}</td></tr></table>`;
 }
 
 function connectionForm(view: SetupPageView) {
-  const values = view.form ?? { issuer: view.connection?.issuer ?? '', clientId: view.connection?.clientId ?? '', tokenAuthMethod: view.connection?.tokenAuthMethod ?? 'client_secret_basic' };
+  const values = view.form ?? {
+    issuer: view.connection?.issuer ?? '',
+    clientId: view.connection?.clientId ?? '',
+    tokenAuthMethod: view.connection?.tokenAuthMethod ?? 'client_secret_basic',
+    requireSso: view.connection?.requireSso ? ('on' as const) : undefined,
+  };
   const keepSecret = view.connection?.hasClientSecret ? 'Leave empty to keep the stored secret' : '';
   return html`<form method="post" action="/setup/${view.slug}/connection">
 <p><label>Issuer (your Okta URL, e.g. <code>https://acme.okta.com</code>, or a custom authorization server such as <code>https://acme.okta.com/oauth2/default</code>)<br>
@@ -89,6 +97,7 @@ function connectionForm(view: SetupPageView) {
 <p><label>Client authentication<br><select name="tokenAuthMethod">${TOKEN_AUTH_METHODS.map(
     (m) => html`<option value="${m}"${m === values.tokenAuthMethod ? html` selected` : ''}>${AUTH_LABELS[m]}</option>`,
   )}</select></label></p>
+<p><label><input name="requireSso" type="checkbox"${values.requireSso === 'on' ? html` checked` : ''}> Require everyone at ${view.tenantName} to sign in through Okta (the application then refuses its other sign-in methods for them)</label></p>
 <p><button type="submit">Test and save</button> (we fetch your Okta's discovery document and signing keys first; nothing is saved if they do not work)</p>
 </form>`;
 }

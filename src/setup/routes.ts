@@ -118,7 +118,7 @@ export const setupRoutes = new Hono<SetupEnv>()
     const form = c.req.valid('form');
     const outcome = await saveConnection(database(c.env.DB), configOf(c.env), live, form);
     if ('problems' in outcome) {
-      return renderSetupPage(c, live, { problems: outcome.problems, form: { issuer: form.issuer, clientId: form.clientId, tokenAuthMethod: form.tokenAuthMethod } }, 422);
+      return renderSetupPage(c, live, { problems: outcome.problems, form: { issuer: form.issuer, clientId: form.clientId, tokenAuthMethod: form.tokenAuthMethod, requireSso: form.requireSso } }, 422);
     }
     return c.redirect(`${setupPath(live.tenant.slug)}?saved=connection`, 303);
   })

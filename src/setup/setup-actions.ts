@@ -20,6 +20,8 @@ export const connectionFormSchema = z.object({
   clientId: z.string().trim().min(1).max(255),
   clientSecret: z.string().max(1024).default(''),
   tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+  /** A checkbox: `on` when checked, absent when not. */
+  requireSso: z.literal('on').optional(),
 });
 /** A validated connection form. */
 export type ConnectionForm = z.infer<typeof connectionFormSchema>;
@@ -41,7 +43,7 @@ class ProviderNotReady extends Error {
 /** The form as a store update: a public client drops any stored secret; an empty secret field keeps it. */
 function toUpdate(form: ConnectionForm): ConnectionUpdate {
   const clientSecret = form.tokenAuthMethod === 'none' ? null : form.clientSecret === '' ? undefined : form.clientSecret;
-  return { issuer: form.issuer, clientId: form.clientId, tokenAuthMethod: form.tokenAuthMethod, ...(clientSecret === undefined ? {} : { clientSecret }) };
+  return { issuer: form.issuer, clientId: form.clientId, tokenAuthMethod: form.tokenAuthMethod, requireSso: form.requireSso === 'on', ...(clientSecret === undefined ? {} : { clientSecret }) };
 }
 
 /**

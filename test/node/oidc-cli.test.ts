@@ -37,7 +37,7 @@ describe('oidc commands', () => {
   it('sets a connection, never prints the secret, and prints the values for the Okta app', async () => {
     expect((await cli('create', 'okta-co')).status).toBe(0);
     const secret = OKTA_CLIENTS.basic.clientSecret;
-    const set = await cli('oidc', 'set', 'okta-co', '--issuer', op.issuer, '--client-id', OKTA_CLIENTS.basic.clientId, '--client-secret', secret, '--groups-filter', 'Acme.*', '--jit', 'on', '--hmac-id-tokens', 'on');
+    const set = await cli('oidc', 'set', 'okta-co', '--issuer', op.issuer, '--client-id', OKTA_CLIENTS.basic.clientId, '--client-secret', secret, '--groups-filter', 'Acme.*', '--jit', 'on', '--hmac-id-tokens', 'on', '--require-sso', 'on');
     expect(set.status, set.stderr).toBe(0);
     expect(set.stdout).not.toContain(secret);
     expect(set.stdout).toMatch(/signInRedirectUri:\s+http:\/\/127\.0\.0\.1:8787\/auth\/callback/);
@@ -46,7 +46,7 @@ describe('oidc commands', () => {
     expect(set.stdout).toMatch(/Either Okta or App/);
     const shown = await json('oidc', 'show', 'okta-co');
     expect(JSON.stringify(shown)).not.toContain(secret);
-    expect(shown.connection).toMatchObject({ issuer: op.issuer, tokenAuthMethod: 'client_secret_basic', hasClientSecret: true, groupsFilter: 'Acme.*', jit: true, hmacIdTokens: true });
+    expect(shown.connection).toMatchObject({ issuer: op.issuer, tokenAuthMethod: 'client_secret_basic', hasClientSecret: true, groupsFilter: 'Acme.*', jit: true, hmacIdTokens: true, requireSso: true });
     expect(shown.okta).toMatchObject({ scimBaseUrl: 'http://127.0.0.1:8787/scim/v2/okta-co', signOutRedirectUri: 'http://127.0.0.1:8787/auth/logged-out' });
   });
 

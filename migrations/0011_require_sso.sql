@@ -1,0 +1,1 @@
+ALTER TABLE `oidc_connections` ADD `require_sso` integer DEFAULT false NOT NULL;

@@ -1,0 +1,61 @@
+/**
+ * Requiring SSO per tenant: set with the connection (CLI, setup page), refused with the reason
+ * while the provider does not check out, and shown where the host app decides how its people may
+ * sign in: the tenant's API answer and the session token.
+ */
+import { env, SELF } from 'cloudflare:test';
+import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/api/api-keys.ts';
+import { getConnectionInfo, setConnection } from '../src/oidc/connection-store.ts';
+import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
+import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant } from './support/sign-in.ts';
+import { db, oktaNewUser, tenantRow, tenantWithToken } from './support/tenants.ts';
+
+const client = OKTA_CLIENTS.basic;
+const connection = () => ({ issuer: oktaIssuer(), clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod });
+
+async function tenantAnswer(slug: string): Promise<{ requireSso: boolean }> {
+  const { key } = await createApiKey(db(), 'sso-test');
+  const res = await SELF.fetch(`https://edge.test/api/v1/tenants/${slug}`, { headers: { authorization: `Bearer ${key}` } });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+describe('requiring SSO', () => {
+  it('is off by default; on for a provider that checks out, in the API answer and in the session token', async () => {
+    const t = await ssoTenant(connection());
+    expect(t.connection.requireSso).toBe(false);
+    expect((await tenantAnswer(t.slug)).requireSso).toBe(false);
+    const on = await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { requireSso: true }, true);
+    expect(on.requireSso).toBe(true);
+    expect((await tenantAnswer(t.slug)).requireSso).toBe(true);
+    const alice = OKTA_ACCOUNTS[0]!;
+    expect((await t.scim.post('/Users', oktaNewUser(alice.login, { externalId: alice.sub }))).status).toBe(201);
+    const jar = new CookieJar();
+    const start = await app(jar, `/auth/${t.slug}/login`);
+    expect((await app(jar, await oktaAuthorize(location(start), alice.login))).status).toBe(302);
+    const issued = (await (await app(jar, '/auth/token')).json()) as { token: string };
+    expect(decodeJwt(issued.token)).toMatchObject({ tenant: t.slug, requireSso: true });
+  });
+
+  it('is refused with the reason while the provider does not check out, and nothing changes', async () => {
+    const t = await tenantWithToken();
+    const unreachable = { issuer: 'http://127.0.0.1:9/nobody', clientId: 'c', clientSecret: 's', tokenAuthMethod: 'client_secret_basic' as const };
+    await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { ...unreachable, requireSso: true }, true)).rejects.toThrow(
+      /^SSO cannot be required while the provider does not check out \(npm run tenant -- oidc test\): discovery at http:\/\/127\.0\.0\.1:9\/nobody/,
+    );
+    expect(await getConnectionInfo(db(), t.tenant.id)).toBeUndefined();
+    // Without the requirement the same connection saves (it is checked on `oidc test`), and requiring it later is refused too.
+    await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), unreachable, true);
+    await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { requireSso: true }, true)).rejects.toThrow(/SSO cannot be required/);
+    expect((await getConnectionInfo(db(), t.tenant.id))!.requireSso).toBe(false);
+  });
+
+  it('a required tenant moving to another issuer is checked again; lifting the requirement is never refused', async () => {
+    const t = await ssoTenant({ ...connection(), requireSso: true });
+    await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { issuer: 'http://127.0.0.1:9/elsewhere' }, true)).rejects.toThrow(/SSO cannot be required/);
+    expect((await getConnectionInfo(db(), t.tenant.id))!.issuer).toBe(oktaIssuer());
+    expect((await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { requireSso: false, issuer: 'http://127.0.0.1:9/elsewhere' }, true)).requireSso).toBe(false);
+  });
+});
