@@ -8,6 +8,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.ts';
 import { getConnectionInfo, setConnection } from '../src/oidc/connection-store.ts';
+import { addDomain } from '../src/tenants/domain-store.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
 import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant } from './support/sign-in.ts';
 import { db, oktaNewUser, tenantRow, tenantWithToken } from './support/tenants.ts';
@@ -57,5 +58,28 @@ describe('requiring SSO', () => {
     await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { issuer: 'http://127.0.0.1:9/elsewhere' }, true)).rejects.toThrow(/SSO cannot be required/);
     expect((await getConnectionInfo(db(), t.tenant.id))!.issuer).toBe(oktaIssuer());
     expect((await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { requireSso: false, issuer: 'http://127.0.0.1:9/elsewhere' }, true)).requireSso).toBe(false);
+  });
+
+  it('home-realm discovery: a verified domain names its tenant, whether SSO is required and where sign-in starts; others are 404', async () => {
+    const t = await ssoTenant({ ...connection(), requireSso: true });
+    const other = await tenantWithToken();
+    const domain = `${t.slug}.example`;
+    await addDomain(db(), await tenantRow(t.slug), domain, true);
+    await addDomain(db(), await tenantRow(t.slug), `unverified-${domain}`, false);
+    const lookup = (name: string, key: string) => SELF.fetch(`https://edge.test/api/v1/domains/${name}`, { headers: { authorization: `Bearer ${key}` } });
+    const operator = (await createApiKey(db(), 'hrd')).key;
+    const found = await lookup(domain.toUpperCase(), operator);
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual({ domain, tenant: t.slug, requireSso: true, signInUrl: `https://edge.test/auth/${t.slug}/login` });
+    expect((await lookup(domain, (await createApiKey(db(), 'own', await tenantRow(t.slug))).key)).status).toBe(200);
+    for (const [name, key] of [
+      [`unverified-${domain}`, operator],
+      ['nobody.example', operator],
+      [domain, (await createApiKey(db(), 'foreign', await tenantRow(other.slug))).key],
+    ] as const) {
+      const res = await lookup(name, key);
+      expect(res.status, name).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
   });
 });

@@ -10,6 +10,7 @@ import { apiHook } from '../http/validation.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import { ssoRequired } from '../tenants/sso-requirement.ts';
+import { tenantForDomain } from '../tenants/domain-store.ts';
 import { requireApiKey, tenantForKey, type ApiVariables } from './authenticate.ts';
 import { snapshotPage } from './directory-snapshot.ts';
 
@@ -38,6 +39,17 @@ export const apiRoutes = new Hono<{ Bindings: Env; Variables: ApiVariables }>()
   .get('/tenants/:slug', async (c) => {
     const tenant = await tenantForKey(c.env, c.get('apiKey'), c.req.param('slug'));
     return c.json(tenantJson(tenant, await ssoRequired(database(c.env.DB), tenant.id)));
+  })
+  // Home-realm discovery for the host's own login page: which tenant an email domain signs in with.
+  .get('/domains/:domain', async (c) => {
+    const key = c.get('apiKey');
+    const db = database(c.env.DB);
+    const domain = c.req.param('domain').toLowerCase().replace(/\.$/, '');
+    const tenant = await tenantForDomain(db, domain);
+    // A tenant-bound key learns nothing of other tenants' domains: unknown and foreign alike are 404.
+    if (!tenant || (key.tenantId !== null && key.tenantId !== tenant.id)) throw new ApiProblem(404, `No tenant signs in with the verified domain "${domain}".`);
+    const origin = new URL(c.req.url).origin;
+    return c.json({ domain, tenant: tenant.slug, requireSso: await ssoRequired(db, tenant.id), signInUrl: `${origin}/auth/${tenant.slug}/login` });
   })
   // The change log after a cursor (README "Receive directory changes").
   .get('/tenants/:slug/events', zValidator('query', feedQuery, apiHook), async (c) => {

@@ -97,14 +97,17 @@ export async function removeDomain(db: Database, tenant: Tenant, rawDomain: stri
   return row;
 }
 
-/** The slug of the tenant that has verified the domain of `email`, if any. */
-export async function tenantSlugForEmail(db: Database, email: string): Promise<string | undefined> {
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase().replace(/\.$/, '');
-  const row = await db
-    .select({ slug: tenants.slug })
+/** The tenant that has verified `domain` (lower-cased, no trailing dot), if any. */
+export async function tenantForDomain(db: Database, domain: string): Promise<{ id: string; slug: string } | undefined> {
+  return db
+    .select({ id: tenants.id, slug: tenants.slug })
     .from(tenantDomains)
     .innerJoin(tenants, eq(tenants.id, tenantDomains.tenantId))
-    .where(and(eq(tenantDomains.domain, domain), isNotNull(tenantDomains.verifiedAt)))
+    .where(and(eq(tenantDomains.domain, domain.toLowerCase().replace(/\.$/, '')), isNotNull(tenantDomains.verifiedAt)))
     .get();
-  return row?.slug;
+}
+
+/** The slug of the tenant that has verified the domain of `email`, if any. */
+export async function tenantSlugForEmail(db: Database, email: string): Promise<string | undefined> {
+  return (await tenantForDomain(db, email.slice(email.lastIndexOf('@') + 1)))?.slug;
 }
