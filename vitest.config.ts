@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { kCurrentWorker } from 'miniflare';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -18,6 +19,8 @@ export default defineConfig(async () => {
               main: './src/index.ts',
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                // A host Worker's binding to the IdentityApi entrypoint, here bound to this very Worker.
+                serviceBindings: { IDENTITY: { name: kCurrentWorker, entrypoint: 'IdentityApi' } },
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   LOCAL_DEV: 'true',

@@ -17,6 +17,7 @@ import { sweepEndpoints } from './webhooks/sweep.ts';
 import { publishedKeys } from './sessions/signing-keys.ts';
 
 export { TenantObject } from './tenant-object/tenant-object.ts';
+export { IdentityApi } from './binding/identity-api.ts';
 
 const app = new Hono<{ Bindings: Env }>({ strict: false });
 

@@ -1,6 +1,7 @@
 import type { D1Migration } from '@cloudflare/vitest-plugin';
 import type { Env as WorkerEnv } from '../src/env.ts';
 import type { TenantObject } from '../src/tenant-object/tenant-object.ts';
+import type { IdentityApi } from '../src/binding/identity-api.ts';
 
 declare global {
   namespace Cloudflare {
@@ -8,6 +9,7 @@ declare global {
     interface Env extends Omit<WorkerEnv, 'TENANT'> {
       TENANT: DurableObjectNamespace<TenantObject>;
       TEST_MIGRATIONS: D1Migration[];
+      IDENTITY: Service<IdentityApi>;
     }
   }
 }

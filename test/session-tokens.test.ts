@@ -9,26 +9,9 @@ import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } fro
 import { describe, expect, it } from 'vitest';
 import { signingKeys } from '../src/db/schema.ts';
 import { publishedKeys, rotateSigningKey } from '../src/sessions/signing-keys.ts';
-import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
 import { oktaSetActive } from './support/okta-bodies.ts';
-import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant, TEST_APP_ORIGIN } from './support/sign-in.ts';
-import { db, oktaNewUser } from './support/tenants.ts';
-
-const alice = OKTA_ACCOUNTS[0]!;
-const client = OKTA_CLIENTS.basic;
-
-/** Alice, provisioned by SCIM, signed in through the Okta-like provider: the jar holds her session. */
-async function aliceSignedIn() {
-  const t = await ssoTenant({ issuer: oktaIssuer(), clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod });
-  const created = await t.scim.post('/Users', oktaNewUser(alice.login, { externalId: alice.sub }));
-  expect(created.status).toBe(201);
-  const user = (await created.json()) as { id: string };
-  const jar = new CookieJar();
-  const start = await app(jar, `/auth/${t.slug}/login`);
-  const done = await app(jar, await oktaAuthorize(location(start), alice.login));
-  expect(done.status, await done.clone().text()).toBe(302);
-  return { ...t, jar, userId: user.id };
-}
+import { app, CookieJar, signedInOktaUser, TEST_APP_ORIGIN } from './support/sign-in.ts';
+import { db } from './support/tenants.ts';
 
 const keySet = createRemoteJWKSet(new URL(`${TEST_APP_ORIGIN}/.well-known/jwks.json`), { [customFetch]: (url: string, init: RequestInit) => SELF.fetch(url, init), cooldownDuration: 0 });
 
@@ -41,7 +24,7 @@ async function token(jar: CookieJar): Promise<{ token: string; expiresAt: string
 
 describe('GET /auth/token', () => {
   it('signs the session as an ES256 JWT that verifies against the published JWKS, with the session as /auth/session shows it', async () => {
-    const t = await aliceSignedIn();
+    const t = await signedInOktaUser();
     const issued = await token(t.jar);
     const { payload, protectedHeader } = await jwtVerify(issued.token, keySet, { issuer: TEST_APP_ORIGIN, audience: TEST_APP_ORIGIN, algorithms: ['ES256'] });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'JWT', kid: expect.stringMatching(/^sk_\d{8}_[0-9a-f]{16}$/) });
@@ -56,7 +39,7 @@ describe('GET /auth/token', () => {
 
   it('is 401 without a session, and for a user SCIM deactivated since, on the very next call', async () => {
     expect((await app(new CookieJar(), '/auth/token')).status).toBe(401);
-    const t = await aliceSignedIn();
+    const t = await signedInOktaUser();
     await token(t.jar);
     expect((await t.scim.patch(`/Users/${t.userId}`, oktaSetActive(false))).status).toBe(200);
     const refused = await app(t.jar, '/auth/token');
@@ -65,7 +48,7 @@ describe('GET /auth/token', () => {
   });
 
   it('after a rotation: new tokens carry the new kid, old tokens still verify, and the old key leaves the JWKS once its tokens have expired', async () => {
-    const t = await aliceSignedIn();
+    const t = await signedInOktaUser();
     const before = await token(t.jar);
     const oldKid = decodeProtectedHeader(before.token).kid!;
     const { current, retired } = await rotateSigningKey(db(), env.SECRETS_KEY);

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.ts';
 import { getConnectionInfo, setConnection } from '../src/oidc/connection-store.ts';
 import { addDomain } from '../src/tenants/domain-store.ts';
-import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './support/okta-fixtures.ts';
-import { app, CookieJar, location, oktaAuthorize, oktaIssuer, ssoTenant } from './support/sign-in.ts';
-import { db, oktaNewUser, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { OKTA_CLIENTS } from './support/okta-fixtures.ts';
+import { app, oktaIssuer, signedInOktaUser, ssoTenant } from './support/sign-in.ts';
+import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 const client = OKTA_CLIENTS.basic;
 const connection = () => ({ issuer: oktaIssuer(), clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod });
@@ -25,18 +25,13 @@ async function tenantAnswer(slug: string): Promise<{ requireSso: boolean }> {
 
 describe('requiring SSO', () => {
   it('is off by default; on for a provider that checks out, in the API answer and in the session token', async () => {
-    const t = await ssoTenant(connection());
+    const t = await signedInOktaUser();
     expect(t.connection.requireSso).toBe(false);
     expect((await tenantAnswer(t.slug)).requireSso).toBe(false);
     const on = await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { requireSso: true }, true);
     expect(on.requireSso).toBe(true);
     expect((await tenantAnswer(t.slug)).requireSso).toBe(true);
-    const alice = OKTA_ACCOUNTS[0]!;
-    expect((await t.scim.post('/Users', oktaNewUser(alice.login, { externalId: alice.sub }))).status).toBe(201);
-    const jar = new CookieJar();
-    const start = await app(jar, `/auth/${t.slug}/login`);
-    expect((await app(jar, await oktaAuthorize(location(start), alice.login))).status).toBe(302);
-    const issued = (await (await app(jar, '/auth/token')).json()) as { token: string };
+    const issued = (await (await app(t.jar, '/auth/token')).json()) as { token: string };
     expect(decodeJwt(issued.token)).toMatchObject({ tenant: t.slug, requireSso: true });
   });
 

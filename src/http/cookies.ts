@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { parse } from 'hono/utils/cookie';
 
 /** The session cookie, `__Host-eid_session`. */
 export const SESSION_COOKIE = 'eid_session';
@@ -35,8 +36,16 @@ export function clearHostCookie(c: Context, name: string): void {
   deleteCookie(c, name, ATTRIBUTES);
 }
 
+const shapedLikeSessionId = (value: string | undefined) => (value !== undefined && SESSION_ID.test(value) ? value : undefined);
+
 /** The session id the browser sent, if it has the shape of one of ours. */
 export function sessionIdFromCookie(c: Context): string | undefined {
-  const value = getHostCookie(c, SESSION_COOKIE);
-  return value !== undefined && SESSION_ID.test(value) ? value : undefined;
+  return shapedLikeSessionId(getHostCookie(c, SESSION_COOKIE));
+}
+
+/** The session id in a `Cookie` header a host Worker passes on (src/binding/identity-api.ts), if it has the shape of one of ours. */
+export function sessionIdFromCookieHeader(header: string | null | undefined): string | undefined {
+  if (!header) return undefined;
+  const name = `__Host-${SESSION_COOKIE}`;
+  return shapedLikeSessionId(parse(header, name)[name]);
 }

@@ -3,11 +3,12 @@
  * a "browser" that walks the redirects between the Worker (SELF) and an OpenID Provider in Node.
  */
 import { env, SELF } from 'cloudflare:test';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { setConnection, type ConnectionUpdate } from '../../src/oidc/connection-store.ts';
 import type { FakeOpKnobs, FakeOpLog } from './fake-op.ts';
 import { TEST_APP_ORIGIN } from './app-origin.ts';
-import { db, tenantWithToken } from './tenants.ts';
+import { OKTA_ACCOUNTS, OKTA_CLIENTS } from './okta-fixtures.ts';
+import { db, oktaNewUser, tenantWithToken } from './tenants.ts';
 
 export { TEST_APP_ORIGIN };
 
@@ -166,3 +167,21 @@ export async function fakeTenant(scenario: FakeScenario, options: { jit?: boolea
     },
   };
 }
+
+/**
+ * Okta's first account, provisioned by SCIM (externalId = its Okta id) in a tenant connected to the
+ * Okta-like provider with `client`, and signed in: `jar` holds the session, `userId` is the SCIM id.
+ */
+export async function signedInOktaUser(client: (typeof OKTA_CLIENTS)[keyof typeof OKTA_CLIENTS] = OKTA_CLIENTS.basic, options: { requireSso?: boolean } = {}) {
+  const account = OKTA_ACCOUNTS[0]!;
+  const t = await ssoTenant({ issuer: oktaIssuer(), clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod, ...options });
+  const created = await t.scim.post('/Users', oktaNewUser(account.login, { externalId: account.sub }));
+  expect(created.status).toBe(201);
+  const { id: userId } = (await created.json()) as { id: string };
+  const jar = new CookieJar();
+  const start = await app(jar, `/auth/${t.slug}/login`);
+  const done = await app(jar, await oktaAuthorize(location(start), account.login));
+  expect(done.status, await done.clone().text()).toBe(302);
+  return { ...t, jar, userId, account };
+}
+
