@@ -12,6 +12,10 @@ export default defineConfig(async () => {
     test: {
       testTimeout: 30_000,
       hookTimeout: 60_000,
+      // Vitest's default (cores - 1) is one worker on a 2-core machine: every file in a row. The node
+      // project's files mostly wait on child processes (the CLI, workerd, Chromium), so two run beside
+      // the workerd files.
+      maxWorkers: 2,
       projects: [
         {
           plugins: [
