@@ -4,6 +4,7 @@
  * the feed (`/api/v1/tenants/{slug}/events`) and the snapshot (`…/directory`).
  */
 import { env, SELF } from 'cloudflare:test';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.ts';
 import type { DirectoryEvent } from '../src/events/event-feed.ts';
@@ -284,11 +285,30 @@ describe('the snapshot', () => {
     expect(rebuilt).toEqual(now.mirror);
   });
 
-  it('a cursor it did not hand out is a 400 problem', async () => {
+  it("a cursor it did not hand out, or handed out for another tenant, is a 400 problem; a hostile one is a 400 or a page, never a 500", async () => {
     const t = await tenantWithToken();
+    const other = await tenantWithToken();
     const res = await api(`/tenants/${t.slug}/directory?cursor=bm90LWEtY3Vyc29y`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { detail: string }).detail).toMatch(/^cursor: /);
     expect((await api(`/tenants/${t.slug}/directory?as_of=yesterday`)).status).toBe(400);
+    const foreign = ((await json<{ next: string }>(await api(`/tenants/${other.slug}/directory?limit=1`), 200)).next);
+    expect((await api(`/tenants/${t.slug}/directory?cursor=${foreign}`)).status).toBe(400);
+    const encode = (value: unknown) => btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.record({ tenant: fc.constant(t.tenant.id), seq: fc.anything(), phase: fc.constantFrom('users', 'groups', 'memberships', 'admins'), after: fc.anything(), afterUser: fc.anything() }).map(encode),
+          fc.jsonValue().map(encode),
+        ),
+        async (cursor) => {
+          const answer = await api(`/tenants/${t.slug}/directory?cursor=${encodeURIComponent(cursor)}`);
+          expect([200, 400]).toContain(answer.status);
+          await answer.body?.cancel();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -16,18 +16,23 @@ import { eventObject } from '../scim/storage/resource-events.ts';
 const PHASES = ['users', 'groups', 'memberships'] as const;
 type Phase = (typeof PHASES)[number];
 
-/** Where the next page starts: the snapshot's seq, the phase, and the last key read in it. */
-const cursorSchema = z.object({ seq: z.number().int().min(0), phase: z.enum(PHASES), after: z.string() });
+/** Where the next page starts: the tenant it belongs to, the snapshot's seq, the phase, and the last key read in it (a membership's is group then user). */
+const cursorSchema = z.object({ tenant: z.string(), seq: z.number().int().min(0), phase: z.enum(PHASES), after: z.string(), afterUser: z.string().optional() });
 type Cursor = z.infer<typeof cursorSchema>;
 
 const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify(cursor)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
-function decodeCursor(text: string): Cursor {
+const notOurs = () => new ApiProblem(400, 'cursor: not a cursor this API returned for this tenant; start again without one.');
+
+function decodeCursor(text: string, tenantId: string): Cursor {
+  let cursor: Cursor;
   try {
-    return cursorSchema.parse(JSON.parse(atob(text.replace(/-/g, '+').replace(/_/g, '/'))));
+    cursor = cursorSchema.parse(JSON.parse(atob(text.replace(/-/g, '+').replace(/_/g, '/'))));
   } catch {
-    throw new ApiProblem(400, 'cursor: not a cursor this API returned; start again without one.');
+    throw notOurs();
   }
+  if (cursor.tenant !== tenantId) throw notOurs();
+  return cursor;
 }
 
 export interface SnapshotPage {
@@ -41,34 +46,29 @@ export interface SnapshotPage {
 
 /** One page of the snapshot of `tenant`: the first when `cursor` is absent. */
 export async function snapshotPage(db: Database, tenant: { id: string }, baseUrl: string, limit: number, cursorText: string | undefined): Promise<SnapshotPage> {
-  const cursor = cursorText === undefined ? { seq: await lastSeq(db, tenant.id), phase: 'users' as Phase, after: '' } : decodeCursor(cursorText);
+  const cursor: Cursor = cursorText === undefined ? { tenant: tenant.id, seq: await lastSeq(db, tenant.id), phase: 'users', after: '' } : decodeCursor(cursorText, tenant.id);
   const page: SnapshotPage = { seq: cursor.seq, users: [], groups: [], memberships: [], next: null };
-  let lastKey: string | undefined;
-  if (cursor.phase === 'users') {
-    const rows = await db.select().from(users).where(and(eq(users.tenantId, tenant.id), gt(users.id, cursor.after))).orderBy(asc(users.id)).limit(limit).all();
-    page.users = rows.map((row) => eventObject(USER_RESOURCE_TYPE, row, baseUrl));
-    lastKey = rows.at(-1)?.id;
-    if (rows.length === limit) page.next = encodeCursor({ ...cursor, after: lastKey! });
-  } else if (cursor.phase === 'groups') {
-    const rows = await db.select().from(groups).where(and(eq(groups.tenantId, tenant.id), gt(groups.id, cursor.after))).orderBy(asc(groups.id)).limit(limit).all();
-    page.groups = rows.map((row) => eventObject(GROUP_RESOURCE_TYPE, row, baseUrl));
-    lastKey = rows.at(-1)?.id;
-    if (rows.length === limit) page.next = encodeCursor({ ...cursor, after: lastKey! });
-  } else {
-    const [afterGroup = '', afterUser = ''] = cursor.after ? (JSON.parse(cursor.after) as [string, string]) : [];
+  if (cursor.phase === 'memberships') {
+    const afterUser = cursor.afterUser ?? '';
     const rows = await db
       .select({ groupId: groupMembers.groupId, userId: groupMembers.userId })
       .from(groupMembers)
-      .where(and(eq(groupMembers.tenantId, tenant.id), or(gt(groupMembers.groupId, afterGroup), and(eq(groupMembers.groupId, afterGroup), gt(groupMembers.userId, afterUser)))))
+      .where(and(eq(groupMembers.tenantId, tenant.id), or(gt(groupMembers.groupId, cursor.after), and(eq(groupMembers.groupId, cursor.after), gt(groupMembers.userId, afterUser)))))
       .orderBy(asc(groupMembers.groupId), asc(groupMembers.userId))
       .limit(limit)
       .all();
     page.memberships = rows;
     const last = rows.at(-1);
-    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: JSON.stringify([last.groupId, last.userId]) });
+    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.groupId, afterUser: last.userId });
+  } else {
+    const [table, resourceType] = cursor.phase === 'users' ? [users, USER_RESOURCE_TYPE] : [groups, GROUP_RESOURCE_TYPE];
+    const rows = await db.select().from(table).where(and(eq(table.tenantId, tenant.id), gt(table.id, cursor.after))).orderBy(asc(table.id)).limit(limit).all();
+    page[cursor.phase] = rows.map((row) => eventObject(resourceType, row, baseUrl));
+    const last = rows.at(-1);
+    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.id });
   }
   // A phase read to its end hands over to the next one (the last phase ends the snapshot).
   const following = PHASES[PHASES.indexOf(cursor.phase) + 1];
-  if (page.next === null && following) page.next = encodeCursor({ seq: cursor.seq, phase: following, after: '' });
+  if (page.next === null && following) page.next = encodeCursor({ tenant: tenant.id, seq: cursor.seq, phase: following, after: '' });
   return page;
 }
