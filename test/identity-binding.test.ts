@@ -36,5 +36,8 @@ describe('the IdentityApi service binding', () => {
     expect(page).toMatchObject({ next: 1, data: [{ seq: 1, type: 'user.created', tenant: t.slug }] });
     expect(await env.IDENTITY.events(t.slug, { after: 1 })).toEqual({ data: [], next: 1 });
     expect(await env.IDENTITY.events('no-such-tenant')).toBeNull();
+    // Options that are no whole numbers fall back to the feed's defaults rather than reaching a query.
+    expect(await env.IDENTITY.events(t.slug, { after: Number.NaN, limit: Number.POSITIVE_INFINITY })).toMatchObject({ next: 1, data: [{ seq: 1 }] });
+    expect(await env.IDENTITY.events(t.slug, { after: -5, limit: 0 })).toMatchObject({ next: 1, data: [{ seq: 1 }] });
   });
 });

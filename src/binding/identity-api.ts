@@ -47,8 +47,9 @@ export class IdentityApi extends WorkerEntrypoint<Env> {
     const db = database(this.env.DB);
     const found = await findTenantBySlug(db, tenant);
     if (!found) return null;
-    const after = Math.max(0, Math.trunc(options.after ?? 0));
-    const limit = Math.min(500, Math.max(1, Math.trunc(options.limit ?? 100)));
+    // As the feed's query parameters: a whole seq from 0, a page of 1 to 500 (100 when absent or not a whole number).
+    const after = Number.isSafeInteger(options.after) ? Math.max(0, options.after!) : 0;
+    const limit = Number.isSafeInteger(options.limit) ? Math.min(500, Math.max(1, options.limit!)) : 100;
     const page = await eventsAfter(db, found, after, limit);
     return page.kind === 'gone' ? { gone: true, oldestSeq: page.oldestSeq } : { data: page.events, next: page.next };
   }
