@@ -76,5 +76,8 @@ describe('requiring SSO', () => {
       expect(res.status, name).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     }
+    const malformed = await lookup('not_a%20domain', operator);
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { detail: string }).detail).toMatch(/^domain: "not_a domain" is not a domain name/);
   });
 });

@@ -10,7 +10,7 @@ import { apiHook } from '../http/validation.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
 import { ssoRequired } from '../tenants/sso-requirement.ts';
-import { tenantForDomain } from '../tenants/domain-store.ts';
+import { normalizeDomain, tenantForDomain } from '../tenants/domain-store.ts';
 import { requireApiKey, tenantForKey, type ApiVariables } from './authenticate.ts';
 import { snapshotPage } from './directory-snapshot.ts';
 
@@ -44,7 +44,12 @@ export const apiRoutes = new Hono<{ Bindings: Env; Variables: ApiVariables }>()
   .get('/domains/:domain', async (c) => {
     const key = c.get('apiKey');
     const db = database(c.env.DB);
-    const domain = c.req.param('domain').toLowerCase().replace(/\.$/, '');
+    let domain: string;
+    try {
+      domain = normalizeDomain(c.req.param('domain'));
+    } catch (err) {
+      throw new ApiProblem(400, `domain: ${(err as Error).message}`);
+    }
     const tenant = await tenantForDomain(db, domain);
     // A tenant-bound key learns nothing of other tenants' domains: unknown and foreign alike are 404.
     if (!tenant || (key.tenantId !== null && key.tenantId !== tenant.id)) throw new ApiProblem(404, `No tenant signs in with the verified domain "${domain}".`);

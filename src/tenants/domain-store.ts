@@ -97,17 +97,23 @@ export async function removeDomain(db: Database, tenant: Tenant, rawDomain: stri
   return row;
 }
 
-/** The tenant that has verified `domain` (lower-cased, no trailing dot), if any. */
+/** The tenant that has verified `domain` (as `normalizeDomain` gives it), if any. */
 export async function tenantForDomain(db: Database, domain: string): Promise<{ id: string; slug: string } | undefined> {
   return db
     .select({ id: tenants.id, slug: tenants.slug })
     .from(tenantDomains)
     .innerJoin(tenants, eq(tenants.id, tenantDomains.tenantId))
-    .where(and(eq(tenantDomains.domain, domain.toLowerCase().replace(/\.$/, '')), isNotNull(tenantDomains.verifiedAt)))
+    .where(and(eq(tenantDomains.domain, domain), isNotNull(tenantDomains.verifiedAt)))
     .get();
 }
 
-/** The slug of the tenant that has verified the domain of `email`, if any. */
+/** The slug of the tenant that has verified the domain of `email`, if any (none for a part after `@` that is no domain name). */
 export async function tenantSlugForEmail(db: Database, email: string): Promise<string | undefined> {
-  return (await tenantForDomain(db, email.slice(email.lastIndexOf('@') + 1)))?.slug;
+  let domain: string;
+  try {
+    domain = normalizeDomain(email.slice(email.lastIndexOf('@') + 1));
+  } catch {
+    return undefined;
+  }
+  return (await tenantForDomain(db, domain))?.slug;
 }

@@ -18,7 +18,7 @@ export function eventObject(resourceType: ResourceTypeDefinition, row: StoredRes
 }
 
 /** The top-level attributes whose values differ between two stored states. */
-export function changedAttributes(before: JsonObject, after: JsonObject): string[] {
+function changedAttributes(before: JsonObject, after: JsonObject): string[] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names].filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name])).sort();
 }
