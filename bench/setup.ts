@@ -25,7 +25,7 @@ export async function serveBenchTenant(options: { inspectorPort?: number } = {})
   };
   try {
     const db = database(worker.db);
-    const tenant = await setScimEnabled(db, await createTenant(db, BENCH_SLUG, 'Bench'), true);
+    const tenant = await setScimEnabled(db, await createTenant(db, BENCH_SLUG, { name: 'Bench' }), true);
     const { token } = await createScimToken(db, tenant, 'bench', undefined);
     return { worker, token, stop };
   } catch (err) {

@@ -5,6 +5,9 @@
 import { checkSecretsKey } from './common/secret-box.ts';
 import type { Env } from './env.ts';
 
+/** Public DNS-over-HTTPS resolver (JSON API) that `domains verify` asks unless told otherwise. */
+export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
+
 /** How webhook deliveries retry (src/webhooks/delivery.ts); production defaults, shorter in tests. */
 export interface WebhookSettings {
   /** The first retry's delay; each further one doubles it, up to `retryMaxSeconds`. */
@@ -36,6 +39,8 @@ export interface Config {
   eventRetentionDays: number;
   webhooks: WebhookSettings;
   sessionTokens: SessionTokenSettings;
+  /** Where `domains verify` asks for TXT records (RFC 8484 JSON). */
+  dohUrl: string;
 }
 
 type ConfigVariables = Pick<
@@ -49,6 +54,7 @@ type ConfigVariables = Pick<
   | 'WEBHOOK_TIMEOUT_SECONDS'
   | 'SESSION_TOKEN_AUDIENCE'
   | 'SESSION_TOKEN_TTL_SECONDS'
+  | 'DOH_URL'
 >;
 
 /** A positive whole number variable, its default when unset, at least `min` outside local development. */
@@ -64,6 +70,20 @@ function tokenSeconds(value: string | undefined): number {
   const seconds = wholeNumber('SESSION_TOKEN_TTL_SECONDS', value, 300, 1);
   if (seconds > MAX_SESSION_TOKEN_SECONDS) throw new Error(`SESSION_TOKEN_TTL_SECONDS must be at most ${MAX_SESSION_TOKEN_SECONDS}, got ${seconds}`);
   return seconds;
+}
+
+/** DOH_URL, or Cloudflare's resolver: https, or http on loopback in local development. */
+function dohUrl(value: string | undefined, localDev: boolean): string {
+  if (value === undefined || value === '') return DEFAULT_DOH_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`DOH_URL must be a URL, got ${JSON.stringify(value)}`);
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+  if (url.protocol !== 'https:' && !(localDev && url.protocol === 'http:' && loopback)) throw new Error(`DOH_URL must be https:// (http:// only on loopback with LOCAL_DEV), got ${value}`);
+  return url.href;
 }
 
 const parsed = new WeakMap<object, Config>();
@@ -88,6 +108,7 @@ export function configOf(env: ConfigVariables): Config {
         timeoutSeconds: wholeNumber('WEBHOOK_TIMEOUT_SECONDS', env.WEBHOOK_TIMEOUT_SECONDS, 10, 1),
       },
       sessionTokens: { audience: env.SESSION_TOKEN_AUDIENCE || undefined, ttlSeconds: tokenSeconds(env.SESSION_TOKEN_TTL_SECONDS) },
+      dohUrl: dohUrl(env.DOH_URL, localDev),
     };
     parsed.set(env, config);
   }

@@ -24,4 +24,6 @@ export interface Env {
   /** `aud` of session tokens (default: the Worker's origin) and their lifetime in seconds (default 300, at most 3600). */
   SESSION_TOKEN_AUDIENCE?: string;
   SESSION_TOKEN_TTL_SECONDS?: string;
+  /** The DNS-over-HTTPS resolver that checks domain TXT records (default Cloudflare's, https only outside LOCAL_DEV). */
+  DOH_URL?: string;
 }

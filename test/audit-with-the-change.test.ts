@@ -8,7 +8,7 @@ import { auditLog } from '../src/db/schema.ts';
 import { setSessionTimeouts } from '../src/tenants/session-settings.ts';
 import { createScimToken, revokeScimToken, setQuotas, setScimEnabled } from '../src/tenants/tenant-store.ts';
 import { setConnection } from '../src/oidc/connection-store.ts';
-import { createSetupLink } from '../src/setup/link-store.ts';
+import { createSetupLink } from '../src/tenants/setup-links.ts';
 import { env } from 'cloudflare:test';
 import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 

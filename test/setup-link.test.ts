@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { oidcConnections, scimTokens, setupLinks } from '../src/db/schema.ts';
 import { getConnectionInfo, loadSignInSetup, openClientSecret, setConnection } from '../src/oidc/connection-store.ts';
-import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../src/setup/link-store.ts';
+import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../src/tenants/setup-links.ts';
 import { grantFor, openSetupGrant, sealSetupGrant } from '../src/setup/setup-grant.ts';
 import { createTenant, findTenantBySlug } from '../src/tenants/tenant-store.ts';
 import { app, CookieJar, fakeScenario, location, TEST_APP_ORIGIN } from './support/sign-in.ts';
@@ -149,7 +149,7 @@ describe('GET /setup/:tenant', () => {
 
   it("shows the tenant's own Okta values and connection state, never the secret, with no-store and no framing", async () => {
     const slug = uniqueSlug('acme');
-    await createTenant(db(), slug, 'Acme <b>"Inc"</b>');
+    await createTenant(db(), slug, { name: 'Acme <b>"Inc"</b>' });
     await setConnection(db(), env.SECRETS_KEY, await tenantRow(slug), { issuer: 'https://acme.okta.com', clientId: '0oa-client-id', clientSecret: 'super-secret-value', groupsClaim: 'okta_groups' }, false);
     const { jar } = await openLink(slug);
     const page = await app(jar, `/setup/${slug}`);

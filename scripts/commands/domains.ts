@@ -1,5 +1,6 @@
 /** `domains add|verify|list|remove`: email domains that send `GET /auth/login?email=` to a tenant. */
-import { addDomain, DEFAULT_DOH_URL, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain, type TenantDomain } from '../../src/tenants/domain-store.ts';
+import { DEFAULT_DOH_URL } from '../../src/config.ts';
+import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain, type TenantDomain } from '../../src/tenants/domain-store.ts';
 import { keyValues, positional, table, tenantArg, type CliContext, type Command } from '../lib/command.ts';
 
 /** The DNS-over-HTTPS resolver for `domains verify` (EDGE_IDENTITY_DOH_URL overrides, e.g. an internal resolver). */

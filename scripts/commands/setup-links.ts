@@ -1,5 +1,5 @@
 /** `setup-link create|list|revoke`: links that let a tenant's IT admin set up SSO and SCIM themselves. */
-import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../../src/setup/link-store.ts';
+import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../../src/tenants/setup-links.ts';
 import { durationFlag, keyValues, positional, table, tenantArg, type Command } from '../lib/command.ts';
 
 const COLUMNS = ['id', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt', 'liveTokens'];

@@ -34,7 +34,7 @@ export const tenantCommands: Command[] = [
     summary: 'create a tenant (SCIM starts disabled)',
     async run(ctx, args) {
       const slug = validSlug(positional(args, 0, 'slug'));
-      const tenant = await createTenant(ctx.db, slug, stringFlag(args, 'name') ?? slug);
+      const tenant = await createTenant(ctx.db, slug, { name: stringFlag(args, 'name'), externalId: stringFlag(args, 'external-id') });
       const json = tenantJson(ctx, tenant);
       return {
         json,

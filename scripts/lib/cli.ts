@@ -71,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const mistake = operatorMistake(err);
     if (!mistake) throw err;
-    console.error(json ? JSON.stringify({ error: mistake.message }) : `error: ${mistake.message}`);
+    const message = mistake instanceof StoreError && mistake.cliHint ? `${mistake.message} (see: npm run tenant -- ${mistake.cliHint})` : mistake.message;
+    console.error(json ? JSON.stringify({ error: message }) : `error: ${message}`);
     return 1;
   } finally {
     await open.close();

@@ -38,7 +38,7 @@ export async function revokeApiKey(db: Database, id: string): Promise<ApiKeyInfo
     return info;
   }
   const existing = await db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, id)).get();
-  throw new StoreError(existing ? `API key "${id}" was already revoked at ${existing.revokedAt}` : `there is no API key "${id}" (see: npm run tenant -- api-key list)`);
+  throw existing ? new StoreError(`API key "${id}" was already revoked at ${existing.revokedAt}`, 'conflict') : new StoreError(`there is no API key "${id}"`, 'not_found', 'api-key list');
 }
 
 /** The live key `presented` is, or undefined: checked by shape, then by its hash, compared in constant time. */

@@ -9,7 +9,7 @@ import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from
 import { auditLog } from '../db/schema.ts';
 
 /** Who acts: a SCIM token, sign-in, the operator's CLI, or the IT admin through a setup link. */
-export type AuditActor = `token:${string}` | 'oidc' | 'cli' | `setup:${string}`;
+export type AuditActor = `token:${string}` | 'oidc' | 'cli' | `setup:${string}` | `api:${string}`;
 
 /** One audited change; `detail` is a reason or a summary. */
 export interface AuditEvent {

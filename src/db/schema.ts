@@ -19,6 +19,8 @@ export const tenants = sqliteTable('tenants', {
   id: text('id').primaryKey(),
   slug: text('slug').notNull().unique(),
   name: text('name').notNull(),
+  /** The host application's own id for this customer, unique when set: the management API looks tenants up by it. */
+  externalId: text('external_id').unique(),
   scimEnabled: integer('scim_enabled', { mode: 'boolean' }).notNull().default(false),
   /** JSON array of role names, lowest privilege last (`["owner","admin","editor","viewer"]`). */
   roles: text('roles', { mode: 'json' }).$type<string[]>().notNull(),
@@ -46,7 +48,7 @@ export const scimTokens = sqliteTable(
     lastUsedAt: text('last_used_at'),
     expiresAt: text('expires_at'),
     revokedAt: text('revoked_at'),
-    /** The setup link whose page issued the token: revoking the link revokes it (src/setup/link-store.ts). */
+    /** The setup link whose page issued the token: revoking the link revokes it (src/tenants/setup-links.ts). */
     setupLinkId: text('setup_link_id'),
   },
   (t) => [index('scim_tokens_tenant').on(t.tenantId), index('scim_tokens_setup_link').on(t.setupLinkId)],
@@ -350,3 +352,22 @@ export const signingKeys = sqliteTable('signing_keys', {
   createdAt: text('created_at').notNull(),
   retiredAt: text('retired_at'),
 });
+
+/**
+ * Answers to management-API creates sent with an `Idempotency-Key` (src/api/idempotency.ts), per API
+ * key: a retry of the same request gets the first answer again; `status` is NULL while the first is
+ * still running. Kept a day, pruned with the change log.
+ */
+export const idempotentRequests = sqliteTable(
+  'idempotent_requests',
+  {
+    apiKeyId: text('api_key_id').notNull().references(() => apiKeys.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** SHA-256 of the method, path and body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    status: integer('status'),
+    response: text('response', { mode: 'json' }).$type<unknown>(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] }), index('idempotent_requests_created').on(t.createdAt)],
+);

@@ -41,9 +41,23 @@ export class PageError extends Error {
   }
 }
 
-/** A store refused an operator's or IT admin's change (unknown tenant, slug taken, a quota below what is held, …): shown as-is by the CLI and the setup page. */
+/** Why a store refused: the management API answers 400, 404, 409 or 502 for them. */
+export type StoreRefusal = 'invalid' | 'not_found' | 'conflict' | 'upstream';
+
+/**
+ * A store refused an operator's or IT admin's change (unknown tenant, slug taken, a quota below what
+ * is held, …): shown as-is by the setup page and the management API; the CLI adds `cliHint`, the
+ * command that shows what exists (`token list acme`).
+ */
 export class StoreError extends Error {
   override name = 'StoreError';
+  readonly refusal: StoreRefusal;
+  readonly cliHint: string | undefined;
+  constructor(message: string, refusal: StoreRefusal = 'invalid', cliHint?: string) {
+    super(message);
+    this.refusal = refusal;
+    this.cliHint = cliHint;
+  }
 }
 
 /**

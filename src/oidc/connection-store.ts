@@ -94,7 +94,7 @@ export async function setConnection(db: Database, secretsKey: string, tenant: Te
   const existing = await db.select().from(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)).get();
   const issuer = update.issuer ?? existing?.issuer;
   const clientId = update.clientId ?? existing?.clientId;
-  if (!issuer || !clientId) throw new StoreError('a new OIDC connection needs --issuer and --client-id');
+  if (!issuer || !clientId) throw new StoreError('a new OIDC connection needs an issuer and a client id');
   const secretSealed =
     update.clientSecret === undefined
       ? (existing?.clientSecretEncrypted ?? null)
@@ -119,7 +119,7 @@ export async function setConnection(db: Database, secretsKey: string, tenant: Te
   // Requiring SSO locks out everyone a broken connection cannot sign in: only for a provider that checks out now.
   if (settings.requireSso && (!existing?.requireSso || update.issuer !== undefined)) {
     const report = await checkProvider(settings, localDev);
-    if (!report.ok) throw new StoreError(`SSO cannot be required while the provider does not check out (npm run tenant -- oidc test): ${report.problems.join('; ')}`);
+    if (!report.ok) throw new StoreError(`SSO cannot be required while the provider does not check out: ${report.problems.join('; ')}`, 'conflict', `oidc test ${tenant.slug}`);
   }
   await options.beforeSave?.(settings);
   const at = now();

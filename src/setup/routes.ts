@@ -20,7 +20,7 @@ import { isSameOriginPost } from '../http/same-origin.ts';
 import { getHostCookie, setHostCookie } from '../http/cookies.ts';
 import { slugProblem } from '../tenants/slug.ts';
 import { StoreError } from '../http/errors.ts';
-import { liveSetupLink, redeemSetupKey, setupPath, type LiveSetupLink } from './link-store.ts';
+import { liveSetupLink, redeemSetupKey, setupPath, type LiveSetupLink } from '../tenants/setup-links.ts';
 import { continuePage, OPEN_LINK_SCRIPT, openLinkPage, scimTokenPage, setupPage, type ConnectionFormValues } from './pages.ts';
 import { connectionFormSchema, issueScimToken, saveConnection } from './setup-actions.ts';
 import { grantFor, openSetupGrant, sealSetupGrant, setupCookieName } from './setup-grant.ts';

@@ -12,7 +12,7 @@ import { TOKEN_AUTH_METHODS } from '../oidc/connection-settings.ts';
 import { checkProvider } from '../oidc/provider-check.ts';
 import { createScimToken } from '../tenants/tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
-import { MAX_TOKENS_PER_LINK, SETUP_TOKEN_SECONDS, type LiveSetupLink } from './link-store.ts';
+import { MAX_TOKENS_PER_LINK, SETUP_TOKEN_SECONDS, type LiveSetupLink } from '../tenants/setup-links.ts';
 
 /** The connection form as posted; an empty secret keeps the stored one. */
 export const connectionFormSchema = z.object({

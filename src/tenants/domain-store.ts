@@ -9,16 +9,13 @@ import { now, type Database } from '../db/client.ts';
 import { tenantDomains, tenants } from '../db/schema.ts';
 import type { Tenant } from './tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
-import { auditInsert } from '../audit/audit-log.ts';
+import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { authenticator } from '../common/secret-box.ts';
 
 /** A claimed email domain; routes sign-ins once `verifiedAt` is set. */
 export type TenantDomain = typeof tenantDomains.$inferSelect;
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
-/** Public DNS-over-HTTPS resolver used by `domains verify` (JSON API). */
-export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
-
 /** `domain` lower-cased without a trailing dot, or a StoreError when it is not a hostname. */
 export function normalizeDomain(domain: string): string {
   const normalized = domain.trim().toLowerCase().replace(/\.$/, '');
@@ -34,49 +31,49 @@ export async function verificationRecord(secretsKey: string, tenantId: string, d
 
 async function requireDomainRow(db: Database, tenant: Tenant, domain: string): Promise<TenantDomain> {
   const row = await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain)).get();
-  if (!row || row.tenantId !== tenant.id) throw new StoreError(`tenant "${tenant.slug}" has no domain ${domain} (see: npm run tenant -- domains list ${tenant.slug})`);
+  if (!row || row.tenantId !== tenant.id) throw new StoreError(`tenant "${tenant.slug}" has no domain ${domain}`, 'not_found', `domains list ${tenant.slug}`);
   return row;
 }
 
 /** Claims `domain` for `tenant`; verified at once only when the operator vouches (`verified`). */
-export async function addDomain(db: Database, tenant: Tenant, rawDomain: string, verified: boolean): Promise<TenantDomain> {
+export async function addDomain(db: Database, tenant: Tenant, rawDomain: string, verified: boolean, actor: AuditActor = 'cli'): Promise<TenantDomain> {
   const domain = normalizeDomain(rawDomain);
   const existing = await db.select().from(tenantDomains).where(eq(tenantDomains.domain, domain)).get();
-  if (existing && existing.tenantId !== tenant.id) throw new StoreError(`${domain} already belongs to another tenant`);
+  if (existing && existing.tenantId !== tenant.id) throw new StoreError(`${domain} already belongs to another tenant`, 'conflict');
   const at = now();
   const row: TenantDomain = { domain, tenantId: tenant.id, verifiedAt: verified ? at : (existing?.verifiedAt ?? null), createdAt: existing?.createdAt ?? at };
   await db.batch([
     db.insert(tenantDomains).values(row).onConflictDoUpdate({ target: tenantDomains.domain, set: { verifiedAt: row.verifiedAt } }),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'domain.add', resourceType: 'Domain', resourceId: domain, outcome: 'success', detail: verified ? 'verified by operator' : 'pending DNS verification' }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'domain.add', resourceType: 'Domain', resourceId: domain, outcome: 'success', detail: verified ? 'verified by operator' : 'pending DNS verification' }),
   ]);
   return row;
 }
 
 /** TXT strings at `name` through a DNS-over-HTTPS JSON resolver. */
-export async function dohTxtLookup(name: string, dohUrl = DEFAULT_DOH_URL): Promise<string[]> {
+export async function dohTxtLookup(name: string, dohUrl: string): Promise<string[]> {
   const url = new URL(dohUrl);
   url.searchParams.set('name', name);
   url.searchParams.set('type', 'TXT');
   const response = await fetch(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new StoreError(`DNS lookup of ${name} failed: ${response.status}`);
+  if (!response.ok) throw new StoreError(`DNS lookup of ${name} failed: ${response.status}`, 'upstream');
   const body = (await response.json()) as { Answer?: { type: number; data: string }[] };
   // A TXT answer's data is one or more quoted strings; a long value is split across several.
   return (body.Answer ?? []).filter((a) => a.type === 16).map((a) => a.data.replace(/"\s*"/g, '').replace(/^"|"$/g, ''));
 }
 
 /** Marks `domain` verified when its TXT record is published; throws with the expected record otherwise. */
-export async function verifyDomain(db: Database, secretsKey: string, tenant: Tenant, rawDomain: string, lookupTxt: (name: string) => Promise<string[]>): Promise<TenantDomain> {
+export async function verifyDomain(db: Database, secretsKey: string, tenant: Tenant, rawDomain: string, lookupTxt: (name: string) => Promise<string[]>, actor: AuditActor = 'cli'): Promise<TenantDomain> {
   const domain = normalizeDomain(rawDomain);
   const row = await requireDomainRow(db, tenant, domain);
   const record = await verificationRecord(secretsKey, tenant.id, domain);
   const found = await lookupTxt(record.name);
   if (!found.includes(record.value)) {
-    throw new StoreError(`TXT ${record.name} does not hold "${record.value}" yet (found: ${found.length ? found.join(', ') : 'nothing'}); DNS changes can take a few minutes`);
+    throw new StoreError(`TXT ${record.name} does not hold "${record.value}" yet (found: ${found.length ? found.join(', ') : 'nothing'}); DNS changes can take a few minutes`, 'conflict');
   }
   const verifiedAt = row.verifiedAt ?? now();
   await db.batch([
     db.update(tenantDomains).set({ verifiedAt }).where(eq(tenantDomains.domain, domain)),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'domain.verify', resourceType: 'Domain', resourceId: domain, outcome: 'success', detail: 'DNS TXT record found' }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'domain.verify', resourceType: 'Domain', resourceId: domain, outcome: 'success', detail: 'DNS TXT record found' }),
   ]);
   return { ...row, verifiedAt };
 }
@@ -87,12 +84,12 @@ export async function listDomains(db: Database, tenant: Tenant): Promise<TenantD
 }
 
 /** Releases `domain` from `tenant`. */
-export async function removeDomain(db: Database, tenant: Tenant, rawDomain: string): Promise<TenantDomain> {
+export async function removeDomain(db: Database, tenant: Tenant, rawDomain: string, actor: AuditActor = 'cli'): Promise<TenantDomain> {
   const domain = normalizeDomain(rawDomain);
   const row = await requireDomainRow(db, tenant, domain);
   await db.batch([
     db.delete(tenantDomains).where(eq(tenantDomains.domain, domain)),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'domain.remove', resourceType: 'Domain', resourceId: domain, outcome: 'success' }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'domain.remove', resourceType: 'Domain', resourceId: domain, outcome: 'success' }),
   ]);
   return row;
 }

@@ -8,7 +8,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { insertChunks } from '../db/batch.ts';
 import { now, type Database } from '../db/client.ts';
 import { roleMappings, tenants } from '../db/schema.ts';
-import { auditInsert } from '../audit/audit-log.ts';
+import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
 import { foldCase } from '../common/fold-case.ts';
 import type { Tenant } from './tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
@@ -51,7 +51,7 @@ const loweredIn = (names: readonly string[]) => sql`lower(${roleMappings.groupNa
  * Maps each group to its role, replacing any mapping of the same group name (case-insensitive);
  * every role must be in the tenant's catalog, else nothing changes.
  */
-export async function mapGroupsToRoles(db: Database, tenant: Tenant, inputs: readonly RoleMappingInput[]): Promise<RoleMapping[]> {
+export async function mapGroupsToRoles(db: Database, tenant: Tenant, inputs: readonly RoleMappingInput[], actor: AuditActor = 'cli'): Promise<RoleMapping[]> {
   if (inputs.length === 0) throw new StoreError('give at least one "Group Name=role" mapping');
   const createdAt = now();
   const mappings = inputs.map((input) => ({ groupName: groupNameOf(input.groupName), role: catalogRole(tenant, input.role), createdAt }));
@@ -63,33 +63,33 @@ export async function mapGroupsToRoles(db: Database, tenant: Tenant, inputs: rea
   await db.batch([
     db.delete(roleMappings).where(and(eq(roleMappings.tenantId, tenant.id), loweredIn(mappings.map((m) => m.groupName)))),
     ...insertChunks(mappings.map((m) => ({ tenantId: tenant.id, ...m }))).map((rows) => db.insert(roleMappings).values(rows)),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.map', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: mappings.map((m) => `${m.groupName}=${m.role}`).join(', ') }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'roles.map', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: mappings.map((m) => `${m.groupName}=${m.role}`).join(', ') }),
   ]);
   return mappings;
 }
 
 /** Removes the mappings of `groupNames` (case-insensitive); an unmapped name is an error and nothing changes. */
-export async function unmapGroups(db: Database, tenant: Tenant, groupNames: readonly string[]): Promise<RoleMapping[]> {
+export async function unmapGroups(db: Database, tenant: Tenant, groupNames: readonly string[], actor: AuditActor = 'cli'): Promise<RoleMapping[]> {
   const mappings = await listRoleMappings(db, tenant);
   if (groupNames.length === 0) throw new StoreError('give at least one group name to unmap');
   const wanted = groupNames.map(groupNameOf);
   const removed = mappings.filter((m) => wanted.some((name) => foldCase(name) === foldCase(m.groupName)));
   const missing = wanted.filter((name) => !mappings.some((m) => foldCase(m.groupName) === foldCase(name)));
-  if (missing.length) throw new StoreError(`tenant "${tenant.slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')} (see: npm run tenant -- roles list ${tenant.slug})`);
+  if (missing.length) throw new StoreError(`tenant "${tenant.slug}" has no mapping for ${missing.map((n) => `"${n}"`).join(', ')}`, 'not_found', `roles list ${tenant.slug}`);
   await db.batch([
     db.delete(roleMappings).where(and(eq(roleMappings.tenantId, tenant.id), loweredIn(wanted))),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.unmap', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: removed.map((m) => m.groupName).join(', ') }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'roles.unmap', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: removed.map((m) => m.groupName).join(', ') }),
   ]);
   return removed;
 }
 
 /** Sets the role of users no SCIM role or mapped group gives one; it must be in the catalog. */
-export async function setDefaultRole(db: Database, tenant: Tenant, role: string): Promise<Tenant> {
+export async function setDefaultRole(db: Database, tenant: Tenant, role: string, actor: AuditActor = 'cli'): Promise<Tenant> {
   const defaultRole = catalogRole(tenant, role);
   const updatedAt = now();
   await db.batch([
     db.update(tenants).set({ defaultRole, updatedAt }).where(eq(tenants.id, tenant.id)),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'roles.default', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: defaultRole }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'roles.default', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: defaultRole }),
   ]);
   return { ...tenant, defaultRole, updatedAt };
 }

@@ -25,7 +25,7 @@ export async function findTenantBySlug(db: Database, slug: string): Promise<Tena
 
 export async function requireTenant(db: Database, slug: string): Promise<Tenant> {
   const tenant = await findTenantBySlug(db, slug);
-  if (!tenant) throw new StoreError(`unknown tenant "${slug}" (see: npm run tenant -- list)`);
+  if (!tenant) throw new StoreError(`unknown tenant "${slug}"`, 'not_found', 'list');
   return tenant;
 }
 
@@ -33,13 +33,35 @@ export async function listTenants(db: Database): Promise<Tenant[]> {
   return db.select().from(tenants).orderBy(asc(tenants.slug)).all();
 }
 
-export async function createTenant(db: Database, slug: string, name: string): Promise<Tenant> {
-  if (await findTenantBySlug(db, slug)) throw new StoreError(`tenant "${slug}" already exists`);
+/** The tenant the host application knows by `externalId`, if any. */
+export async function findTenantByExternalId(db: Database, externalId: string): Promise<Tenant | undefined> {
+  return db.select().from(tenants).where(eq(tenants.externalId, externalId)).get();
+}
+
+/** What sets a tenant apart besides its slug: a display name and the host application's own id. */
+export interface TenantNaming {
+  name?: string;
+  /** The host's id for the customer, unique across tenants; null clears it. */
+  externalId?: string | null;
+}
+
+/** A unique index refused the write (slug or external id taken, perhaps by a concurrent create): the StoreError saying which. */
+function takenError(err: unknown, slug: string, externalId: string | null | undefined): StoreError | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes('tenants.slug')) return new StoreError(`tenant "${slug}" already exists`, 'conflict');
+    if (e.message.includes('tenants.external_id')) return new StoreError(`external id "${externalId}" already names another tenant`, 'conflict');
+  }
+  return undefined;
+}
+
+export async function createTenant(db: Database, slug: string, naming: TenantNaming = {}, actor: AuditActor = 'cli'): Promise<Tenant> {
+  if (await findTenantBySlug(db, slug)) throw new StoreError(`tenant "${slug}" already exists`, 'conflict');
   const at = now();
   const tenant: Tenant = {
     id: crypto.randomUUID(),
     slug,
-    name,
+    name: naming.name ?? slug,
+    externalId: naming.externalId ?? null,
     scimEnabled: false,
     roles: [...DEFAULT_ROLES],
     defaultRole: DEFAULT_ROLE,
@@ -52,8 +74,28 @@ export async function createTenant(db: Database, slug: string, name: string): Pr
     createdAt: at,
     updatedAt: at,
   };
-  await db.batch([db.insert(tenants).values(tenant), operatorAudit(db, tenant.id, 'tenant.create', tenant.id)]);
+  try {
+    await db.batch([db.insert(tenants).values(tenant), operatorAudit(db, tenant.id, 'tenant.create', tenant.id, actor)]);
+  } catch (err) {
+    throw takenError(err, slug, tenant.externalId) ?? err;
+  }
   return tenant;
+}
+
+/** Renames the tenant or sets its external id (omitted fields stay). */
+export async function renameTenant(db: Database, tenant: Tenant, naming: TenantNaming, actor: AuditActor = 'cli'): Promise<Tenant> {
+  const change = Object.fromEntries(Object.entries(naming).filter(([, v]) => v !== undefined)) as TenantNaming;
+  if (Object.keys(change).length === 0) return tenant;
+  try {
+    const [[updated]] = await db.batch([
+      db.update(tenants).set({ ...change, updatedAt: now() }).where(eq(tenants.id, tenant.id)).returning(),
+      operatorAudit(db, tenant.id, 'tenant.update', tenant.id, actor),
+    ]);
+    if (!updated) throw new StoreError(`unknown tenant "${tenant.slug}"`, 'not_found', 'list');
+    return updated;
+  } catch (err) {
+    throw takenError(err, tenant.slug, change.externalId) ?? err;
+  }
 }
 
 /**
@@ -75,14 +117,14 @@ export async function setQuotas(db: Database, tenant: Tenant, quotas: { maxUsers
   ]);
   if (updated) return updated;
   const held = await db.select({ users: tenants.userCount, groups: tenants.groupCount }).from(tenants).where(eq(tenants.id, tenant.id)).get();
-  if (!held) throw new StoreError(`unknown tenant "${tenant.slug}" (see: npm run tenant -- list)`);
+  if (!held) throw new StoreError(`unknown tenant "${tenant.slug}"`, 'not_found', 'list');
   const [name, count, quota] = held.users > next.maxUsers ? ['users', held.users, next.maxUsers] : ['groups', held.groups, next.maxGroups];
-  throw new StoreError(`tenant "${tenant.slug}" already holds ${count} ${name}; a quota of ${quota} would be below that`);
+  throw new StoreError(`tenant "${tenant.slug}" already holds ${count} ${name}; a quota of ${quota} would be below that`, 'conflict');
 }
 
 /** Deletes the tenant and, by cascade, its tokens, users, groups, memberships and settings. */
-export async function deleteTenant(db: Database, tenant: Tenant): Promise<Tenant> {
-  await db.batch([db.delete(tenants).where(eq(tenants.id, tenant.id)), operatorAudit(db, tenant.id, 'tenant.delete', tenant.id)]);
+export async function deleteTenant(db: Database, tenant: Tenant, actor: AuditActor = 'cli'): Promise<Tenant> {
+  await db.batch([db.delete(tenants).where(eq(tenants.id, tenant.id)), operatorAudit(db, tenant.id, 'tenant.delete', tenant.id, actor)]);
   return tenant;
 }
 
@@ -161,7 +203,7 @@ export async function createScimToken(
     await db.batch([insert, cap, audit, ...switchOn]);
   } catch (err) {
     if (err instanceof Error && (err.message + String(err.cause ?? '')).includes(TOO_MANY_MARKER)) {
-      throw new StoreError(`this setup link has issued ${link.maxLive} live SCIM tokens already; revoke one first, or ask the operator for another link`);
+      throw new StoreError(`this setup link has issued ${link.maxLive} live SCIM tokens already; revoke one first, or ask the operator for another link`, 'conflict');
     }
     throw err;
   }
@@ -173,7 +215,7 @@ export async function listScimTokens(db: Database, tenant: Tenant): Promise<Scim
   return rows.map(({ tokenHash: _hash, ...info }) => info);
 }
 
-export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: string): Promise<ScimTokenInfo> {
+export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: string, actor: AuditActor = 'cli'): Promise<ScimTokenInfo> {
   const revokedAt = now();
   const [[updated]] = await db.batch([
     db
@@ -182,12 +224,12 @@ export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: str
       .where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id), isNull(scimTokens.revokedAt)))
       .returning(),
     // Recorded by the same batch, only if it revoked the token.
-    auditInsertWhen(db, operatorEvent(tenant.id, 'token.revoke', tokenId), sql`changes() > 0`),
+    auditInsertWhen(db, operatorEvent(tenant.id, 'token.revoke', tokenId, actor), sql`changes() > 0`),
   ]);
   if (!updated) {
     const existing = await db.select().from(scimTokens).where(and(eq(scimTokens.id, tokenId), eq(scimTokens.tenantId, tenant.id))).get();
-    if (!existing) throw new StoreError(`tenant "${tenant.slug}" has no token "${tokenId}" (see: npm run tenant -- token list ${tenant.slug})`);
-    throw new StoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`);
+    if (!existing) throw new StoreError(`tenant "${tenant.slug}" has no token "${tokenId}"`, 'not_found', `token list ${tenant.slug}`);
+    throw new StoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`, 'conflict');
   }
   const { tokenHash: _hash, ...info } = updated;
   return info;

@@ -104,7 +104,7 @@ export async function listEndpoints(db: Database, tenant: Tenant): Promise<(Endp
 /** Endpoint `id` of the tenant, or a StoreError naming what to do. */
 export async function requireEndpoint(db: Database, tenant: Tenant, id: string): Promise<EndpointRow> {
   const row = await db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.tenantId, tenant.id), eq(webhookEndpoints.id, id))).get();
-  if (!row) throw new StoreError(`tenant "${tenant.slug}" has no webhook "${id}" (see: npm run tenant -- webhook list ${tenant.slug})`);
+  if (!row) throw new StoreError(`tenant "${tenant.slug}" has no webhook "${id}"`, 'not_found', `webhook list ${tenant.slug}`);
   return row;
 }
 

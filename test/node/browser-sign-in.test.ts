@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { database } from '../../src/db/client.ts';
 import { roleMappings } from '../../src/db/schema.ts';
 import { setConnection } from '../../src/oidc/connection-store.ts';
-import { createSetupLink, setupUrl } from '../../src/setup/link-store.ts';
+import { createSetupLink, setupUrl } from '../../src/tenants/setup-links.ts';
 import { createTenant, findTenantBySlug, requireTenant } from '../../src/tenants/tenant-store.ts';
 import { startLocalWorker, type LocalWorker } from '../support/local-worker.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from '../support/okta-fixtures.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   appOrigin = worker.url.replace('//127.0.0.1:', '//localhost:');
   op = await startOktaLikeOp({ appOrigins: [appOrigin] });
   const db = database(worker.db);
-  const tenant = await createTenant(db, 'browser-co', 'Browser Co');
+  const tenant = await createTenant(db, 'browser-co', { name: 'Browser Co' });
   await setConnection(db, secretsKey, tenant, { issuer: op.issuer, clientId: OKTA_CLIENTS.basic.clientId, clientSecret: OKTA_CLIENTS.basic.clientSecret, jit: true }, true);
   await db.insert(roleMappings).values({ tenantId: tenant.id, groupName: 'Acme Admins', role: 'admin', createdAt: new Date().toISOString() });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -96,7 +96,7 @@ it('keeps its Secure __Host- cookies on http://127.0.0.1 too (the address npm st
 
 it('runs the setup link as an IT admin would: opens it, saves the Okta connection, creates a SCIM token that works', async () => {
   const db = database(worker.db);
-  const { key } = await createSetupLink(db, await createTenant(db, 'setup-co', 'Setup Co'));
+  const { key } = await createSetupLink(db, await createTenant(db, 'setup-co', { name: 'Setup Co' }));
   const context = await browser.newContext();
   const page = await context.newPage();
   const requested: string[] = [];

@@ -22,7 +22,7 @@ describe('the Worker served by Miniflare on 127.0.0.1', () => {
 
   it('serves SCIM over real HTTP for a tenant seeded through the tenant store', async () => {
     const db = database(worker.db);
-    const tenant = await setScimEnabled(db, await createTenant(db, 'http-co', 'HTTP Co'), true);
+    const tenant = await setScimEnabled(db, await createTenant(db, 'http-co', { name: 'HTTP Co' }), true);
     const { token } = await createScimToken(db, tenant, 'test', undefined);
     const base = `${worker.url}/scim/v2/http-co`;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };

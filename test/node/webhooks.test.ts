@@ -38,7 +38,7 @@ let tenants = 0;
 async function scimTenant(on: LocalWorker) {
   const local = database(on.db);
   const slug = `hooks-${++tenants}`;
-  const tenant = await setScimEnabled(local, await createTenant(local, slug, slug), true);
+  const tenant = await setScimEnabled(local, await createTenant(local, slug), true);
   const { token } = await createScimToken(local, tenant, 'okta', undefined);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
   const base = `${on.url}/scim/v2/${slug}`;

@@ -18,7 +18,7 @@ export function uniqueSlug(prefix = 't'): string {
 /** A tenant with SCIM enabled (unless told otherwise) and one live token. */
 export async function tenantWithToken(options: { slug?: string; scimEnabled?: boolean; expiresInSeconds?: number } = {}) {
   const slug = options.slug ?? uniqueSlug();
-  const tenant = await createTenant(db(), slug, slug);
+  const tenant = await createTenant(db(), slug);
   const enabled = options.scimEnabled === false ? tenant : await setScimEnabled(db(), tenant, true);
   const issued = await createScimToken(db(), enabled, 'test', options.expiresInSeconds);
   return { tenant, slug, token: issued.token, tokenId: issued.info.id, scim: scimClient(slug, issued.token) };

@@ -5,10 +5,10 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { scimTokens, setupLinks, tenants } from '../db/schema.ts';
-import { auditInsert, auditInsertWhen } from '../audit/audit-log.ts';
-import type { Tenant } from '../tenants/tenant-store.ts';
+import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
+import type { Tenant } from './tenant-store.ts';
 import { StoreError } from '../http/errors.ts';
-import { constantTimeEqual, generatePrefixedSecret, hashToken, hasPrefixedSecretShape } from '../tenants/tokens.ts';
+import { constantTimeEqual, generatePrefixedSecret, hashToken, hasPrefixedSecretShape } from './tokens.ts';
 
 /** Prefix of a setup key, so secret scanners can tell it from a SCIM token. */
 export const SETUP_KEY_PREFIX = 'eid_setup_';
@@ -51,7 +51,7 @@ function withoutHash({ hash: _hash, ...info }: SetupLinkRow): SetupLinkInfo {
 }
 
 /** Issues a link for `tenant`; the key is returned once and only its hash is stored. */
-export async function createSetupLink(db: Database, tenant: Tenant, expiresInSeconds = DEFAULT_LINK_SECONDS): Promise<{ info: SetupLinkInfo; key: string; tenant: Tenant }> {
+export async function createSetupLink(db: Database, tenant: Tenant, expiresInSeconds = DEFAULT_LINK_SECONDS, actor: AuditActor = 'cli'): Promise<{ info: SetupLinkInfo; key: string; tenant: Tenant }> {
   if (expiresInSeconds > MAX_LINK_SECONDS) throw new StoreError(`a setup link lives at most ${MAX_LINK_SECONDS / 86400} days`);
   const key = generatePrefixedSecret(SETUP_KEY_PREFIX);
   const createdAt = now();
@@ -65,7 +65,7 @@ export async function createSetupLink(db: Database, tenant: Tenant, expiresInSec
   };
   await db.batch([
     db.insert(setupLinks).values({ ...info, hash: await hashToken(key) }),
-    auditInsert(db, { tenantId: tenant.id, actor: 'cli', action: 'setup-link.create', resourceType: 'SetupLink', resourceId: info.id, outcome: 'success', detail: `expires ${info.expiresAt}` }),
+    auditInsert(db, { tenantId: tenant.id, actor, action: 'setup-link.create', resourceType: 'SetupLink', resourceId: info.id, outcome: 'success', detail: `expires ${info.expiresAt}` }),
   ]);
   return { info, key, tenant };
 }
@@ -87,7 +87,7 @@ export async function listSetupLinks(db: Database, tenant: Tenant): Promise<List
  * Revokes link `linkId` of `tenant` and, in the same batch, every SCIM token its page issued:
  * its setup cookies and those tokens stop working on their next request.
  */
-export async function revokeSetupLink(db: Database, tenant: Tenant, linkId: string): Promise<SetupLinkInfo> {
+export async function revokeSetupLink(db: Database, tenant: Tenant, linkId: string, actor: AuditActor = 'cli'): Promise<SetupLinkInfo> {
   const ofTenant = and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenant.id));
   const revokedAt = now();
   const revokedWithLink = and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), eq(scimTokens.revokedAt, revokedAt));
@@ -100,14 +100,14 @@ export async function revokeSetupLink(db: Database, tenant: Tenant, linkId: stri
     // Recorded by the same batch, only if this batch revoked the link; the detail names the tokens it revoked with it.
     auditInsertWhen(
       db,
-      { tenantId: tenant.id, actor: 'cli', action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success' },
+      { tenantId: tenant.id, actor, action: 'setup-link.revoke', resourceType: 'SetupLink', resourceId: linkId, outcome: 'success' },
       sql`EXISTS (SELECT 1 FROM ${setupLinks} WHERE ${and(ofTenant, eq(setupLinks.revokedAt, revokedAt))})`,
       sql`(SELECT 'revoked its SCIM tokens ' || group_concat(${scimTokens.id}, ', ') FROM ${scimTokens} WHERE ${revokedWithLink})`,
     ),
   ]);
   if (revoked) return withoutHash(revoked);
   const existing = await db.select({ revokedAt: setupLinks.revokedAt }).from(setupLinks).where(ofTenant).get();
-  throw new StoreError(existing ? `setup link "${linkId}" was already revoked at ${existing.revokedAt}` : `tenant "${tenant.slug}" has no setup link "${linkId}" (see: npm run tenant -- setup-link list ${tenant.slug})`);
+  throw existing ? new StoreError(`setup link "${linkId}" was already revoked at ${existing.revokedAt}`, 'conflict') : new StoreError(`tenant "${tenant.slug}" has no setup link "${linkId}"`, 'not_found', `setup-link list ${tenant.slug}`);
 }
 
 /**
