@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { configOf } from './config.ts';
 import type { Env } from './env.ts';
 import { apiRoutes } from './api/routes.ts';
+import { pruneIdempotentRequests } from './api/idempotency.ts';
 import { problemResponse, renderError } from './http/render-error.ts';
 import { authRoutes } from './oidc/routes.ts';
 import { canonicalScimRequest } from './scim/canonical-path.ts';
@@ -46,13 +47,15 @@ app.notFound((c) => {
   return c.json({ error: 'not_found', path }, 404);
 });
 
-/** wrangler.toml's hourly trigger prunes the change log; the minute trigger sweeps webhook endpoints. */
+/** wrangler.toml's hourly trigger prunes the change log and old idempotency records; the minute trigger sweeps webhook endpoints. */
 const PRUNE_CRON = '41 * * * *';
 
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === PRUNE_CRON) {
-    const deleted = await pruneEvents(database(env.DB), retentionCutoff(configOf(env).eventRetentionDays));
+    const db = database(env.DB);
+    const deleted = await pruneEvents(db, retentionCutoff(configOf(env).eventRetentionDays));
     if (deleted) console.log(`[events] pruned ${deleted} events past retention`);
+    await pruneIdempotentRequests(db);
   } else {
     await sweepEndpoints(env);
   }

@@ -37,8 +37,8 @@ function decodeCursor(text: string, tenantId: string): Cursor {
 
 export interface SnapshotPage {
   seq: number;
-  users: unknown[];
-  groups: unknown[];
+  users: Record<string, unknown>[];
+  groups: Record<string, unknown>[];
   memberships: { groupId: string; userId: string }[];
   /** The cursor of the next page, or null after the last. */
   next: string | null;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { D1_RETRY_AFTER_SECONDS, isTransientD1Error } from '../common/d1-failures.ts';
-import { ApiProblem, PageError, ScimError } from './errors.ts';
+import { ApiProblem, PageError, ScimError, StoreError, type StoreRefusal } from './errors.ts';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -21,9 +21,16 @@ const STATUS_TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
+
+/** How the management API answers a store's refusal. */
+const REFUSAL_STATUS: Record<StoreRefusal, number> = { invalid: 400, not_found: 404, conflict: 409, upstream: 502 };
 
 /**
  * RFC 9457 problem details, as the management API answers every error: `type` stays `about:blank`,
@@ -63,6 +70,7 @@ export function renderError(err: Error, c: Context): Response {
   if (err instanceof ApiProblem) return problemResponse(err.status, err.message, err.headers, err.extensions);
   const reference = crypto.randomUUID();
   const underApi = new URL(c.req.url).pathname.startsWith('/api/');
+  if (underApi && err instanceof StoreError) return problemResponse(REFUSAL_STATUS[err.refusal], err.message);
   if (isTransientD1Error(err)) {
     // D1 overloaded or unreachable even after our retries: a truthful "try again", never a half-done 500.
     console.warn(`[d1 ${reference}] ${err.message}`);

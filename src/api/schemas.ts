@@ -1,0 +1,44 @@
+/** Schemas the management API's operations share: path parameters, the tenant as answered, page sizes. */
+import { z } from 'zod';
+import type { Database } from '../db/client.ts';
+import { tenantScimBase } from '../scim/wire/respond.ts';
+import { ssoRequired } from '../tenants/sso-requirement.ts';
+import type { Tenant } from '../tenants/tenant-store.ts';
+
+export const slugParams = z.object({ slug: z.string().min(1).max(100).meta({ description: "The tenant's slug (its SCIM and sign-in URLs carry it)." }) });
+
+/** A page size: 1 to 500, 100 when absent. */
+export const pageLimit = z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'Items on a page, 1 to 500.' });
+
+/** A timestamp as the API writes them: ISO 8601, UTC, milliseconds. */
+export const timestamp = z.string().meta({ format: 'date-time' });
+
+export const tenantSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    externalId: z.string().nullable().meta({ description: "The host application's own id for this customer." }),
+    scimEnabled: z.boolean(),
+    scimBaseUrl: z.string().meta({ description: 'What the IT admin pastes into Okta or Entra as the SCIM base URL.' }),
+    requireSso: z.boolean().meta({ description: "The tenant's people must sign in through its identity provider: refuse the app's other sign-in methods for them." }),
+    roles: z.array(z.string()).meta({ description: 'The role catalog, highest first.' }),
+    defaultRole: z.string(),
+    maxUsers: z.number().int(),
+    maxGroups: z.number().int(),
+    userCount: z.number().int(),
+    groupCount: z.number().int(),
+    sessionIdleSeconds: z.number().int(),
+    sessionAbsoluteSeconds: z.number().int(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Tenant' });
+
+/** `tenant` as the API answers it at `origin`; `requireSso` is read when not given. */
+export async function tenantAnswer(db: Database, origin: string, tenant: Tenant, requireSso?: boolean): Promise<z.input<typeof tenantSchema>> {
+  return { ...tenant, scimBaseUrl: tenantScimBase(origin, tenant.slug), requireSso: requireSso ?? (await ssoRequired(db, tenant.id)) };
+}
+
+/** A SCIM resource as the directory reads show it (RFC 7643), without memberships. */
+export const scimResource = z.record(z.string(), z.unknown()).meta({ description: 'A SCIM resource (RFC 7643) as GET returns it, without groups or members.' });
