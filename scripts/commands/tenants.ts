@@ -13,6 +13,7 @@ function tenantJson(ctx: CliContext, tenant: Tenant) {
     id: tenant.id,
     slug: tenant.slug,
     name: tenant.name,
+    externalId: tenant.externalId,
     scimEnabled: tenant.scimEnabled,
     scimBaseUrl: scimBaseUrl(ctx, tenant),
     roles: tenant.roles,
@@ -30,7 +31,7 @@ function validSlug(slug: string): string {
 export const tenantCommands: Command[] = [
   {
     name: 'create',
-    usage: 'create <slug> [--name "Acme Inc"]',
+    usage: 'create <slug> [--name "Acme Inc"] [--external-id org_123]',
     summary: 'create a tenant (SCIM starts disabled)',
     async run(ctx, args) {
       const slug = validSlug(positional(args, 0, 'slug'));

@@ -6,7 +6,8 @@ import { ApiProblem } from '../http/errors.ts';
 import { findTenantBySlug, type Tenant } from '../tenants/tenant-store.ts';
 import { liveApiKey, type ApiKeyInfo } from './api-keys.ts';
 
-export type ApiVariables = { apiKey: ApiKeyInfo };
+/** The caller's key, and the tenant the operation's path names once it is checked against the key. */
+export type ApiVariables = { apiKey: ApiKeyInfo; tenant?: Tenant };
 
 const unauthorized = (detail: string) => new ApiProblem(401, detail, { 'www-authenticate': 'Bearer realm="edge-identity-api"' });
 

@@ -29,12 +29,17 @@ export function idempotencyKey(header: string): string {
   return key;
 }
 
+/** What tells two requests under one key apart: method, path and the validated body. */
+export function requestFingerprint(method: string, pathname: string, body: unknown): Promise<string> {
+  return hashToken(`${method} ${pathname}\n${JSON.stringify(body ?? null)}`);
+}
+
 /** Runs `answer` once per Idempotency-Key of `apiKey`; without the header, simply runs it. */
 export async function idempotently(db: Database, apiKey: ApiKeyInfo, request: Request, body: unknown, answer: () => Promise<Answer>): Promise<Answer & { replayed: boolean }> {
   const header = request.headers.get('idempotency-key');
   if (header === null) return { ...(await answer()), replayed: false };
   const key = idempotencyKey(header);
-  const fingerprint = await hashToken(`${request.method} ${new URL(request.url).pathname}\n${JSON.stringify(body ?? null)}`);
+  const fingerprint = await requestFingerprint(request.method, new URL(request.url).pathname, body);
   const record = and(eq(idempotentRequests.apiKeyId, apiKey.id), eq(idempotentRequests.key, key));
 
   const claimed = await db.insert(idempotentRequests).values({ apiKeyId: apiKey.id, key, fingerprint, status: null, response: null, createdAt: now() }).onConflictDoNothing().returning();

@@ -122,12 +122,24 @@ const jsonBody: MiddlewareHandler<ApiEnv> = async (c, next) => {
 /** `/tenants/{slug}` as Hono writes it. */
 const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
+/**
+ * The key may do this, before anything of the request is read: an operator operation needs an
+ * operator key, and a path's tenant must be the key's (so a foreign key learns nothing from a 400).
+ */
+function authorize(op: Operation): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const key = c.get('apiKey');
+    if (op.access === 'operator' && key.tenantId !== null) throw new ApiProblem(403, `This API key is bound to one tenant; ${op.method.toUpperCase()} ${op.path} needs an operator key.`);
+    if (op.path.includes('{slug}')) c.set('tenant', await tenantForKey(c.env, key, c.req.param('slug') ?? ''));
+    await next();
+  };
+}
+
 async function run(op: Operation, c: Context<ApiEnv>): Promise<Response> {
   const key = c.get('apiKey');
-  if (op.access === 'operator' && key.tenantId !== null) throw new ApiProblem(403, `This API key is bound to one tenant; ${op.method.toUpperCase()} ${op.path} needs an operator key.`);
   const valid = (c.req.valid as (target: string) => unknown).bind(c.req);
   const params = (op.params ? valid('param') : {}) as Record<string, string>;
-  const tenant = 'slug' in params ? await tenantForKey(c.env, key, params.slug!) : undefined;
+  const tenant = c.get('tenant');
   const call: Call<string, unknown, unknown, unknown> = {
     c,
     db: database(c.env.DB),
@@ -148,13 +160,13 @@ async function run(op: Operation, c: Context<ApiEnv>): Promise<Response> {
   return status === 204 ? c.body(null, 204) : c.json(body, status as ContentfulStatusCode);
 }
 
-/** Registers every operation with its validators (path, query, then body). */
+/** Registers every operation: its access check, then its validators (path, query, body), then its handler. */
 export function mountOperations(app: Hono<ApiEnv>, operations: readonly Operation[]): void {
   for (const op of operations) {
-    const validators: MiddlewareHandler<ApiEnv>[] = [];
-    if (op.params) validators.push(zValidator('param', op.params, apiHook) as unknown as MiddlewareHandler<ApiEnv>);
-    if (op.query) validators.push(zValidator('query', op.query, apiHook) as unknown as MiddlewareHandler<ApiEnv>);
-    if (op.body) validators.push(jsonBody, zValidator('json', op.body, apiHook) as unknown as MiddlewareHandler<ApiEnv>);
-    app.on(op.method.toUpperCase(), [honoPath(op.path)], ...validators, (c: Context<ApiEnv>) => run(op, c));
+    const handlers: MiddlewareHandler<ApiEnv>[] = [authorize(op)];
+    if (op.params) handlers.push(zValidator('param', op.params, apiHook) as unknown as MiddlewareHandler<ApiEnv>);
+    if (op.query) handlers.push(zValidator('query', op.query, apiHook) as unknown as MiddlewareHandler<ApiEnv>);
+    if (op.body) handlers.push(jsonBody, zValidator('json', op.body, apiHook) as unknown as MiddlewareHandler<ApiEnv>);
+    app.on(op.method.toUpperCase(), [honoPath(op.path)], ...handlers, (c: Context<ApiEnv>) => run(op, c));
   }
 }

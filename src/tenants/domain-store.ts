@@ -54,7 +54,12 @@ export async function dohTxtLookup(name: string, dohUrl: string): Promise<string
   const url = new URL(dohUrl);
   url.searchParams.set('name', name);
   url.searchParams.set('type', 'TXT');
-  const response = await fetch(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(10_000) });
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new StoreError(`DNS lookup of ${name} failed: ${(err as Error).message}`, 'upstream');
+  }
   if (!response.ok) throw new StoreError(`DNS lookup of ${name} failed: ${response.status}`, 'upstream');
   const body = (await response.json()) as { Answer?: { type: number; data: string }[] };
   // A TXT answer's data is one or more quoted strings; a long value is split across several.
