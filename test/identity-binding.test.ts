@@ -3,10 +3,11 @@
  * the same account would): the session behind a Cookie header, session tokens checked offline,
  * and the change log — over RPC, with the same answers as the HTTP routes.
  */
-import { env } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app, signedInOktaUser } from './support/sign-in.ts';
-import { oktaNewUser, tenantWithToken } from './support/tenants.ts';
+import { createApiKey } from '../src/api/api-keys.ts';
+import { db, oktaNewUser, tenantWithToken } from './support/tenants.ts';
 
 describe('the IdentityApi service binding', () => {
   it('session(cookie header) answers what /auth/session does; null without a live session', async () => {
@@ -39,5 +40,27 @@ describe('the IdentityApi service binding', () => {
     // Options that are no whole numbers fall back to the feed's defaults rather than reaching a query.
     expect(await env.IDENTITY.events(t.slug, { after: Number.NaN, limit: Number.POSITIVE_INFINITY })).toMatchObject({ next: 1, data: [{ seq: 1 }] });
     expect(await env.IDENTITY.events(t.slug, { after: -5, limit: 0 })).toMatchObject({ next: 1, data: [{ seq: 1 }] });
+  });
+
+  it("user(tenant, id) and users(tenant, { filter, cursor }) answer what the API does, with locations as paths", async () => {
+    const t = await tenantWithToken();
+    const ids: string[] = [];
+    for (const login of ['ana@acme.com', 'ben@acme.com', 'cy@acme.com']) ids.push(((await (await t.scim.post('/Users', oktaNewUser(login))).json()) as { id: string }).id);
+    const { key } = await createApiKey(db(), 'binding-compare');
+    const overHttp = async (path: string) => (await (await SELF.fetch(`https://edge.test/api/v1/tenants/${t.slug}${path}`, { headers: { authorization: `Bearer ${key}` } })).json()) as Record<string, unknown>;
+    const asPaths = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('https://edge.test/scim/', '/scim/')) as unknown;
+
+    expect(await env.IDENTITY.user(t.slug, ids[1]!)).toEqual(asPaths(await overHttp(`/users/${ids[1]}`)));
+    expect(await env.IDENTITY.user(t.slug, 'nobody')).toBeNull();
+    expect(await env.IDENTITY.user('no-such-tenant', ids[1]!)).toBeNull();
+
+    const first = await env.IDENTITY.users(t.slug, { limit: 2 });
+    expect(first).toEqual(asPaths(await overHttp('/users?limit=2')));
+    const rest = await env.IDENTITY.users(t.slug, { cursor: (first as unknown as { next: string }).next });
+    expect(rest).toMatchObject({ next: null, data: [{ id: ids[2], meta: { location: `/scim/v2/${t.slug}/Users/${ids[2]}` } }] });
+    expect(await env.IDENTITY.users(t.slug, { filter: 'userName eq "ben@acme.com"' })).toMatchObject({ data: [{ id: ids[1] }], next: null });
+    expect(await env.IDENTITY.users(t.slug, { filter: 'userName eq' })).toMatchObject({ error: expect.stringMatching(/^filter: /) });
+    expect(await env.IDENTITY.users(t.slug, { cursor: 'forged' })).toMatchObject({ error: expect.stringMatching(/^cursor: /) });
+    expect(await env.IDENTITY.users('no-such-tenant')).toBeNull();
   });
 });

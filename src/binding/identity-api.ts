@@ -15,6 +15,17 @@ import { currentSession } from '../sessions/current-session.ts';
 import type { SessionView } from '../sessions/session-view.ts';
 import { publishedKeys, SIGNING_ALG } from '../sessions/signing-keys.ts';
 import { findTenantBySlug } from '../tenants/tenant-store.ts';
+import { DirectoryQueryError, directoryPage, directoryUser, type DirectoryPage } from '../scim/storage/directory-pages.ts';
+import { tenantScimBase } from '../scim/wire/respond.ts';
+
+/** A directory page, or why the query cannot be answered (`filter: …`, `cursor: …`). */
+export type UsersPage = DirectoryPage | { error: string };
+
+/**
+ * Objects read over the binding carry `meta.location` as a path (`/scim/v2/{slug}/Users/{id}`):
+ * an RPC call has no origin to put before it (docs/interop.md 15).
+ */
+const NO_ORIGIN = '';
 
 export type VerifiedToken = { valid: true; claims: JWTPayload } | { valid: false; reason: string };
 export type EventsPage = { data: DirectoryEvent[]; next: number } | { gone: true; oldestSeq: number };
@@ -38,6 +49,29 @@ export class IdentityApi extends WorkerEntrypoint<Env> {
       return { valid: true, claims: payload };
     } catch (err) {
       if (err instanceof errors.JOSEError) return { valid: false, reason: err.code };
+      throw err;
+    }
+  }
+
+  /** One user as the API's `GET /tenants/{slug}/users/{id}` shows them (with `role` and `groupNames`), or null. */
+  async user(tenant: string, id: string): Promise<Record<string, unknown> | null> {
+    const db = database(this.env.DB);
+    const found = await findTenantBySlug(db, tenant);
+    if (!found || typeof id !== 'string') return null;
+    return (await directoryUser(db, found, tenantScimBase(NO_ORIGIN, found.slug), id)) ?? null;
+  }
+
+  /** A page of the tenant's users, as `GET /tenants/{slug}/users` answers it (SCIM filter, cursor, limit 1–500), or null for no such tenant. */
+  async users(tenant: string, options: { filter?: string; cursor?: string; limit?: number } = {}): Promise<UsersPage | null> {
+    const db = database(this.env.DB);
+    const found = await findTenantBySlug(db, tenant);
+    if (!found) return null;
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const limit = Number.isSafeInteger(options.limit) ? options.limit! : 100;
+    try {
+      return await directoryPage(db, found, 'users', tenantScimBase(NO_ORIGIN, found.slug), { filter: text(options.filter), cursor: text(options.cursor), limit });
+    } catch (err) {
+      if (err instanceof DirectoryQueryError) return { error: err.message };
       throw err;
     }
   }
