@@ -29,6 +29,8 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   LOCAL_DEV: 'true',
                   SECRETS_KEY: 'dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTMyYnk=',
+                  // Where /auth/token/redirect may hand tokens: a single-page app and a native app (test/session-tokens.test.ts).
+                  SESSION_TOKEN_REDIRECT_URIS: 'https://spa.example/signed-in, com.acme.app:/signed-in',
                 },
               },
             }),

@@ -28,6 +28,8 @@ export interface SessionTokenSettings {
   audience: string | undefined;
   /** Lifetime (`SESSION_TOKEN_TTL_SECONDS`): 300 by default, at most MAX_SESSION_TOKEN_SECONDS. */
   ttlSeconds: number;
+  /** Where `/auth/token/redirect` may hand a token (`SESSION_TOKEN_REDIRECT_URIS`), compared exactly. */
+  redirectUris: string[];
 }
 
 export interface Config {
@@ -54,6 +56,7 @@ type ConfigVariables = Pick<
   | 'WEBHOOK_TIMEOUT_SECONDS'
   | 'SESSION_TOKEN_AUDIENCE'
   | 'SESSION_TOKEN_TTL_SECONDS'
+  | 'SESSION_TOKEN_REDIRECT_URIS'
   | 'DOH_URL'
 >;
 
@@ -70,6 +73,24 @@ function tokenSeconds(value: string | undefined): number {
   const seconds = wholeNumber('SESSION_TOKEN_TTL_SECONDS', value, 300, 1);
   if (seconds > MAX_SESSION_TOKEN_SECONDS) throw new Error(`SESSION_TOKEN_TTL_SECONDS must be at most ${MAX_SESSION_TOKEN_SECONDS}, got ${seconds}`);
   return seconds;
+}
+
+/**
+ * SESSION_TOKEN_REDIRECT_URIS, each checked: an https URL, a native app's private-use scheme
+ * (reverse domain, `com.acme.app:/signed-in`, RFC 8252 §7.1), or http on loopback in local
+ * development; never a fragment (the token goes there) or credentials.
+ */
+function tokenRedirectUris(value: string | undefined, localDev: boolean): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((raw) => {
+    const uri = raw.trim();
+    const url = URL.canParse(uri) ? new URL(uri) : undefined;
+    const scheme = url?.protocol.slice(0, -1) ?? '';
+    const loopback = url?.hostname === '127.0.0.1' || url?.hostname === 'localhost';
+    const allowed = url && !url.hash && !url.username && !url.password && (scheme === 'https' || (scheme.includes('.') && !url.host) || (localDev && scheme === 'http' && loopback));
+    if (!allowed) throw new Error(`SESSION_TOKEN_REDIRECT_URIS: "${uri}" must be https://…, a native app's reverse-domain scheme (com.acme.app:/path) or, with LOCAL_DEV, http on loopback; without a fragment`);
+    return uri;
+  });
 }
 
 /** DOH_URL, or Cloudflare's resolver: https, or http on loopback in local development. */
@@ -107,7 +128,7 @@ export function configOf(env: ConfigVariables): Config {
         disableAfterSeconds: wholeNumber('WEBHOOK_DISABLE_AFTER_SECONDS', env.WEBHOOK_DISABLE_AFTER_SECONDS, 3 * 24 * 3600, floor(24 * 3600)),
         timeoutSeconds: wholeNumber('WEBHOOK_TIMEOUT_SECONDS', env.WEBHOOK_TIMEOUT_SECONDS, 10, 1),
       },
-      sessionTokens: { audience: env.SESSION_TOKEN_AUDIENCE || undefined, ttlSeconds: tokenSeconds(env.SESSION_TOKEN_TTL_SECONDS) },
+      sessionTokens: { audience: env.SESSION_TOKEN_AUDIENCE || undefined, ttlSeconds: tokenSeconds(env.SESSION_TOKEN_TTL_SECONDS), redirectUris: tokenRedirectUris(env.SESSION_TOKEN_REDIRECT_URIS, localDev) },
       dohUrl: dohUrl(env.DOH_URL, localDev),
     };
     parsed.set(env, config);

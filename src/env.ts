@@ -24,6 +24,8 @@ export interface Env {
   /** `aud` of session tokens (default: the Worker's origin) and their lifetime in seconds (default 300, at most 3600). */
   SESSION_TOKEN_AUDIENCE?: string;
   SESSION_TOKEN_TTL_SECONDS?: string;
+  /** Comma-separated URIs `/auth/token/redirect` may hand a session token to (a SPA's page, a native app's `com.acme.app:/signed-in`); none by default. */
+  SESSION_TOKEN_REDIRECT_URIS?: string;
   /** The DNS-over-HTTPS resolver that checks domain TXT records (default Cloudflare's, https only outside LOCAL_DEV). */
   DOH_URL?: string;
 }

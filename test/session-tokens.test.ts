@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { signingKeys } from '../src/db/schema.ts';
 import { publishedKeys, rotateSigningKey } from '../src/sessions/signing-keys.ts';
 import { oktaSetActive } from './support/okta-bodies.ts';
-import { app, CookieJar, signedInOktaUser, TEST_APP_ORIGIN } from './support/sign-in.ts';
+import { app, CookieJar, location, oktaAuthorize, signedInOktaUser, TEST_APP_ORIGIN } from './support/sign-in.ts';
 import { db } from './support/tenants.ts';
 
 const keySet = createRemoteJWKSet(new URL(`${TEST_APP_ORIGIN}/.well-known/jwks.json`), { [customFetch]: (url: string, init: RequestInit) => SELF.fetch(url, init), cooldownDuration: 0 });
@@ -69,3 +69,50 @@ describe('GET /auth/token', () => {
     for (const row of stored) expect(row.privateSealed).not.toMatch(/"d"/);
   });
 });
+
+describe('GET /auth/token/redirect', () => {
+  const SPA = 'https://spa.example/signed-in';
+  const redirect = (jar: CookieJar, to: string, state?: string) => app(jar, `/auth/token/redirect?${new URLSearchParams({ to, ...(state ? { state } : {}) })}`);
+
+  function fragmentOf(res: Response, target: string): URLSearchParams {
+    expect(res.status).toBe(302);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    const to = res.headers.get('location')!;
+    expect(to.startsWith(`${target}#`)).toBe(true);
+    return new URLSearchParams(to.slice(target.length + 1));
+  }
+
+  it('a sign-in started with return_to=/auth/token/redirect lands on the listed URI with the token in the fragment', async () => {
+    const t = await signedInOktaUser();
+    // As a SPA starts it: the whole flow, from the login link to its own page.
+    const start = await app(t.jar, `/auth/${t.slug}/login?return_to=${encodeURIComponent(`/auth/token/redirect?to=${encodeURIComponent(SPA)}&state=xyz`)}`);
+    const back = await app(t.jar, await oktaAuthorize(location(start), t.account.login));
+    expect(back.headers.get('location')).toBe(`/auth/token/redirect?to=${encodeURIComponent(SPA)}&state=xyz`);
+    const fragment = fragmentOf(await app(t.jar, back.headers.get('location')!), SPA);
+    expect(fragment.get('state')).toBe('xyz');
+    expect(fragment.get('token_type')).toBe('Bearer');
+    const { payload } = await jwtVerify(fragment.get('session_token')!, keySet, { issuer: TEST_APP_ORIGIN, audience: TEST_APP_ORIGIN });
+    expect(payload).toMatchObject({ sub: t.userId, tenant: t.slug });
+    expect(Date.parse(fragment.get('expires_at')!)).toBe(payload.exp! * 1000);
+    // A native app's private-use scheme works the same way.
+    expect(fragmentOf(await redirect(t.jar, 'com.acme.app:/signed-in'), 'com.acme.app:/signed-in').get('session_token')).toMatch(/^eyJ/);
+  });
+
+  it('without a live session the client is told so in the fragment, with its state', async () => {
+    const fragment = fragmentOf(await redirect(new CookieJar(), SPA, 'abc'), SPA);
+    expect(Object.fromEntries(fragment)).toEqual({ error: 'unauthenticated', state: 'abc' });
+  });
+
+  it('only a listed URI, exactly: anything else is a 400 page and never followed', async () => {
+    const t = await signedInOktaUser();
+    for (const to of ['https://evil.example/signed-in', `${SPA}/../../evil`, `${SPA}?x=1`, `${SPA}/more`, 'https://spa.example', 'HTTPS://SPA.EXAMPLE/signed-in', `${SPA}#frag`, '/auth/session', 'com.acme.app:/other']) {
+      const res = await redirect(t.jar, to);
+      expect(res.status, to).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).not.toContain('eyJ');
+    }
+    expect((await app(t.jar, '/auth/token/redirect')).status).toBe(400);
+  });
+});
+

@@ -12,7 +12,7 @@ describe('configOf', () => {
     const config = configOf(env);
     expect(config).toMatchObject({ secretsKey: KEY, localDev: true });
     expect(configOf(env)).toBe(config);
-    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300 } });
+    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300, redirectUris: [] }, dohUrl: 'https://cloudflare-dns.com/dns-query' });
     expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'false' }).localDev).toBe(false);
   });
 
@@ -28,8 +28,22 @@ describe('configOf', () => {
     [{ SECRETS_KEY: KEY, WEBHOOK_TIMEOUT_SECONDS: '0' }, /WEBHOOK_TIMEOUT_SECONDS must be a positive whole number, got "0"/],
     [{ SECRETS_KEY: KEY, WEBHOOK_RETRY_BASE_SECONDS: '-5' }, /WEBHOOK_RETRY_BASE_SECONDS must be a positive whole number/],
     [{ SECRETS_KEY: KEY, SESSION_TOKEN_TTL_SECONDS: '7200' }, /SESSION_TOKEN_TTL_SECONDS must be at most 3600, got 7200/],
+    [{ SECRETS_KEY: KEY, SESSION_TOKEN_REDIRECT_URIS: 'http://app.example/done' }, /SESSION_TOKEN_REDIRECT_URIS: "http:\/\/app.example\/done" must be https/],
+    [{ SECRETS_KEY: KEY, SESSION_TOKEN_REDIRECT_URIS: 'https://app.example/done#x' }, /without a fragment/],
+    [{ SECRETS_KEY: KEY, SESSION_TOKEN_REDIRECT_URIS: 'https://app.example/ok, myapp:/done' }, /"myapp:\/done" must be/],
+    [{ SECRETS_KEY: KEY, SESSION_TOKEN_REDIRECT_URIS: 'https://u:p@app.example/done' }, /must be https/],
+    [{ SECRETS_KEY: KEY, SESSION_TOKEN_REDIRECT_URIS: 'http://127.0.0.1:3000/done' }, /with LOCAL_DEV, http on loopback/],
+    [{ SECRETS_KEY: KEY, DOH_URL: 'http://resolver.example/dns-query' }, /DOH_URL must be https:\/\//],
+    [{ SECRETS_KEY: KEY, DOH_URL: 'not a url' }, /DOH_URL must be a URL/],
   ])('refuses %j precisely', (env, message) => {
     expect(() => configOf(env)).toThrow(message);
+  });
+
+  it('takes the URIs a session token may be handed to, and a resolver of your own', () => {
+    const config = configOf({ SECRETS_KEY: KEY, SESSION_TOKEN_REDIRECT_URIS: ' https://app.example/signed-in ,com.acme.app:/signed-in', DOH_URL: 'https://dns.internal.example/dns-query' });
+    expect(config.sessionTokens.redirectUris).toEqual(['https://app.example/signed-in', 'com.acme.app:/signed-in']);
+    expect(config.dohUrl).toBe('https://dns.internal.example/dns-query');
+    expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'true', SESSION_TOKEN_REDIRECT_URIS: 'http://127.0.0.1:3000/done', DOH_URL: 'http://127.0.0.1:5353/dns-query' })).toMatchObject({ sessionTokens: { redirectUris: ['http://127.0.0.1:3000/done'] }, dohUrl: 'http://127.0.0.1:5353/dns-query' });
   });
 
   it('takes shorter retention and retries in local development, as the tests do', () => {

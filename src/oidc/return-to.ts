@@ -19,6 +19,16 @@ export function safeReturnTo(value: string | undefined, origin: string): string 
   return landingPath(new URL(value, origin), origin, value, 'return_to');
 }
 
+/**
+ * `to` of `/auth/token/redirect` when it is exactly one of the configured URIs (OAuth's exact
+ * redirect-URI match: no prefix, no added path or query); anything else is a 400, never followed.
+ */
+export function safeTokenRedirect(value: string, allowed: readonly string[]): string {
+  const match = allowed.find((uri) => uri === value);
+  if (match === undefined) throw new PageError(400, 'This sign-in link points outside this site and was not followed.', `token redirect "${value.slice(0, 200)}" is not one of SESSION_TOKEN_REDIRECT_URIS`);
+  return match;
+}
+
 /** The path of a `target_link_uri` (a URL, or a path) on our origin; another origin is a 400. */
 export function safeTargetLink(value: string | undefined, origin: string): string {
   if (value === undefined || value === '') return DEFAULT_LANDING;

@@ -24,7 +24,7 @@ import { LOGIN_COOKIE_STEM, loginCookieName, staleAttemptCookies } from './login
 import { frontChannelHeaders, frontChannelLogout, MAX_SID_LENGTH } from './frontchannel-logout.ts';
 import { endSession } from './logout.ts';
 import { limitSignInStarts } from './rate-limit.ts';
-import { safeReturnTo, safeTargetLink } from './return-to.ts';
+import { safeReturnTo, safeTargetLink, safeTokenRedirect } from './return-to.ts';
 import { isSameOriginPost } from '../http/same-origin.ts';
 import { emailPromptPage, frontChannelLogoutPage, signedOutPage } from './pages.ts';
 
@@ -39,6 +39,7 @@ const optionalText = z.string().max(2048).optional();
 const loginQuery = z.object({ return_to: optionalText, login_hint: z.string().max(320).optional() });
 const initiateQuery = z.object({ iss: z.string().min(1).max(2048), login_hint: z.string().max(320).optional(), target_link_uri: optionalText });
 const emailQuery = z.object({ email: z.string().max(320).optional(), return_to: optionalText });
+const tokenRedirectQuery = z.object({ to: z.string().min(1).max(2048), state: z.string().min(1).max(512).optional() });
 const callbackQuery = z.object({ state: z.string().min(1).max(512) }).loose();
 const frontChannelQuery = z.object({ iss: z.string().min(1).max(2048), sid: z.string().min(1).max(MAX_SID_LENGTH) });
 
@@ -102,6 +103,20 @@ export const authRoutes = new Hono<{ Bindings: Env }>()
     const issued = await issueSessionToken(c.env, configOf(c.env), sessionIdFromCookie(c), origin(c));
     if (!issued) return c.json({ error: 'unauthenticated' }, 401);
     return c.json(issued);
+  })
+
+  // The same token handed to a single-page or native client through a redirect (README "Session tokens"):
+  // start sign-in with return_to=/auth/token/redirect?to=…; the token rides in the fragment, which no server sees.
+  .get('/token/redirect', zValidator('query', tokenRedirectQuery, oidcHook), async (c) => {
+    c.header('cache-control', 'no-store');
+    const config = configOf(c.env);
+    const { to, state } = c.req.valid('query');
+    const target = safeTokenRedirect(to, config.sessionTokens.redirectUris);
+    const issued = await issueSessionToken(c.env, config, sessionIdFromCookie(c), origin(c));
+    const fragment = new URLSearchParams(issued ? { session_token: issued.token, token_type: 'Bearer', expires_at: issued.expiresAt } : { error: 'unauthenticated' });
+    if (state !== undefined) fragment.set('state', state);
+    c.header('referrer-policy', 'no-referrer');
+    return c.redirect(`${target}#${fragment}`, 302);
   })
 
   // CSRF-safe: POST only, SameSite=Lax cookie, and an Origin (or Fetch Metadata) check.
