@@ -49,7 +49,8 @@ export default defineConfig(async () => {
         {
           test: {
             name: 'node',
-            include: ['test/node/**/*.test.ts'],
+            // The example host app's tests too: they run it beside this Worker in one workerd.
+            include: ['test/node/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
             environment: 'node',
             testTimeout: 120_000,
             hookTimeout: 120_000,

@@ -24,14 +24,14 @@ export interface WorkerBuild {
   remove(): void;
 }
 
-/** Bundles the Worker with `wrangler deploy --dry-run --outdir` into a temp folder. */
-export async function buildWorker(): Promise<WorkerBuild> {
+/** Bundles the Worker of `projectDir` (default: this one) with `wrangler deploy --dry-run --outdir` into a temp folder. */
+export async function buildWorker(projectDir = PROJECT_ROOT): Promise<WorkerBuild> {
   const outDir = mkdtempSync(join(tmpdir(), 'edge-identity-build-'));
   // Run by this process's Node (22, the project's), not whichever `node` PATH finds first.
   const wrangler = join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outDir], {
-      cwd: PROJECT_ROOT,
+      cwd: projectDir,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -93,6 +93,18 @@ export interface LocalWorkerOptions {
    * tested in workerd (test/scim-rate-limit.test.ts).
    */
   scimLimiterCallsPerPeriod?: number;
+  /** The loopback port to serve on (default: a free one); a companion that must know the URL before start needs it. */
+  port?: number;
+  /** Other Workers served beside this one in the same workerd, with the bindings their wrangler.toml gives (a host app binding IdentityApi). */
+  companions?: CompanionWorker[];
+}
+
+/** A Worker served beside Edge Identity: its build, its wrangler.toml, variables that override it. */
+export interface CompanionWorker {
+  name: string;
+  build: WorkerBuild;
+  configPath: string;
+  vars?: Record<string, string>;
 }
 
 export interface LocalWorker {
@@ -103,6 +115,8 @@ export interface LocalWorker {
   build: WorkerBuild;
   /** The Worker's SECRETS_KEY (random per start): what the CLI's stores seal and open with. */
   secretsKey: string;
+  /** Each companion's `http://127.0.0.1:<port>`, by name. */
+  companionUrls: Record<string, string>;
   /** Runs the Worker's scheduled handler as the cron trigger `cron` would. */
   scheduled(cron: string): Promise<void>;
   stop(): Promise<void>;
@@ -114,6 +128,20 @@ export interface LocalWorker {
  */
 export function quietLoopbackOptions() {
   return { host: '127.0.0.1', port: 0, log: new Log(LogLevel.WARN), logRequests: false, cf: {} };
+}
+
+/** A companion's Miniflare options: its wrangler.toml's bindings (service bindings included), its bundle, a loopback socket. */
+function companionOptions(companion: CompanionWorker) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(companion.configPath);
+  const { modulesRules: _rules, rootPath: _root, ...bindingOptions } = workerOptions;
+  return {
+    ...bindingOptions,
+    name: companion.name,
+    modulesRoot: companion.build.outDir,
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+    modules: [{ type: 'ESModule' as const, path: companion.build.entry, contents: readFileSync(companion.build.entry, 'utf8') }],
+    bindings: { ...(bindingOptions.bindings as Record<string, string> | undefined), ...companion.vars },
+  };
 }
 
 /** Starts the Worker in workerd on a free 127.0.0.1 port; `stop()` shuts it down and cleans up. */
@@ -136,10 +164,11 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
           ...bindingOptions,
           name: 'edge-identity',
           modulesRoot: build.outDir,
-          unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+          unsafeDirectSockets: [{ host: '127.0.0.1', port: options.port ?? 0 }],
           modules: [{ type: 'ESModule', path: build.entry, contents: readFileSync(build.entry, 'utf8') }],
           bindings: { ...(bindingOptions.bindings as Record<string, string> | undefined), SECRETS_KEY: secretsKey, LOCAL_DEV: 'true', ...options.vars },
         },
+        ...(options.companions ?? []).map(companionOptions),
       ],
     }),
   );
@@ -149,8 +178,11 @@ export async function startLocalWorker(options: LocalWorkerOptions = {}): Promis
     const db = (await mf.getD1Database('DB')) as unknown as D1Database;
     await applyMigrations(db);
     const worker = await mf.getWorker('edge-identity');
+    const companionUrls: Record<string, string> = {};
+    for (const companion of options.companions ?? []) companionUrls[companion.name] = (await mf.unsafeGetDirectURL(companion.name)).origin;
     return {
       url: url.origin,
+      companionUrls,
       db,
       build,
       secretsKey,
