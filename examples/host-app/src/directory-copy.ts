@@ -16,14 +16,14 @@ export interface Member {
 const cursorKey = (tenant: string) => `cursor:${tenant}`;
 const memberKey = (tenant: string, id: string) => `member:${tenant}:${id}`;
 
-/** Applies every event after the stored cursor; returns how many were applied. */
-export async function syncDirectory(env: Env, tenant: string): Promise<number> {
+/** Applies every event after the stored cursor; returns how many were applied, or null when Edge Identity has no such tenant. */
+export async function syncDirectory(env: Env, tenant: string): Promise<number | null> {
   let after = Number((await env.APP_STATE.get(cursorKey(tenant))) ?? '0');
   let applied = 0;
   for (;;) {
     // The RPC stub's type wraps the union; the answer is the binding's EventsPage.
     const page = (await env.IDENTITY.events(tenant, { after, limit: 100 })) as EventsPage | null;
-    if (page === null) throw new Error(`Edge Identity has no tenant "${tenant}"`);
+    if (page === null) return null;
     // Past retention: rebuild from GET /api/v1/tenants/{slug}/directory, then continue after its seq.
     if ('gone' in page) throw new Error(`events after ${after} are no longer kept (oldest ${page.oldestSeq}): rebuild the copy of "${tenant}" from the directory snapshot`);
     for (const event of page.data) {

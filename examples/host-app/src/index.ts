@@ -33,7 +33,10 @@ app.get('/api/me', async (c) => {
 });
 
 // The copy of the directory: synced on the cron (and on demand here), read by the app.
-app.post('/internal/sync/:tenant', async (c) => c.json({ applied: await syncDirectory(c.env, c.req.param('tenant')) }));
+app.post('/internal/sync/:tenant', async (c) => {
+  const applied = await syncDirectory(c.env, c.req.param('tenant'));
+  return applied === null ? c.json({ error: 'unknown_tenant' }, 404) : c.json({ applied });
+});
 app.get('/members/:tenant', async (c) => c.json({ members: await copiedMembers(c.env, c.req.param('tenant')) }));
 
 function escapeHtml(text: string): string {

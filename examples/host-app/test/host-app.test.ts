@@ -159,5 +159,6 @@ describe('the example host app beside Edge Identity', () => {
     const { members } = (await (await fetch(`${host}/members/${SLUG}`)).json()) as { members: { userName: string; active: boolean }[] };
     expect(Object.fromEntries(members.map((m) => [m.userName, m.active]))).toEqual({ [alice.login]: true, 'dee@acme.test': true, 'eve@acme.test': false });
     expect(await (await fetch(`${host}/internal/sync/${SLUG}`, { method: 'POST' })).json()).toEqual({ applied: 0 });
+    expect((await fetch(`${host}/internal/sync/no-such-tenant`, { method: 'POST' })).status).toBe(404);
   });
 });
