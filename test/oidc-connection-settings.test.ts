@@ -81,7 +81,7 @@ describe('setConnection', () => {
     [{ issuer: 'https://acme.okta.com', clientId: 'x', groupsFilter: '(unclosed' }, /regular expression/],
     [{ issuer: 'https://acme.okta.com', clientId: 'x', tokenAuthMethod: 'client_secret_basic' as const }, /needs a client secret/],
     [{ issuer: 'https://acme.okta.com', clientId: 'x', clientSecret: 's', tokenAuthMethod: 'none' as const }, /public client/],
-    [{ issuer: 'https://acme.okta.com' }, /--client-id/],
+    [{ issuer: 'https://acme.okta.com' }, /needs an issuer and a client id/],
   ])('refuses %j', async (update, problem) => {
     const { tenant } = await tenantWithToken();
     await expect(setConnection(db(), env.SECRETS_KEY, await tenantRow(tenant.slug), update, true)).rejects.toThrow(problem);
