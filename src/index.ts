@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import pkg from '../package.json' with { type: 'json' };
 import { configOf } from './config.ts';
 import type { Env } from './env.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import { pruneIdempotentRequests } from './api/idempotency.ts';
 import { problemResponse, renderError } from './http/render-error.ts';
@@ -38,6 +39,7 @@ app.route('/scim/v2', scimRoutes);
 app.route('/auth', authRoutes);
 app.route('/setup', setupRoutes);
 app.route('/api/v1', apiRoutes);
+app.route('/admin', adminRoutes);
 
 app.onError(renderError);
 app.notFound((c) => {

@@ -1,5 +1,5 @@
 /** `roles map|unmap|list|default`: the roles a tenant's groups grant at sign-in, and the default role. */
-import { listRoleMappings, mapGroupsToRoles, setDefaultRole, unmapGroups, type RoleMappingInput } from '../../src/tenants/role-mappings.ts';
+import { listRoleMappings, mapGroupsToRoles, setConfiguringRole, setDefaultRole, unmapGroups, type RoleMappingInput } from '../../src/tenants/role-mappings.ts';
 import { CliError, positional, table, tenantArg, type Command, type ParsedArgs } from '../lib/command.ts';
 
 /** `"Okta Admins=admin"`: split at the last `=`, since a group name may hold one and a role never does. */
@@ -44,8 +44,8 @@ export const roleCommands: Command[] = [
     async run(ctx, args) {
       const tenant = await tenantArg(ctx, args);
       const mappings = await listRoleMappings(ctx.db, tenant);
-      const json = { slug: tenant.slug, roles: tenant.roles, defaultRole: tenant.defaultRole, mappings };
-      const text = [`roles:        ${tenant.roles.join(', ')} (highest first)`, `default role: ${tenant.defaultRole}`, '', table(mappings, ['groupName', 'role', 'createdAt'])].join('\n');
+      const json = { slug: tenant.slug, roles: tenant.roles, defaultRole: tenant.defaultRole, configuringRole: tenant.configuringRole, mappings };
+      const text = [`roles:        ${tenant.roles.join(', ')} (highest first)`, `default role: ${tenant.defaultRole}`, `configuring:  ${tenant.configuringRole} or higher`, '', table(mappings, ['groupName', 'role', 'createdAt'])].join('\n');
       return { json, text };
     },
   },
@@ -56,6 +56,15 @@ export const roleCommands: Command[] = [
     async run(ctx, args) {
       const tenant = await setDefaultRole(ctx.db, await tenantArg(ctx, args), positional(args, 1, 'role'));
       return { json: { slug: tenant.slug, defaultRole: tenant.defaultRole }, text: `default role of ${tenant.slug}: ${tenant.defaultRole}` };
+    },
+  },
+  {
+    name: 'roles configuring',
+    usage: 'roles configuring <slug> <role>',
+    summary: "set the lowest role that may change the tenant's configuration in its admin console (default admin)",
+    async run(ctx, args) {
+      const tenant = await setConfiguringRole(ctx.db, await tenantArg(ctx, args), positional(args, 1, 'role'));
+      return { json: { slug: tenant.slug, configuringRole: tenant.configuringRole }, text: `${tenant.slug}'s console: ${tenant.configuringRole} or higher may change its configuration` };
     },
   },
 ];

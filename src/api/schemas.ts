@@ -24,6 +24,7 @@ export const tenantSchema = z
     requireSso: z.boolean().meta({ description: "The tenant's people must sign in through its identity provider: refuse the app's other sign-in methods for them." }),
     roles: z.array(z.string()).meta({ description: 'The role catalog, highest first.' }),
     defaultRole: z.string(),
+    configuringRole: z.string().meta({ description: "The lowest role that may change configuration in the admin console." }),
     maxUsers: z.number().int(),
     maxGroups: z.number().int(),
     userCount: z.number().int(),

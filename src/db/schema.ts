@@ -25,6 +25,8 @@ export const tenants = sqliteTable('tenants', {
   /** JSON array of role names, lowest privilege last (`["owner","admin","editor","viewer"]`). */
   roles: text('roles', { mode: 'json' }).$type<string[]>().notNull(),
   defaultRole: text('default_role').notNull(),
+  /** The lowest role that may change the tenant's configuration in its admin console; lower roles see it read-only. */
+  configuringRole: text('configuring_role').notNull().default('admin'),
   sessionIdleSeconds: integer('session_idle_seconds').notNull().default(8 * 3600),
   sessionAbsoluteSeconds: integer('session_absolute_seconds').notNull().default(24 * 3600),
   /** Kept by the tenant object in the same batch as each create/delete: unfiltered lists need no COUNT scan. */

@@ -6,12 +6,11 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import { auditInsert, type AuditActor } from '../audit/audit-log.ts';
-import { setConnection, type ConnectionInfo, type ConnectionUpdate } from '../oidc/connection-store.ts';
+import type { AuditActor } from '../audit/audit-log.ts';
+import { saveCheckedConnection } from '../oidc/checked-connection.ts';
+import type { ConnectionInfo, ConnectionUpdate } from '../oidc/connection-store.ts';
 import { TOKEN_AUTH_METHODS } from '../oidc/connection-settings.ts';
-import { checkProvider } from '../oidc/provider-check.ts';
 import { createScimToken } from '../tenants/tenant-store.ts';
-import { StoreError } from '../http/errors.ts';
 import { MAX_TOKENS_PER_LINK, SETUP_TOKEN_SECONDS, type LiveSetupLink } from '../tenants/setup-links.ts';
 
 /** The connection form as posted; an empty secret keeps the stored one. */
@@ -31,43 +30,15 @@ export function setupActor(linkId: string): AuditActor {
   return `setup:${linkId}`;
 }
 
-/** Thrown from the store's last check when the provider would not let anyone sign in. */
-class ProviderNotReady extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(problems.join('; '));
-    this.problems = problems;
-  }
-}
-
 /** The form as a store update: a public client drops any stored secret; an empty secret field keeps it. */
 function toUpdate(form: ConnectionForm): ConnectionUpdate {
   const clientSecret = form.tokenAuthMethod === 'none' ? null : form.clientSecret === '' ? undefined : form.clientSecret;
   return { issuer: form.issuer, clientId: form.clientId, tokenAuthMethod: form.tokenAuthMethod, requireSso: form.requireSso === 'on', ...(clientSecret === undefined ? {} : { clientSecret }) };
 }
 
-/**
- * Saves the form as the tenant's connection when the store's rules pass and the provider's
- * discovery and JWKS check out; otherwise saves nothing and returns the problems (also audited).
- */
-export async function saveConnection(db: Database, config: Config, { link, tenant }: LiveSetupLink, form: ConnectionForm): Promise<{ saved: ConnectionInfo } | { problems: string[] }> {
-  const { localDev } = config;
-  const actor = setupActor(link.id);
-  try {
-    const saved = await setConnection(db, config.secretsKey, tenant, toUpdate(form), localDev, {
-      actor,
-      beforeSave: async (settings) => {
-        const report = await checkProvider(settings, localDev);
-        if (!report.ok) throw new ProviderNotReady(report.problems);
-      },
-    });
-    return { saved };
-  } catch (err) {
-    if (!(err instanceof ProviderNotReady || err instanceof StoreError)) throw err;
-    const problems = err instanceof ProviderNotReady ? err.problems : [err.message];
-    await auditInsert(db, { tenantId: tenant.id, actor, action: 'oidc.update', resourceType: 'OidcConnection', resourceId: tenant.id, outcome: 'failure', detail: problems.join('; ') });
-    return { problems };
-  }
+/** Saves the form as the tenant's connection if the provider checks out (oidc/checked-connection.ts). */
+export function saveConnection(db: Database, config: Config, { link, tenant }: LiveSetupLink, form: ConnectionForm): Promise<{ saved: ConnectionInfo } | { problems: string[] }> {
+  return saveCheckedConnection(db, config, tenant, toUpdate(form), setupActor(link.id));
 }
 
 /**

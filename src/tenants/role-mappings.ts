@@ -83,13 +83,25 @@ export async function unmapGroups(db: Database, tenant: Tenant, groupNames: read
   return removed;
 }
 
-/** Sets the role of users no SCIM role or mapped group gives one; it must be in the catalog. */
-export async function setDefaultRole(db: Database, tenant: Tenant, role: string, actor: AuditActor = 'cli'): Promise<Tenant> {
-  const defaultRole = catalogRole(tenant, role);
+/** The tenant's two role settings and the audit action of each. */
+const ROLE_SETTINGS = { defaultRole: 'roles.default', configuringRole: 'roles.configuring' } as const;
+
+async function setRoleSetting(db: Database, tenant: Tenant, setting: keyof typeof ROLE_SETTINGS, role: string, actor: AuditActor): Promise<Tenant> {
+  const value = catalogRole(tenant, role);
   const updatedAt = now();
   await db.batch([
-    db.update(tenants).set({ defaultRole, updatedAt }).where(eq(tenants.id, tenant.id)),
-    auditInsert(db, { tenantId: tenant.id, actor, action: 'roles.default', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: defaultRole }),
+    db.update(tenants).set({ [setting]: value, updatedAt }).where(eq(tenants.id, tenant.id)),
+    auditInsert(db, { tenantId: tenant.id, actor, action: ROLE_SETTINGS[setting], resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: value }),
   ]);
-  return { ...tenant, defaultRole, updatedAt };
+  return { ...tenant, [setting]: value, updatedAt };
+}
+
+/** Sets the role of users no SCIM role or mapped group gives one; it must be in the catalog. */
+export function setDefaultRole(db: Database, tenant: Tenant, role: string, actor: AuditActor = 'cli'): Promise<Tenant> {
+  return setRoleSetting(db, tenant, 'defaultRole', role, actor);
+}
+
+/** Sets the lowest role that may change the tenant's configuration in its console ("Admin or higher"); it must be in the catalog. */
+export function setConfiguringRole(db: Database, tenant: Tenant, role: string, actor: AuditActor = 'cli'): Promise<Tenant> {
+  return setRoleSetting(db, tenant, 'configuringRole', role, actor);
 }

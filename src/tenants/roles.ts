@@ -14,3 +14,17 @@ export function highestRole(catalog: readonly string[], candidates: Iterable<str
   }
   return best === undefined ? undefined : catalog[best];
 }
+
+/** The role a new tenant's console asks of those who change its configuration ("Admin or higher"). */
+export const DEFAULT_CONFIGURING_ROLE = 'admin';
+
+/**
+ * Whether `role` is at or above `configuringRole` in the catalog (first = highest). A configuring
+ * role the catalog no longer holds leaves only its highest role able to configure.
+ */
+export function mayConfigure(catalog: readonly string[], configuringRole: string, role: string): boolean {
+  const rank = catalog.indexOf(role);
+  if (rank < 0) return false;
+  const needed = catalog.indexOf(configuringRole);
+  return rank <= (needed < 0 ? 0 : needed);
+}

@@ -7,7 +7,7 @@ import { now, type Database } from '../db/client.ts';
 import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
 import { oidcConnections, scimTokens, tenants } from '../db/schema.ts';
 import { StoreError } from '../http/errors.ts';
-import { DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
+import { DEFAULT_CONFIGURING_ROLE, DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
 import { generateScimToken, hashToken } from './tokens.ts';
 
 export type Tenant = typeof tenants.$inferSelect;
@@ -65,6 +65,7 @@ export async function createTenant(db: Database, slug: string, naming: TenantNam
     scimEnabled: false,
     roles: [...DEFAULT_ROLES],
     defaultRole: DEFAULT_ROLE,
+    configuringRole: DEFAULT_CONFIGURING_ROLE,
     sessionIdleSeconds: 8 * 3600,
     sessionAbsoluteSeconds: 24 * 3600,
     userCount: 0,

@@ -58,4 +58,10 @@ describe('roles CLI on local state', () => {
     expect(await json('roles', 'default', 'roles-co', 'Editor')).toEqual({ slug: 'roles-co', defaultRole: 'editor' });
     await refused(/"root" is not a role of tenant "roles-co"/, 'roles', 'default', 'roles-co', 'root');
   });
+
+  it("sets the console's configuring role from the catalog only; roles list shows it", async () => {
+    expect(await json('roles', 'configuring', 'roles-co', 'Owner')).toEqual({ slug: 'roles-co', configuringRole: 'owner' });
+    expect(await json('roles', 'list', 'roles-co')).toMatchObject({ configuringRole: 'owner' });
+    await refused(/"root" is not a role of tenant "roles-co"/, 'roles', 'configuring', 'roles-co', 'root');
+  });
 });

@@ -1,11 +1,13 @@
 /** A tenant's roles: the catalog, the default role, and which groups grant which role at sign-in. */
 import { z } from 'zod';
-import { listRoleMappings, mapGroupsToRoles, setDefaultRole, unmapGroups } from '../../tenants/role-mappings.ts';
+import { listRoleMappings, mapGroupsToRoles, setConfiguringRole, setDefaultRole, unmapGroups } from '../../tenants/role-mappings.ts';
 import { operation } from '../operation.ts';
 import { slugParams, timestamp } from '../schemas.ts';
 
 const mapping = z.object({ groupName: z.string(), role: z.string(), createdAt: timestamp }).meta({ id: 'RoleMapping' });
-const rolesAnswer = z.object({ roles: z.array(z.string()).meta({ description: 'Highest first.' }), defaultRole: z.string(), mappings: z.array(mapping) }).meta({ id: 'Roles' });
+const rolesAnswer = z
+  .object({ roles: z.array(z.string()).meta({ description: 'Highest first.' }), defaultRole: z.string(), configuringRole: z.string().meta({ description: 'The lowest role that may change configuration in the admin console.' }), mappings: z.array(mapping) })
+  .meta({ id: 'Roles' });
 
 export const roleOperations = [
   operation({
@@ -18,7 +20,7 @@ export const roleOperations = [
     params: slugParams,
     status: 200,
     response: rolesAnswer,
-    handle: async ({ db, tenant }) => ({ roles: tenant.roles, defaultRole: tenant.defaultRole, mappings: await listRoleMappings(db, tenant) }),
+    handle: async ({ db, tenant }) => ({ roles: tenant.roles, defaultRole: tenant.defaultRole, configuringRole: tenant.configuringRole, mappings: await listRoleMappings(db, tenant) }),
   }),
   operation({
     method: 'post',
@@ -58,5 +60,19 @@ export const roleOperations = [
     status: 200,
     response: z.object({ defaultRole: z.string() }),
     handle: ({ db, tenant, body, actor }) => setDefaultRole(db, tenant, body.role, actor),
+  }),
+  operation({
+    method: 'put',
+    path: '/tenants/{slug}/configuring-role',
+    id: 'setConfiguringRole',
+    tag: 'Roles',
+    summary: "Set the lowest role that may change the tenant's configuration in its admin console",
+    description: 'Lower roles see the console read-only. Default `admin`.',
+    access: 'tenant',
+    params: slugParams,
+    body: z.strictObject({ role: z.string().min(1).max(100) }),
+    status: 200,
+    response: z.object({ configuringRole: z.string() }),
+    handle: ({ db, tenant, body, actor }) => setConfiguringRole(db, tenant, body.role, actor),
   }),
 ];

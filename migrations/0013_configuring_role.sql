@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `configuring_role` text DEFAULT 'admin' NOT NULL;

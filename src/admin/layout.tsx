@@ -1,0 +1,111 @@
+/** The console's frame: the tenant's name, who is signed in (and whether read-only), the sections, the page. */
+import type { Child } from 'hono/jsx';
+import type { ConsoleViewer } from './access.ts';
+
+export const SECTIONS = [
+  ['authentication', 'Authentication'],
+  ['provisioning', 'Provisioning'],
+  ['users', 'Users'],
+  ['roles', 'Roles'],
+] as const;
+export type Section = (typeof SECTIONS)[number][0];
+
+/** The path of a console section for tenant `slug`. */
+export const consolePath = (slug: string, section: Section) => `/admin/${slug}/${section}`;
+
+export interface Flash {
+  notice?: string | undefined;
+  problems?: string[] | undefined;
+}
+
+export function Shell(props: { viewer: ConsoleViewer; section: Section; title: string; flash?: Flash; children: Child }) {
+  const { viewer, section, title, flash } = props;
+  const slug = viewer.tenant.slug;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · ${viewer.tenant.name}`}</title>
+        <link rel="stylesheet" href="/admin/assets/console.css" />
+        <script src="/admin/assets/console.js" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <span class="tenant">{viewer.tenant.name}</span>
+          <span class="who">
+            <span>
+              {viewer.name} · <span class="badge">{viewer.role}</span>
+            </span>
+            <form method="post" action="/auth/logout">
+              <button type="submit" class="secondary">Sign out</button>
+            </form>
+          </span>
+        </header>
+        <div class="layout">
+          <nav class="sections" aria-label="Settings">
+            <ul>
+              {SECTIONS.map(([id, label]) => (
+                <li>
+                  <a href={consolePath(slug, id)} aria-current={id === section ? 'page' : undefined}>
+                    {label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <main>
+            <h1>{title}</h1>
+            {viewer.canConfigure ? null : (
+              <p class="readonly" role="note">
+                You can view these settings. Changing them needs the {viewer.tenant.configuringRole} role or higher.
+              </p>
+            )}
+            {flash?.notice ? (
+              <p class="notice" role="status">
+                {flash.notice}
+              </p>
+            ) : null}
+            {flash?.problems?.length ? (
+              <div class="problems" role="alert">
+                <strong>Nothing was saved:</strong>
+                <ul>
+                  {flash.problems.map((p) => (
+                    <li>{p}</li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+            {props.children}
+          </main>
+        </div>
+      </body>
+    </html>
+  );
+}
+
+/** A value with a copy button (the button appears only when the script runs). */
+export function Copyable(props: { value: string; label: string }) {
+  return (
+    <>
+      <code>{props.value}</code>
+      <button type="button" class="secondary" data-copy={props.value} aria-label={`Copy ${props.label}`} hidden>
+        Copy
+      </button>
+    </>
+  );
+}
+
+/** A destructive change behind one button: a plain POST, confirmed first when the script runs. */
+export function ConfirmedAction(props: { action: string; confirm: string; label: string; text: string; fields?: Record<string, string> }) {
+  return (
+    <form method="post" action={props.action} data-confirm={props.confirm}>
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class="danger" aria-label={props.label}>
+        {props.text}
+      </button>
+    </form>
+  );
+}

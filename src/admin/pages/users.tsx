@@ -1,0 +1,94 @@
+/** Users: everyone provisioned, searchable by name and filterable by status, paged by cursor. */
+import type { ConsoleViewer } from '../access.ts';
+import { Shell } from '../layout.tsx';
+
+export interface UserRow {
+  id: string;
+  userName: string;
+  name: string | null;
+  email: string | null;
+  externalId: string | null;
+  active: boolean;
+  role: string;
+  groups: string[];
+}
+
+export interface UsersView {
+  viewer: ConsoleViewer;
+  rows: UserRow[];
+  query: { q: string; status: 'all' | 'active' | 'deactivated' };
+  /** The link to the next page, when there is one. */
+  nextHref: string | null;
+  problem: string | undefined;
+}
+
+export function usersPage(view: UsersView) {
+  const { viewer, rows, query } = view;
+  const slug = viewer.tenant.slug;
+  return (
+    <Shell viewer={viewer} section="users" title="Users" flash={{ problems: view.problem ? [view.problem] : undefined }}>
+      <section class="card" aria-labelledby="users-heading">
+        <h2 id="users-heading">
+          People <span class="hint">({viewer.tenant.userCount} provisioned)</span>
+        </h2>
+        <form class="filters" method="get" action={`/admin/${slug}/users`} role="search">
+          <div>
+            <label for="q">Search</label>
+            <input type="search" id="q" name="q" value={query.q} placeholder="user name or name" />
+          </div>
+          <div>
+            <label for="status">Status</label>
+            <select id="status" name="status">
+              {(['all', 'active', 'deactivated'] as const).map((s) => (
+                <option value={s} selected={s === query.status}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" class="secondary">
+            Apply
+          </button>
+        </form>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">User name</th>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">External ID</th>
+                <th scope="col">Role</th>
+                <th scope="col">Groups</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.length === 0 ? (
+                <tr>
+                  <td colspan={7}>No one matches.</td>
+                </tr>
+              ) : (
+                rows.map((u) => (
+                  <tr data-user-id={u.id}>
+                    <td class="mono">{u.userName}</td>
+                    <td>{u.name ?? '—'}</td>
+                    <td class="mono">{u.email ?? '—'}</td>
+                    <td class="mono">{u.externalId ?? '—'}</td>
+                    <td>{u.role}</td>
+                    <td>{u.groups.join(', ') || '—'}</td>
+                    <td>{u.active ? <span class="badge ok">active</span> : <span class="badge off">deactivated</span>}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        <div class="pager">
+          <a href={`/admin/${slug}/users?${new URLSearchParams({ q: query.q, status: query.status })}`}>First page</a>
+          {view.nextHref ? <a href={view.nextHref}>Next page</a> : null}
+        </div>
+      </section>
+    </Shell>
+  );
+}

@@ -1,0 +1,262 @@
+/**
+ * The tenant admin console under `/admin/{slug}`: server-rendered pages with plain forms, for the
+ * people signed in to that tenant. Every change is a same-origin POST by someone at or above the
+ * tenant's configuring role, made through the same stores as the CLI and the API and audited as
+ * `admin:<user id>`; a refused change re-renders the page with the reason and saves nothing.
+ */
+import { zValidator } from '@hono/zod-validator';
+import { Hono, type Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import { latestAuditEntry } from '../audit/audit-log.ts';
+import { configOf } from '../config.ts';
+import { database } from '../db/client.ts';
+import type { Env } from '../env.ts';
+import { sessionIdFromCookie } from '../http/cookies.ts';
+import { PageError, StoreError } from '../http/errors.ts';
+import { privatePages } from '../http/private-pages.ts';
+import { isSameOriginPost } from '../http/same-origin.ts';
+import { describeIssues } from '../http/validation.ts';
+import { saveCheckedConnection } from '../oidc/checked-connection.ts';
+import { TOKEN_AUTH_METHODS } from '../oidc/connection-settings.ts';
+import { getConnectionInfo, type ConnectionUpdate } from '../oidc/connection-store.ts';
+import { oktaAppValues } from '../oidc/okta-app-values.ts';
+import { directoryPage, DirectoryQueryError } from '../scim/storage/directory-pages.ts';
+import { tenantScimBase } from '../scim/wire/respond.ts';
+import { userAccess } from '../tenants/access.ts';
+import { catalogRole, listRoleMappings, mapGroupsToRoles, setConfiguringRole, setDefaultRole, unmapGroups } from '../tenants/role-mappings.ts';
+import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
+import { consoleViewer, type ConsoleViewer } from './access.ts';
+import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
+import { consolePath, type Flash, type Section } from './layout.tsx';
+import { authenticationPage, type ConnectionFormValues } from './pages/authentication.tsx';
+import { provisioningPage } from './pages/provisioning.tsx';
+import { rolesPage } from './pages/roles.tsx';
+import { usersPage, type UserRow } from './pages/users.tsx';
+
+type AdminEnv = { Bindings: Env; Variables: { viewer: ConsoleViewer } };
+type AdminContext = Context<AdminEnv>;
+
+/** No inline code, no other origin, no framing: the stylesheet and script come from /admin/assets. */
+const CONSOLE_POLICY = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** A token made in the console expires after a year, like one from a setup link. */
+const CONSOLE_TOKEN_SECONDS = 365 * 86400;
+
+const PAGE_SIZE = 50;
+
+/** What a redirect after a change says on the page it lands on. */
+const NOTICES: Record<string, string> = {
+  connection: 'Saved: the provider checked out, and sign-in uses these settings now.',
+  scim: 'Saved.',
+  revoked: 'Token revoked: requests with it are refused from now on.',
+  mapped: 'Mapping saved: it applies at the next sign-in and session check.',
+  unmapped: 'Mapping removed.',
+  roles: 'Role settings saved.',
+};
+
+function formHook(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
+  if (!result.success) throw new PageError(400, 'This form was not filled in as expected; go back and try again.', `invalid console form: ${describeIssues(result.error)}`, 'Not saved');
+}
+
+const checkbox = z.literal('on').optional();
+const connectionForm = z.object({
+  issuer: z.string().trim().min(1).max(2048),
+  clientId: z.string().trim().min(1).max(255),
+  clientSecret: z.string().max(1024).default(''),
+  tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS),
+  scopes: z.string().trim().min(1).max(1000),
+  groupsClaim: z.string().trim().min(1).max(100),
+  groupsFilter: z.string().trim().min(1).max(500),
+  jit: checkbox,
+  requireSso: checkbox,
+});
+const pageQuery = z.object({ saved: z.string().max(20).optional(), 'signed-in': z.literal('1').optional() });
+const usersQuery = z.object({ q: z.string().trim().max(200).default(''), status: z.enum(['all', 'active', 'deactivated']).default('all'), cursor: z.string().max(2000).optional() });
+
+const origin = (c: Context) => new URL(c.req.url).origin;
+const flashOf = (c: AdminContext): Flash => ({ notice: NOTICES[c.req.query('saved') ?? ''] });
+
+/** The person looking at `slug`'s console; without one, GETs go to the tenant's sign-in and come back. */
+const signedIn = createMiddleware<AdminEnv>(async (c, next) => {
+  const slug = c.req.param('slug') ?? '';
+  const viewer = await consoleViewer(c.env, slug, sessionIdFromCookie(c));
+  if (!viewer) {
+    if (c.req.method !== 'GET') throw new PageError(403, 'Sign in to change these settings.', `console ${c.req.method} for "${slug}" without a session of that tenant`, 'Not allowed');
+    const back = new URL(c.req.url);
+    return c.redirect(`/auth/${encodeURIComponent(slug)}/login?return_to=${encodeURIComponent(back.pathname + back.search)}`, 302);
+  }
+  c.set('viewer', viewer);
+  await next();
+});
+
+/** Changes: same-origin POSTs (beside the SameSite cookie) by someone at or above the configuring role. */
+const mayChange = createMiddleware<AdminEnv>(async (c, next) => {
+  if (!isSameOriginPost(c.req.raw.headers, origin(c))) throw new PageError(403, 'Changes must be made from the console itself.', `cross-origin console POST: origin=${c.req.header('origin') ?? '-'}`, 'Not allowed');
+  const viewer = c.get('viewer');
+  if (!viewer.canConfigure) throw new PageError(403, `You can view these settings; changing them needs the ${viewer.tenant.configuringRole} role or higher.`, `console change by ${viewer.actor} (${viewer.role})`, 'Not allowed');
+  await next();
+});
+
+/** Runs a change; a store's refusal comes back as the problem to show, nothing saved. */
+async function attempt<T>(change: () => Promise<T>): Promise<{ done: T } | { problem: string }> {
+  try {
+    return { done: await change() };
+  } catch (err) {
+    if (err instanceof StoreError) return { problem: err.message };
+    throw err;
+  }
+}
+
+const afterChange = (c: AdminContext, section: Section, saved: string) => c.redirect(`${consolePath(c.get('viewer').tenant.slug, section)}?saved=${saved}`, 303);
+
+async function renderAuthentication(c: AdminContext, flash: Flash, form?: ConnectionFormValues, status: 200 | 422 = 200) {
+  const viewer = c.get('viewer');
+  const connection = await getConnectionInfo(database(c.env.DB), viewer.tenant.id);
+  return c.html(authenticationPage({ viewer, connection, form, okta: oktaAppValues(origin(c), viewer.tenant.slug), flash }), status);
+}
+
+async function renderProvisioning(c: AdminContext, flash: Flash, created?: { token: string; label: string }, status: 200 | 422 = 200) {
+  const viewer = c.get('viewer');
+  const db = database(c.env.DB);
+  const [tokens, lastRequest] = await Promise.all([listScimTokens(db, viewer.tenant), latestAuditEntry(db, viewer.tenant.id, 'token:')]);
+  return c.html(provisioningPage({ viewer, scimBaseUrl: tenantScimBase(origin(c), viewer.tenant.slug), tokens: tokens.reverse(), lastRequest, created, flash }), status);
+}
+
+async function renderRoles(c: AdminContext, flash: Flash, status: 200 | 422 = 200) {
+  const viewer = c.get('viewer');
+  return c.html(rolesPage({ viewer, mappings: await listRoleMappings(database(c.env.DB), viewer.tenant), flash }), status);
+}
+
+/** The SCIM filter for the search box and status: a SCIM string literal is a JSON string. */
+function usersFilter(q: string, status: 'all' | 'active' | 'deactivated'): string | undefined {
+  const terms: string[] = [];
+  if (q) {
+    const text = JSON.stringify(q);
+    terms.push(`(userName co ${text} or displayName co ${text} or name.givenName co ${text} or name.familyName co ${text})`);
+  }
+  if (status !== 'all') terms.push(`active eq ${status === 'active'}`);
+  return terms.length ? terms.join(' and ') : undefined;
+}
+
+function userRow(object: Record<string, unknown>, role: string, groups: string[]): UserRow {
+  const emails = Array.isArray(object.emails) ? (object.emails as { value?: unknown; primary?: unknown }[]) : [];
+  const email = (emails.find((e) => e.primary === true) ?? emails[0])?.value;
+  const name = object.name as { formatted?: unknown; givenName?: unknown; familyName?: unknown } | undefined;
+  const fullName = typeof name?.formatted === 'string' ? name.formatted : [name?.givenName, name?.familyName].filter((p) => typeof p === 'string').join(' ') || (typeof object.displayName === 'string' ? object.displayName : null);
+  return {
+    id: String(object.id),
+    userName: String(object.userName),
+    name: fullName || null,
+    email: typeof email === 'string' ? email : null,
+    externalId: typeof object.externalId === 'string' ? object.externalId : null,
+    active: object.active !== false,
+    role,
+    groups,
+  };
+}
+
+/** The `/admin` routes, mounted by src/index.ts. */
+export const adminRoutes = new Hono<AdminEnv>()
+  .get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }))
+  .get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }))
+  .use(privatePages(CONSOLE_POLICY))
+  .use('/:slug/*', signedIn)
+  .use('/:slug', signedIn)
+  .post('/:slug/*', mayChange)
+
+  .get('/:slug', (c) => c.redirect(consolePath(c.get('viewer').tenant.slug, 'authentication'), 302))
+
+  .get('/:slug/authentication', zValidator('query', pageQuery, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const signedInNotice = c.req.valid('query')['signed-in'] ? `Sign-in worked: you are signed in as ${viewer.name} with the ${viewer.role} role.` : undefined;
+    return renderAuthentication(c, { notice: signedInNotice ?? flashOf(c).notice });
+  })
+  .post('/:slug/authentication', zValidator('form', connectionForm, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const form = c.req.valid('form');
+    // A public client drops any stored secret; an empty secret field keeps it.
+    const clientSecret = form.tokenAuthMethod === 'none' ? null : form.clientSecret === '' ? undefined : form.clientSecret;
+    const update: ConnectionUpdate = {
+      issuer: form.issuer,
+      clientId: form.clientId,
+      tokenAuthMethod: form.tokenAuthMethod,
+      scopes: form.scopes,
+      groupsClaim: form.groupsClaim,
+      groupsFilter: form.groupsFilter,
+      jit: form.jit === 'on',
+      requireSso: form.requireSso === 'on',
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+    };
+    const outcome = await saveCheckedConnection(database(c.env.DB), configOf(c.env), viewer.tenant, update, viewer.actor);
+    if ('problems' in outcome) {
+      const { clientSecret: _secret, jit, requireSso, ...shown } = form;
+      return renderAuthentication(c, { problems: outcome.problems }, { ...shown, jit: jit === 'on', requireSso: requireSso === 'on' }, 422);
+    }
+    return afterChange(c, 'authentication', 'connection');
+  })
+
+  .get('/:slug/provisioning', (c) => renderProvisioning(c, flashOf(c)))
+  .post('/:slug/provisioning/scim', zValidator('form', z.object({ enabled: checkbox }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    await setScimEnabled(database(c.env.DB), viewer.tenant, c.req.valid('form').enabled === 'on', viewer.actor);
+    return afterChange(c, 'provisioning', 'scim');
+  })
+  .post('/:slug/provisioning/tokens', zValidator('form', z.object({ label: z.string().trim().min(1).max(100) }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const { label } = c.req.valid('form');
+    const issued = await createScimToken(database(c.env.DB), viewer.tenant, label, CONSOLE_TOKEN_SECONDS, { actor: viewer.actor });
+    // Shown in this answer only: no redirect, so the token never sits in a URL or history entry.
+    return renderProvisioning(c, { notice: `Token "${label}" created.` }, { token: issued.token, label });
+  })
+  .post('/:slug/provisioning/tokens/:tokenId/revoke', async (c) => {
+    const viewer = c.get('viewer');
+    const outcome = await attempt(() => revokeScimToken(database(c.env.DB), viewer.tenant, c.req.param('tokenId'), viewer.actor));
+    if ('problem' in outcome) return renderProvisioning(c, { problems: [outcome.problem] }, undefined, 422);
+    return afterChange(c, 'provisioning', 'revoked');
+  })
+
+  .get('/:slug/users', zValidator('query', usersQuery, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const db = database(c.env.DB);
+    const query = c.req.valid('query');
+    let page;
+    try {
+      page = await directoryPage(db, viewer.tenant, 'users', tenantScimBase(origin(c), viewer.tenant.slug), { filter: usersFilter(query.q, query.status), cursor: query.cursor, limit: PAGE_SIZE });
+    } catch (err) {
+      if (!(err instanceof DirectoryQueryError)) throw err;
+      return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: 'That page link is not valid any more; start from the first page.' }), 400);
+    }
+    const rows = await Promise.all(
+      page.data.map(async (object) => {
+        const access = await userAccess(db, viewer.tenant.id, String(object.id));
+        return userRow(object, access?.role ?? viewer.tenant.defaultRole, access?.scimGroups ?? []);
+      }),
+    );
+    const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'users')}?${new URLSearchParams({ q: query.q, status: query.status, cursor: page.next })}` : null;
+    return c.html(usersPage({ viewer, rows, query, nextHref, problem: undefined }));
+  })
+
+  .get('/:slug/roles', (c) => renderRoles(c, flashOf(c)))
+  .post('/:slug/roles/map', zValidator('form', z.object({ groupName: z.string().trim().min(1).max(256), role: z.string().min(1).max(100) }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const outcome = await attempt(() => mapGroupsToRoles(database(c.env.DB), viewer.tenant, [c.req.valid('form')], viewer.actor));
+    return 'problem' in outcome ? renderRoles(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'roles', 'mapped');
+  })
+  .post('/:slug/roles/unmap', zValidator('form', z.object({ groupName: z.string().min(1).max(256) }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const outcome = await attempt(() => unmapGroups(database(c.env.DB), viewer.tenant, [c.req.valid('form').groupName], viewer.actor));
+    return 'problem' in outcome ? renderRoles(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'roles', 'unmapped');
+  })
+  .post('/:slug/roles/settings', zValidator('form', z.object({ defaultRole: z.string().min(1).max(100), configuringRole: z.string().min(1).max(100) }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const db = database(c.env.DB);
+    const { defaultRole, configuringRole } = c.req.valid('form');
+    // Both roles are checked against the catalog before either is saved: nothing half-saved.
+    const outcome = await attempt(async () => {
+      catalogRole(viewer.tenant, defaultRole);
+      catalogRole(viewer.tenant, configuringRole);
+      return setConfiguringRole(db, await setDefaultRole(db, viewer.tenant, defaultRole, viewer.actor), configuringRole, viewer.actor);
+    });
+    return 'problem' in outcome ? renderRoles(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'roles', 'roles');
+  });
