@@ -27,6 +27,8 @@ export interface SetupPageView {
   /** Whether the groups claim will arrive at sign-in, and why (src/oidc/provider-check.ts). */
   groups?: string | undefined;
   scimEnabled: boolean;
+  /** The lowest role that may change settings in the admin console. */
+  configuringRole: string;
   /** Shown above the form after a save. */
   notice?: string;
   /** Why the last save was refused. */
@@ -140,6 +142,10 @@ ${view.connection ? html`<p>People sign in at <code>${okta.userSignInUrl}</code>
 the next page walks through it.</p>
 <form method="post" action="/setup/${view.slug}/scim-token"><button type="submit">Create SCIM token</button>
 (turns provisioning on; the token is shown once, on the next page)</form>
+
+<h2>4. After setup</h2>
+<p>Once sign-in works, your admins manage all of this in the admin console, signed in with Okta:
+<a href="/admin/${view.slug}">/admin/${view.slug}</a> (the ${view.configuringRole} role or higher may change settings; others see them read-only).</p>
 </body>`;
 }
 

@@ -80,7 +80,7 @@ const changeAccess = createMiddleware<SetupEnv>(async (c, next) => {
 async function renderSetupPage(c: SetupContext, live: LiveSetupLink, extra: { notice?: string; problems?: string[]; form?: ConnectionFormValues } = {}, status: 200 | 422 = 200) {
   const connection = await getConnectionInfo(database(c.env.DB), live.tenant.id);
   const groups = connection && (await groupsOutlook(connection.issuer, connection.groupsClaim, configOf(c.env).localDev));
-  const view = { slug: live.tenant.slug, tenantName: live.tenant.name, okta: oktaAppValues(origin(c), live.tenant.slug), connection, groups, scimEnabled: live.tenant.scimEnabled, ...extra };
+  const view = { slug: live.tenant.slug, tenantName: live.tenant.name, okta: oktaAppValues(origin(c), live.tenant.slug), connection, groups, scimEnabled: live.tenant.scimEnabled, configuringRole: live.tenant.configuringRole, ...extra };
   return c.html(setupPage(view), status);
 }
 
