@@ -173,3 +173,66 @@ describe('changes through the stores', () => {
     expect((await app(t.jar, `/admin/${t.slug}/users?cursor=forged`)).status).toBe(400);
   });
 });
+
+describe('the other pages', () => {
+  it("a user's page: attributes, groups, the role and why, recent activity", async () => {
+    const t = await signedInAs('admin');
+    const created = (await (await t.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'yan@acme.test', externalId: '00uYAN', roles: [{ value: 'editor' }] })).json()) as { id: string };
+    await t.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Okta Admins', members: [{ value: created.id }, { value: t.userId }] });
+    await post(t.jar, `/admin/${t.slug}/roles/map`, { groupName: 'okta admins', role: 'owner' });
+    const yan = await (await app(t.jar, `/admin/${t.slug}/users/${created.id}`)).text();
+    expect(yan).toContain('owner: from a group mapped to owner');
+    expect(yan).toContain('Okta Admins');
+    expect(yan).toContain('00uYAN');
+    expect(yan).toContain('user.create');
+    expect((await app(t.jar, `/admin/${t.slug}/users/nobody`)).status).toBe(404);
+    const groups = await (await app(t.jar, `/admin/${t.slug}/groups`)).text();
+    expect(groups).toMatch(/Okta Admins<\/a><\/td><td class="mono">—<\/td><td>2<\/td><td>owner<\/td>/);
+    const groupId = new RegExp(`/admin/${t.slug}/groups/([0-9a-f-]+)"`).exec(groups)?.[1];
+    const members = await (await app(t.jar, `/admin/${t.slug}/groups/${groupId}`)).text();
+    expect(members).toContain('yan@acme.test');
+    expect((await app(t.jar, `/admin/${t.slug}/groups/nope`)).status).toBe(404);
+  });
+
+  it('activity: newest first, filtered by kind, outcome and user, paged by a cursor it handed out', async () => {
+    const t = await signedInAs('admin');
+    for (let i = 0; i < 55; i++) await t.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `bulk${i}@acme.test` });
+    await t.scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'bulk0@acme.test' });
+    await post(t.jar, `/admin/${t.slug}/provisioning/tokens`, { label: 'rotated' });
+    const config = await (await app(t.jar, `/admin/${t.slug}/activity?kind=configuration`)).text();
+    expect(config).toContain(`Admin ${t.account.login}`);
+    expect(config).toContain('token.create');
+    expect(config).not.toContain('user.create');
+    const provisioning = await (await app(t.jar, `/admin/${t.slug}/activity?kind=provisioning`)).text();
+    expect(provisioning.match(/<td class="mono">user\.create<\/td>/g)?.length).toBe(50);
+    const older = /href="([^"]+cursor=[^"]+)">Older/.exec(provisioning)?.[1]?.replaceAll('&amp;', '&');
+    expect(older).toBeDefined();
+    const second = await (await app(t.jar, older!)).text();
+    expect(second.match(/user\.create/g)?.length).toBeGreaterThan(0);
+    expect(await (await app(t.jar, `/admin/${t.slug}/activity?outcome=failure&kind=provisioning`)).text()).toContain('409');
+    const mine = await (await app(t.jar, `/admin/${t.slug}/activity?user=${t.userId}`)).text();
+    expect(mine).toContain('signin');
+    expect((await app(t.jar, `/admin/${t.slug}/activity?cursor=forged`)).status).toBe(400);
+    expect((await app(t.jar, `/admin/${t.slug}/activity?from=yesterday`)).status).toBe(400);
+    expect(await (await app(t.jar, `/admin/${t.slug}/activity?from=2999-01-01`)).text()).toContain('Nothing recorded matches.');
+  });
+
+  it('domains: claimed pending with the TXT record to publish, refused when malformed or taken, removed', async () => {
+    const t = await signedInAs('admin');
+    const other = await signedInAs('admin');
+    const added = await post(t.jar, `/admin/${t.slug}/domains`, { domain: `${t.slug}.example.com` });
+    expect(added.status).toBe(303);
+    const page = await (await app(t.jar, `/admin/${t.slug}/domains`)).text();
+    expect(page).toContain(`_edge-identity.${t.slug}.example.com`);
+    expect(page).toContain('edge-identity-verification=');
+    expect(page).toContain('not verified');
+    const malformed = await post(t.jar, `/admin/${t.slug}/domains`, { domain: 'not a domain' });
+    expect(malformed.status).toBe(422);
+    expect(await malformed.text()).toContain('is not a domain name like acme.com');
+    const taken = await post(other.jar, `/admin/${other.slug}/domains`, { domain: `${t.slug}.example.com` });
+    expect(await taken.text()).toContain('already belongs to another tenant');
+    expect((await post(t.jar, `/admin/${t.slug}/domains/remove`, { domain: `${t.slug}.example.com` })).status).toBe(303);
+    expect(await (await app(t.jar, `/admin/${t.slug}/domains`)).text()).toContain('No domains yet.');
+  });
+});
+

@@ -30,7 +30,7 @@ section.card{background:var(--card);border:1px solid var(--line);border-radius:8
 form.fields{display:grid;gap:.8rem;max-width:36rem}
 label{font-weight:600;display:block}
 .hint{font-weight:400;color:var(--muted);font-size:.875rem}
-input[type=text],input[type=password],input[type=search],input[type=url],select{width:100%;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px;font:inherit;background:#fff;color:var(--ink)}
+input[type=text],input[type=password],input[type=search],input[type=url],input[type=date],select{width:100%;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px;font:inherit;background:#fff;color:var(--ink)}
 input:focus-visible,select:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid #0969da;outline-offset:2px}
 .check{display:flex;gap:.5rem;align-items:flex-start;font-weight:600}
 .check input{margin-top:.3rem}
@@ -46,6 +46,7 @@ dl.values{display:grid;grid-template-columns:minmax(10rem,max-content) minmax(0,
 dl.values dt{font-weight:600}
 dl.values dd{margin:0;display:flex;gap:.5rem;align-items:center;min-width:0}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.875rem;overflow-wrap:anywhere}
+pre.mono{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;background:var(--bg);padding:.75rem;border-radius:6px}
 .secret{padding:.6rem .8rem;background:var(--bg);border:1px dashed #8c959f;border-radius:6px}
 ol.steps{padding-left:1.25rem;margin:0}
 ol.steps li{margin-bottom:.35rem}

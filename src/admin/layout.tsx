@@ -6,7 +6,10 @@ export const SECTIONS = [
   ['authentication', 'Authentication'],
   ['provisioning', 'Provisioning'],
   ['users', 'Users'],
+  ['groups', 'Groups'],
   ['roles', 'Roles'],
+  ['domains', 'Domains'],
+  ['activity', 'Activity'],
 ] as const;
 export type Section = (typeof SECTIONS)[number][0];
 

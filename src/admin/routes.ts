@@ -10,7 +10,7 @@ import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { latestAuditEntry } from '../audit/audit-log.ts';
 import { configOf } from '../config.ts';
-import { database } from '../db/client.ts';
+import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { sessionIdFromCookie } from '../http/cookies.ts';
 import { PageError, StoreError } from '../http/errors.ts';
@@ -21,10 +21,14 @@ import { saveCheckedConnection } from '../oidc/checked-connection.ts';
 import { TOKEN_AUTH_METHODS } from '../oidc/connection-settings.ts';
 import { getConnectionInfo, type ConnectionUpdate } from '../oidc/connection-store.ts';
 import { oktaAppValues } from '../oidc/okta-app-values.ts';
-import { directoryPage, DirectoryQueryError } from '../scim/storage/directory-pages.ts';
+import { directoryPage, DirectoryQueryError, directoryUser, groupMembersPage, memberCounts, userNames } from '../scim/storage/directory-pages.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
-import { userAccess } from '../tenants/access.ts';
-import { catalogRole, listRoleMappings, mapGroupsToRoles, setConfiguringRole, setDefaultRole, unmapGroups } from '../tenants/role-mappings.ts';
+import { userAccess, usersAccess } from '../tenants/access.ts';
+import { catalogRole, listRoleMappings, mapGroupsToRoles, setConfiguringRole, setDefaultRole, unmapGroups, type RoleMapping } from '../tenants/role-mappings.ts';
+import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain } from '../tenants/domain-store.ts';
+import { highestRole } from '../tenants/roles.ts';
+import { foldCase } from '../common/fold-case.ts';
+import { AUDIT_KINDS, auditPage, type AuditEntry } from '../audit/audit-reader.ts';
 import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
 import { consoleViewer, type ConsoleViewer } from './access.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
@@ -33,6 +37,10 @@ import { authenticationPage, type ConnectionFormValues } from './pages/authentic
 import { provisioningPage } from './pages/provisioning.tsx';
 import { rolesPage } from './pages/roles.tsx';
 import { usersPage, type UserRow } from './pages/users.tsx';
+import { activityPage } from './pages/activity.tsx';
+import { domainsPage } from './pages/domains.tsx';
+import { groupPage, groupsPage, type GroupRow } from './pages/groups.tsx';
+import { userPage } from './pages/user.tsx';
 
 type AdminEnv = { Bindings: Env; Variables: { viewer: ConsoleViewer } };
 type AdminContext = Context<AdminEnv>;
@@ -53,6 +61,9 @@ const NOTICES: Record<string, string> = {
   mapped: 'Mapping saved: it applies at the next sign-in and session check.',
   unmapped: 'Mapping removed.',
   roles: 'Role settings saved.',
+  domain: 'Domain added: publish its TXT record, then verify it.',
+  verified: 'Domain verified: sign-ins at it now come to this tenant.',
+  removed: 'Domain removed.',
 };
 
 function formHook(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
@@ -72,6 +83,16 @@ const connectionForm = z.object({
   requireSso: checkbox,
 });
 const pageQuery = z.object({ saved: z.string().max(20).optional(), 'signed-in': z.literal('1').optional() });
+const domainForm = z.object({ domain: z.string().trim().min(1).max(253) });
+const dateField = z.union([z.literal(''), z.iso.date()]).default('');
+const activityQuery = z.object({
+  kind: z.enum(AUDIT_KINDS).default('all'),
+  outcome: z.enum(['all', 'success', 'failure']).default('all'),
+  user: z.string().trim().max(100).default(''),
+  from: dateField,
+  until: dateField,
+  cursor: z.string().max(200).optional(),
+});
 const usersQuery = z.object({ q: z.string().trim().max(200).default(''), status: z.enum(['all', 'active', 'deactivated']).default('all'), cursor: z.string().max(2000).optional() });
 
 const origin = (c: Context) => new URL(c.req.url).origin;
@@ -121,6 +142,27 @@ async function renderProvisioning(c: AdminContext, flash: Flash, created?: { tok
   const db = database(c.env.DB);
   const [tokens, lastRequest] = await Promise.all([listScimTokens(db, viewer.tenant), latestAuditEntry(db, viewer.tenant.id, 'token:')]);
   return c.html(provisioningPage({ viewer, scimBaseUrl: tenantScimBase(origin(c), viewer.tenant.slug), tokens: tokens.reverse(), lastRequest, created, flash }), status);
+}
+
+async function renderDomains(c: AdminContext, flash: Flash, status: 200 | 422 = 200) {
+  const viewer = c.get('viewer');
+  const { secretsKey } = configOf(c.env);
+  const domains = await Promise.all((await listDomains(database(c.env.DB), viewer.tenant)).map(async (d) => ({ ...d, ...(await verificationRecord(secretsKey, viewer.tenant.id, d.domain)) })));
+  return c.html(domainsPage({ viewer, domains: domains.map(({ name, value, ...d }) => ({ ...d, txtName: name, txtValue: value })), flash }), status);
+}
+
+/** A group as its pages show it: the role a mapping of its name or external id grants (the highest, if several). */
+function groupRow(viewer: ConsoleViewer, group: Record<string, unknown>, members: number, mappings: RoleMapping[]): GroupRow {
+  const names = [group.displayName, group.externalId].filter((n): n is string => typeof n === 'string').map(foldCase);
+  const roles = mappings.filter((m) => names.includes(foldCase(m.groupName))).map((m) => m.role);
+  return { id: String(group.id), displayName: String(group.displayName), externalId: typeof group.externalId === 'string' ? group.externalId : null, members, role: highestRole(viewer.tenant.roles, roles) ?? null };
+}
+
+/** The user names of the admins and the labels of the SCIM tokens `entries` name. */
+async function actorNames(db: Database, viewer: ConsoleViewer, entries: readonly AuditEntry[]): Promise<Map<string, string>> {
+  const adminIds = [...new Set(entries.flatMap((e) => (e.actor.startsWith('admin:') ? [e.actor.slice('admin:'.length)] : [])))];
+  const [admins, tokens] = await Promise.all([userNames(db, viewer.tenant, adminIds), entries.some((e) => e.actor.startsWith('token:')) ? listScimTokens(db, viewer.tenant) : []]);
+  return new Map([...admins, ...tokens.map((t) => [t.id, t.label] as const)]);
 }
 
 async function renderRoles(c: AdminContext, flash: Flash, status: 200 | 422 = 200) {
@@ -227,14 +269,86 @@ export const adminRoutes = new Hono<AdminEnv>()
       if (!(err instanceof DirectoryQueryError)) throw err;
       return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: 'That page link is not valid any more; start from the first page.' }), 400);
     }
-    const rows = await Promise.all(
-      page.data.map(async (object) => {
-        const access = await userAccess(db, viewer.tenant.id, String(object.id));
-        return userRow(object, access?.role ?? viewer.tenant.defaultRole, access?.scimGroups ?? []);
-      }),
-    );
+    // Every row's role and groups in one round trip.
+    const access = await usersAccess(db, viewer.tenant.id, page.data.map((object) => String(object.id)));
+    const rows = page.data.map((object) => {
+      const of = access.get(String(object.id));
+      return userRow(object, of?.role ?? viewer.tenant.defaultRole, of?.scimGroups ?? []);
+    });
     const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'users')}?${new URLSearchParams({ q: query.q, status: query.status, cursor: page.next })}` : null;
     return c.html(usersPage({ viewer, rows, query, nextHref, problem: undefined }));
+  })
+
+  .get('/:slug/users/:userId', async (c) => {
+    const viewer = c.get('viewer');
+    const db = database(c.env.DB);
+    const userId = c.req.param('userId');
+    const [access, resource, recent] = await Promise.all([
+      userAccess(db, viewer.tenant.id, userId),
+      directoryUser(db, viewer.tenant, tenantScimBase(origin(c), viewer.tenant.slug), userId),
+      auditPage(db, viewer.tenant.id, { kind: 'all', outcome: 'all', userId }, undefined, 10),
+    ]);
+    if (!access || !resource) throw new PageError(404, 'There is no such user in this directory.', `console: no user "${userId}" in ${viewer.tenant.slug}`, 'Not found');
+    const { role: _role, groupNames: _groups, ...scim } = resource;
+    const entries = recent?.entries ?? [];
+    return c.html(userPage({ viewer, access, resource: scim, recent: entries, names: await actorNames(db, viewer, entries) }));
+  })
+
+  .get('/:slug/groups', zValidator('query', z.object({ cursor: z.string().max(2000).optional() }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const db = database(c.env.DB);
+    let page;
+    try {
+      page = await directoryPage(db, viewer.tenant, 'groups', tenantScimBase(origin(c), viewer.tenant.slug), { cursor: c.req.valid('query').cursor, limit: PAGE_SIZE });
+    } catch (err) {
+      if (err instanceof DirectoryQueryError) throw new PageError(400, 'That page link is not valid any more; start from the first page.', err.message, 'Not found');
+      throw err;
+    }
+    const [counts, mappings] = await Promise.all([memberCounts(db, viewer.tenant, page.data.map((g) => String(g.id))), listRoleMappings(db, viewer.tenant)]);
+    const rows = page.data.map((g) => groupRow(viewer, g, counts.get(String(g.id)) ?? 0, mappings));
+    return c.html(groupsPage({ viewer, rows, nextHref: page.next ? `${consolePath(viewer.tenant.slug, 'groups')}?cursor=${encodeURIComponent(page.next)}` : null }));
+  })
+  .get('/:slug/groups/:groupId', zValidator('query', z.object({ after: z.string().max(100).default('') }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const db = database(c.env.DB);
+    const groupId = c.req.param('groupId');
+    const found = await directoryPage(db, viewer.tenant, 'groups', tenantScimBase(origin(c), viewer.tenant.slug), { filter: `id eq ${JSON.stringify(groupId)}`, limit: 1 });
+    const group = found.data[0];
+    if (!group) throw new PageError(404, 'There is no such group in this directory.', `console: no group "${groupId}" in ${viewer.tenant.slug}`, 'Not found');
+    const [counts, mappings, members] = await Promise.all([memberCounts(db, viewer.tenant, [groupId]), listRoleMappings(db, viewer.tenant), groupMembersPage(db, viewer.tenant, groupId, c.req.valid('query').after, PAGE_SIZE)]);
+    const nextHref = members.next ? `/admin/${viewer.tenant.slug}/groups/${encodeURIComponent(groupId)}?after=${encodeURIComponent(members.next)}` : null;
+    return c.html(groupPage({ viewer, group: groupRow(viewer, group, counts.get(groupId) ?? 0, mappings), members: members.members, nextHref }));
+  })
+
+  .get('/:slug/domains', (c) => renderDomains(c, flashOf(c)))
+  .post('/:slug/domains', zValidator('form', domainForm, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    // The console claims a domain pending its DNS proof; only the operator may vouch for one outright.
+    const outcome = await attempt(() => addDomain(database(c.env.DB), viewer.tenant, c.req.valid('form').domain, false, viewer.actor));
+    return 'problem' in outcome ? renderDomains(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'domains', 'domain');
+  })
+  .post('/:slug/domains/verify', zValidator('form', domainForm, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const config = configOf(c.env);
+    const outcome = await attempt(() => verifyDomain(database(c.env.DB), config.secretsKey, viewer.tenant, c.req.valid('form').domain, (name) => dohTxtLookup(name, config.dohUrl), viewer.actor));
+    return 'problem' in outcome ? renderDomains(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'domains', 'verified');
+  })
+  .post('/:slug/domains/remove', zValidator('form', domainForm, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const outcome = await attempt(() => removeDomain(database(c.env.DB), viewer.tenant, c.req.valid('form').domain, viewer.actor));
+    return 'problem' in outcome ? renderDomains(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'domains', 'removed');
+  })
+
+  .get('/:slug/activity', zValidator('query', activityQuery, formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const { kind, outcome, user, from, until, cursor } = c.req.valid('query');
+    const form = { kind, outcome, user, from, until };
+    // Dates are whole UTC days: until is the end of its day.
+    const filter = { kind, outcome, userId: user || undefined, from: from ? `${from}T00:00:00.000Z` : undefined, until: until ? new Date(Date.parse(`${until}T00:00:00.000Z`) + 86_400_000).toISOString() : undefined };
+    const page = await auditPage(database(c.env.DB), viewer.tenant.id, filter, cursor, PAGE_SIZE);
+    if (!page) return c.html(activityPage({ viewer, entries: [], names: new Map(), form, nextHref: null, problem: 'That page link is not valid any more; start from the newest.' }), 400);
+    const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'activity')}?${new URLSearchParams({ ...form, cursor: page.next })}` : null;
+    return c.html(activityPage({ viewer, entries: page.entries, names: await actorNames(database(c.env.DB), viewer, page.entries), form, nextHref, problem: undefined }));
   })
 
   .get('/:slug/roles', (c) => renderRoles(c, flashOf(c)))

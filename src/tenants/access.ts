@@ -38,13 +38,8 @@ function scimRoleValues(data: Record<string, unknown>): string[] {
   return roles.flatMap((r) => (typeof r === 'object' && r !== null && typeof (r as { value?: unknown }).value === 'string' ? [(r as { value: string }).value] : []));
 }
 
-/**
- * The access of `userId` in `tenantId`, or undefined when there is no such user (deleted, or never
- * there). `claimGroups` are the ID token's groups after the tenant's filter, as of sign-in; they
- * grant roles through `role_mappings` (case-insensitive) like SCIM groups do, except a group SCIM
- * also knows by that name: its SCIM membership, current on every call, decides instead.
- */
-export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
+/** The query behind userAccess: one row with everything the access is computed from. */
+function accessQuery(db: Database, tenantId: string, userId: string, claimGroups: readonly string[]) {
   const claimJson = JSON.stringify(claimGroups.map(foldCase));
   // The user's groups as names the role map can match: display names and external ids, lower-cased.
   const countedClaims = sql`SELECT "c"."value" FROM json_each(${claimJson}) AS "c"
@@ -52,7 +47,7 @@ export async function userAccess(db: Database, tenantId: string, userId: string,
   const memberGroupKeys = sql`SELECT lower(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id}
     UNION SELECT lower(${groups.externalId}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id} AND ${groups.externalId} IS NOT NULL
     UNION ${countedClaims}`;
-  const row = await db
+  return db
     .select({
       id: users.id,
       userName: users.userName,
@@ -70,8 +65,12 @@ export async function userAccess(db: Database, tenantId: string, userId: string,
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
     .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
-    .get();
-  if (!row) return undefined;
+    .limit(1);
+}
+
+type AccessRow = Awaited<ReturnType<ReturnType<typeof accessQuery>['all']>>[number];
+
+function toAccess(tenantId: string, row: AccessRow): UserAccess {
   const scimRoles = scimRoleValues(row.data);
   const mappedRoles = stringArray(row.mappedRoles);
   return {
@@ -83,4 +82,23 @@ export async function userAccess(db: Database, tenantId: string, userId: string,
     mappedRoles,
     role: highestRole(row.roles, [...scimRoles, ...mappedRoles]) ?? row.defaultRole,
   };
+}
+
+/**
+ * The access of `userId` in `tenantId`, or undefined when there is no such user (deleted, or never
+ * there). `claimGroups` are the ID token's groups after the tenant's filter, as of sign-in; they
+ * grant roles through `role_mappings` (case-insensitive) like SCIM groups do, except a group SCIM
+ * also knows by that name: its SCIM membership, current on every call, decides instead.
+ */
+export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
+  const [row] = await accessQuery(db, tenantId, userId, claimGroups).all();
+  return row && toAccess(tenantId, row);
+}
+
+/** The access of each of `userIds` (as SCIM alone gives it, no claim groups), in one round trip. */
+export async function usersAccess(db: Database, tenantId: string, userIds: readonly string[]): Promise<Map<string, UserAccess>> {
+  const [first, ...rest] = userIds.map((id) => accessQuery(db, tenantId, id, []));
+  if (!first) return new Map();
+  const results = await db.batch([first, ...rest]);
+  return new Map(results.flatMap((rows) => rows.map((row) => [row.id, toAccess(tenantId, row)] as const)));
 }

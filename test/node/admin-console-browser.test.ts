@@ -154,12 +154,31 @@ describe('the admin console in Chromium', () => {
     await page.click('button:has-text("Apply")');
     expect(await page.locator('tbody tr').count()).toBe(1);
     expect((await scim('PATCH', `/Users/${await userId(bob.login)}`, oktaSetActive(true))).status).toBe(200);
+
+    // The remaining pages, each once: a user, groups and a group, domains, activity.
+    await page.goto(`${origin}/admin/acme/users`);
+    await page.click(`a:has-text("${alice.login}")`);
+    await expect(page.textContent('main')).resolves.toContain('admin: from a group mapped to admin');
+    await shot(page, 'user');
+    await page.click('a:has-text("Groups")');
+    await expect(page.locator('tr', { hasText: 'Acme Admins' }).textContent()).resolves.toMatch(/2\s*admin/);
+    await shot(page, 'groups');
+    await page.click('a:has-text("Acme Admins")');
+    await shot(page, 'group');
+    await page.click('a:has-text("Domains")');
+    await page.fill('#domain', 'acme.example');
+    await Promise.all([page.waitForURL(`${origin}/admin/acme/domains?saved=domain`), page.click('button:has-text("Add domain")')]);
+    await shot(page, 'domains');
+    await page.click('a:has-text("Activity")');
+    await expect(page.textContent('tbody')).resolves.toContain('domain.add');
+    await accessible(page);
+    await shot(page, 'activity');
     await context.close();
   });
 
   it('a viewer sees every page without edit controls, and a forged POST is 403', async () => {
     const { context, page } = await signedIn(bob.login, '/admin/acme/provisioning');
-    for (const section of ['authentication', 'provisioning', 'users', 'roles']) {
+    for (const section of ['authentication', 'provisioning', 'users', 'groups', 'roles', 'domains', 'activity']) {
       await page.goto(`${origin}/admin/acme/${section}`);
       await expect(page.textContent('.readonly')).resolves.toContain('needs the admin role or higher');
       expect(await page.locator('main button[type=submit]:not(.secondary)').count(), section).toBe(0);

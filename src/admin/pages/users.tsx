@@ -71,7 +71,9 @@ export function usersPage(view: UsersView) {
               ) : (
                 rows.map((u) => (
                   <tr data-user-id={u.id}>
-                    <td class="mono">{u.userName}</td>
+                    <td class="mono">
+                      <a href={`/admin/${slug}/users/${encodeURIComponent(u.id)}`}>{u.userName}</a>
+                    </td>
                     <td>{u.name ?? '—'}</td>
                     <td class="mono">{u.email ?? '—'}</td>
                     <td class="mono">{u.externalId ?? '—'}</td>

@@ -5,10 +5,10 @@
  * stays while others are created or deleted (a position would: docs/interop.md 10 and 15). Objects are
  * shaped as the change log carries them, without memberships (decision 13).
  */
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
-import { groups, users } from '../../db/schema.ts';
+import { groupMembers, groups, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { userAccess } from '../../tenants/access.ts';
 import { parseFilter } from '../filter/parser.ts';
@@ -95,4 +95,37 @@ export async function directoryUser(db: Database, tenant: { id: string }, baseUr
   ]);
   if (!row || !access) return undefined;
   return { ...eventObject(USER_RESOURCE_TYPE, row, baseUrl), role: access.role, groupNames: access.scimGroups };
+}
+
+/** How many members each of `groupIds` has, in one query. */
+export async function memberCounts(db: Database, tenant: { id: string }, groupIds: readonly string[]): Promise<Map<string, number>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await db
+    .select({ groupId: groupMembers.groupId, members: count() })
+    .from(groupMembers)
+    .where(and(eq(groupMembers.tenantId, tenant.id), inArray(groupMembers.groupId, [...groupIds])))
+    .groupBy(groupMembers.groupId)
+    .all();
+  return new Map(rows.map((r) => [r.groupId, r.members]));
+}
+
+/** A page of a group's members (id and userName), in user id order after `afterUserId`. */
+export async function groupMembersPage(db: Database, tenant: { id: string }, groupId: string, afterUserId: string, limit: number): Promise<{ members: { id: string; userName: string; active: boolean }[]; next: string | null }> {
+  const rows = await db
+    .select({ id: users.id, userName: users.userName, active: users.active })
+    .from(groupMembers)
+    .innerJoin(users, eq(users.id, groupMembers.userId))
+    .where(and(eq(groupMembers.tenantId, tenant.id), eq(groupMembers.groupId, groupId), gt(groupMembers.userId, afterUserId)))
+    .orderBy(asc(groupMembers.userId))
+    .limit(limit + 1)
+    .all();
+  const members = rows.slice(0, limit);
+  return { members, next: rows.length > limit ? members.at(-1)!.id : null };
+}
+
+/** The userName of each of `userIds` that exists in the tenant. */
+export async function userNames(db: Database, tenant: { id: string }, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, userName: users.userName }).from(users).where(and(eq(users.tenantId, tenant.id), inArray(users.id, [...userIds]))).all();
+  return new Map(rows.map((r) => [r.id, r.userName]));
 }
