@@ -23,7 +23,7 @@ import { getConnectionInfo, type ConnectionUpdate } from '../oidc/connection-sto
 import { oktaAppValues } from '../oidc/okta-app-values.ts';
 import { directoryPage, DirectoryQueryError, directoryUser, groupMembersPage, memberCounts, userNames } from '../scim/storage/directory-pages.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
-import { userAccess, usersAccess } from '../tenants/access.ts';
+import { listedAccess, userAccess } from '../tenants/access.ts';
 import { catalogRole, listRoleMappings, mapGroupsToRoles, setConfiguringRole, setDefaultRole, unmapGroups, type RoleMapping } from '../tenants/role-mappings.ts';
 import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain } from '../tenants/domain-store.ts';
 import { highestRole } from '../tenants/roles.ts';
@@ -270,10 +270,10 @@ export const adminRoutes = new Hono<AdminEnv>()
       return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: 'That page link is not valid any more; start from the first page.' }), 400);
     }
     // Every row's role and groups in one round trip.
-    const access = await usersAccess(db, viewer.tenant.id, page.data.map((object) => String(object.id)));
+    const access = await listedAccess(db, viewer.tenant, page.data.map((object) => ({ id: String(object.id), roles: object.roles })));
     const rows = page.data.map((object) => {
       const of = access.get(String(object.id));
-      return userRow(object, of?.role ?? viewer.tenant.defaultRole, of?.scimGroups ?? []);
+      return userRow(object, of?.role ?? viewer.tenant.defaultRole, of?.groups ?? []);
     });
     const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'users')}?${new URLSearchParams({ q: query.q, status: query.status, cursor: page.next })}` : null;
     return c.html(usersPage({ viewer, rows, query, nextHref, problem: undefined }));
