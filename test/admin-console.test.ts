@@ -12,7 +12,8 @@ import { getConnectionInfo } from '../src/oidc/connection-store.ts';
 import { setConfiguringRole, setDefaultRole } from '../src/tenants/role-mappings.ts';
 import { oktaSetActive } from './support/okta-bodies.ts';
 import { app, CookieJar, oktaIssuer, signedInOktaUser, TEST_APP_ORIGIN } from './support/sign-in.ts';
-import { db, scimClient, tenantRow } from './support/tenants.ts';
+import { createSetupLink, revokeSetupLink } from '../src/tenants/setup-links.ts';
+import { db, scimClient, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_APP_ORIGIN };
 const post = (jar: CookieJar, path: string, fields: Record<string, string>, headers: Record<string, string> = FORM) => app(jar, path, { method: 'POST', headers, body: new URLSearchParams(fields) });
@@ -50,6 +51,24 @@ describe('who gets in', () => {
     expect((await app(t.jar, `/admin/${t.slug}/users`)).status).toBe(200);
     expect((await t.scim.patch(`/Users/${t.userId}`, oktaSetActive(false))).status).toBe(200);
     expect((await app(t.jar, `/admin/${t.slug}/users`)).status).toBe(302);
+  });
+
+  it('the holder of a live setup link gets in before SSO works, and is out once the link is revoked', async () => {
+    const t = await tenantWithToken();
+    const { info, key } = await createSetupLink(db(), t.tenant);
+    const jar = new CookieJar();
+    expect((await post(jar, `/setup/${t.slug}/open`, { key })).status).toBe(200);
+    const page = await app(jar, `/admin/${t.slug}/provisioning`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('Changing them needs');
+    expect((await post(jar, `/admin/${t.slug}/provisioning/tokens`, { label: 'from-setup' })).status).toBe(200);
+    const [row] = await db().select().from(auditLog).where(and(eq(auditLog.tenantId, t.tenant.id), eq(auditLog.action, 'token.create'), eq(auditLog.actor, `setup:${info.id}`))).all();
+    expect(row).toBeDefined();
+    // Another tenant's console is not opened by this link.
+    const other = await tenantWithToken();
+    expect((await app(jar, `/admin/${other.slug}/provisioning`)).status).toBe(302);
+    await revokeSetupLink(db(), t.tenant, info.id);
+    expect((await app(jar, `/admin/${t.slug}/provisioning`)).status).toBe(302);
   });
 
   it('pages are private: strict CSP with no inline code, not framable, never cached', async () => {

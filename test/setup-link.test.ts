@@ -9,7 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { oidcConnections, scimTokens, setupLinks } from '../src/db/schema.ts';
 import { getConnectionInfo, loadSignInSetup, openClientSecret, setConnection } from '../src/oidc/connection-store.ts';
 import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../src/tenants/setup-links.ts';
-import { grantFor, openSetupGrant, sealSetupGrant } from '../src/setup/setup-grant.ts';
+import { grantFor, openSetupGrant, sealSetupGrant } from '../src/tenants/setup-grant.ts';
 import { createTenant, findTenantBySlug } from '../src/tenants/tenant-store.ts';
 import { app, CookieJar, fakeScenario, location, TEST_APP_ORIGIN } from './support/sign-in.ts';
 import { db, scimClient, tenantRow, tenantWithToken, uniqueSlug } from './support/tenants.ts';

@@ -12,7 +12,8 @@ import { latestAuditEntry } from '../audit/audit-log.ts';
 import { configOf } from '../config.ts';
 import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
-import { sessionIdFromCookie } from '../http/cookies.ts';
+import { getHostCookie, sessionIdFromCookie } from '../http/cookies.ts';
+import { setupCookieName } from '../tenants/setup-grant.ts';
 import { PageError, StoreError } from '../http/errors.ts';
 import { privatePages } from '../http/private-pages.ts';
 import { isSameOriginPost } from '../http/same-origin.ts';
@@ -30,7 +31,7 @@ import { highestRole } from '../tenants/roles.ts';
 import { foldCase } from '../common/fold-case.ts';
 import { AUDIT_KINDS, auditPage, type AuditEntry } from '../audit/audit-reader.ts';
 import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
-import { consoleViewer, type ConsoleViewer } from './access.ts';
+import { consoleViewer, setupLinkViewer, type ConsoleViewer } from './access.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
 import { consolePath, type Flash, type Section } from './layout.tsx';
 import { authenticationPage, type ConnectionFormValues } from './pages/authentication.tsx';
@@ -101,7 +102,7 @@ const flashOf = (c: AdminContext): Flash => ({ notice: NOTICES[c.req.query('save
 /** The person looking at `slug`'s console; without one, GETs go to the tenant's sign-in and come back. */
 const signedIn = createMiddleware<AdminEnv>(async (c, next) => {
   const slug = c.req.param('slug') ?? '';
-  const viewer = await consoleViewer(c.env, slug, sessionIdFromCookie(c));
+  const viewer = (await consoleViewer(c.env, slug, sessionIdFromCookie(c))) ?? (await setupLinkViewer(configOf(c.env), database(c.env.DB), slug, getHostCookie(c, setupCookieName(slug))));
   if (!viewer) {
     if (c.req.method !== 'GET') throw new PageError(403, 'Sign in to change these settings.', `console ${c.req.method} for "${slug}" without a session of that tenant`, 'Not allowed');
     const back = new URL(c.req.url);

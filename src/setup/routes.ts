@@ -23,7 +23,7 @@ import { StoreError } from '../http/errors.ts';
 import { liveSetupLink, redeemSetupKey, setupPath, type LiveSetupLink } from '../tenants/setup-links.ts';
 import { continuePage, OPEN_LINK_SCRIPT, openLinkPage, scimTokenPage, setupPage, type ConnectionFormValues } from './pages.ts';
 import { connectionFormSchema, issueScimToken, saveConnection } from './setup-actions.ts';
-import { grantFor, openSetupGrant, sealSetupGrant, setupCookieName } from './setup-grant.ts';
+import { grantFor, openSetupGrant, sealSetupGrant, setupCookieName } from '../tenants/setup-grant.ts';
 
 type SetupEnv = { Bindings: Env; Variables: { setup: LiveSetupLink } };
 type SetupContext = Context<SetupEnv, string>;
