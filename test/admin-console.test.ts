@@ -253,5 +253,28 @@ describe('the other pages', () => {
     expect((await post(t.jar, `/admin/${t.slug}/domains/remove`, { domain: `${t.slug}.example.com` })).status).toBe(303);
     expect(await (await app(t.jar, `/admin/${t.slug}/domains`)).text()).toContain('No domains yet.');
   });
-});
 
+  it('webhooks: an endpoint added shows its secret once; test, replay and remove go through the endpoint store', async () => {
+    const t = await signedInAs('admin');
+    const added = await post(t.jar, `/admin/${t.slug}/webhooks`, { url: 'http://127.0.0.1:9/hooks', events: 'user.*' });
+    expect(added.status).toBe(200);
+    const html = await added.text();
+    const secret = /whsec_[A-Za-z0-9+/=]+/.exec(html)?.[0];
+    expect(secret).toBeDefined();
+    const page = await (await app(t.jar, `/admin/${t.slug}/webhooks`)).text();
+    expect(page).toContain('http://127.0.0.1:9/hooks');
+    expect(page).not.toContain(secret!);
+    const id = /\/webhooks\/(whk_[0-9a-f]+)\/test/.exec(page)?.[1];
+    expect((await post(t.jar, `/admin/${t.slug}/webhooks/${id}/test`, {})).status).toBe(303);
+    const badReplay = await post(t.jar, `/admin/${t.slug}/webhooks/${id}/replay`, { from: '0' });
+    expect(badReplay.status).toBe(422);
+    expect(await badReplay.text()).toContain('1 or more');
+    expect((await post(t.jar, `/admin/${t.slug}/webhooks/${id}/replay`, { from: '1' })).status).toBe(303);
+    const refused = await post(t.jar, `/admin/${t.slug}/webhooks`, { url: 'ftp://example.com/x', events: '*' });
+    expect(refused.status).toBe(422);
+    expect((await post(t.jar, `/admin/${t.slug}/webhooks/${id}/remove`, {})).status).toBe(303);
+    expect(await (await app(t.jar, `/admin/${t.slug}/webhooks`)).text()).toContain('No endpoints');
+    const actions = (await db().select({ action: auditLog.action }).from(auditLog).where(and(eq(auditLog.tenantId, t.tenant.id), eq(auditLog.actor, `admin:${t.userId}`))).all()).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['webhook.add', 'webhook.test', 'webhook.replay', 'webhook.remove']));
+  });
+});

@@ -9,6 +9,7 @@ export const SECTIONS = [
   ['groups', 'Groups'],
   ['roles', 'Roles'],
   ['domains', 'Domains'],
+  ['webhooks', 'Webhooks'],
   ['activity', 'Activity'],
 ] as const;
 export type Section = (typeof SECTIONS)[number][0];

@@ -39,6 +39,10 @@ import { provisioningPage } from './pages/provisioning.tsx';
 import { rolesPage } from './pages/roles.tsx';
 import { usersPage, type UserRow } from './pages/users.tsx';
 import { activityPage } from './pages/activity.tsx';
+import { webhooksPage } from './pages/webhooks.tsx';
+import { addEndpoint, enableEndpoint, listEndpoints, removeEndpoint, replayFrom, requestPing } from '../webhooks/endpoint-store.ts';
+import { kickEndpoint } from '../webhooks/kicks.ts';
+import { lastSeq } from '../events/event-feed.ts';
 import { domainsPage } from './pages/domains.tsx';
 import { groupPage, groupsPage, type GroupRow } from './pages/groups.tsx';
 import { userPage } from './pages/user.tsx';
@@ -65,6 +69,10 @@ const NOTICES: Record<string, string> = {
   domain: 'Domain added: publish its TXT record, then verify it.',
   verified: 'Domain verified: sign-ins at it now come to this tenant.',
   removed: 'Domain removed.',
+  'webhook-test': 'A signed ping goes out before the next event.',
+  'webhook-enable': 'Enabled: delivery resumes where it stopped.',
+  'webhook-replay': 'Replaying: events are delivered again from that seq.',
+  'webhook-remove': 'Endpoint removed.',
 };
 
 function formHook(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
@@ -150,6 +158,13 @@ async function renderDomains(c: AdminContext, flash: Flash, status: 200 | 422 = 
   const { secretsKey } = configOf(c.env);
   const domains = await Promise.all((await listDomains(database(c.env.DB), viewer.tenant)).map(async (d) => ({ ...d, ...(await verificationRecord(secretsKey, viewer.tenant.id, d.domain)) })));
   return c.html(domainsPage({ viewer, domains: domains.map(({ name, value, ...d }) => ({ ...d, txtName: name, txtValue: value })), flash }), status);
+}
+
+async function renderWebhooks(c: AdminContext, flash: Flash, created?: { id: string; secret: string }, status: 200 | 422 = 200) {
+  const viewer = c.get('viewer');
+  const db = database(c.env.DB);
+  const [endpoints, newest] = await Promise.all([listEndpoints(db, viewer.tenant), lastSeq(db, viewer.tenant.id)]);
+  return c.html(webhooksPage({ viewer, endpoints, lastSeq: newest, created, flash }), status);
 }
 
 /** A group as its pages show it: the role a mapping of its name or external id grants (the highest, if several). */
@@ -338,6 +353,34 @@ export const adminRoutes = new Hono<AdminEnv>()
     const viewer = c.get('viewer');
     const outcome = await attempt(() => removeDomain(database(c.env.DB), viewer.tenant, c.req.valid('form').domain, viewer.actor));
     return 'problem' in outcome ? renderDomains(c, { problems: [outcome.problem] }, 422) : afterChange(c, 'domains', 'removed');
+  })
+
+  .get('/:slug/webhooks', (c) => renderWebhooks(c, flashOf(c)))
+  .post('/:slug/webhooks', zValidator('form', z.object({ url: z.string().trim().min(1).max(2048), events: z.string().trim().min(1).max(500) }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const config = configOf(c.env);
+    const { url, events } = c.req.valid('form');
+    const outcome = await attempt(() => addEndpoint(database(c.env.DB), config.secretsKey, viewer.tenant, { url, events, localDev: config.localDev, actor: viewer.actor }));
+    if ('problem' in outcome) return renderWebhooks(c, { problems: [outcome.problem] }, undefined, 422);
+    // The secret is shown in this answer only, never in a URL.
+    return renderWebhooks(c, { notice: `Endpoint added: it receives changes from now on.` }, { id: outcome.done.info.id, secret: outcome.done.secret });
+  })
+  .post('/:slug/webhooks/:endpointId/:action{test|enable|replay|remove}', zValidator('form', z.object({ from: z.string().regex(/^\d{1,15}$/, 'a seq').optional() }), formHook), async (c) => {
+    const viewer = c.get('viewer');
+    const db = database(c.env.DB);
+    const id = c.req.param('endpointId');
+    const action = c.req.param('action') as 'test' | 'enable' | 'replay' | 'remove';
+    const from = Number(c.req.valid('form').from ?? Number.NaN);
+    const outcome = await attempt(async () => {
+      if (action === 'test') await requestPing(db, viewer.tenant, id, viewer.actor);
+      else if (action === 'enable') await enableEndpoint(db, viewer.tenant, id, viewer.actor);
+      else if (action === 'replay') await replayFrom(db, viewer.tenant, id, from, viewer.actor);
+      else return removeEndpoint(db, viewer.tenant, id, viewer.actor);
+      // Delivered now rather than at the next minute's sweep.
+      await kickEndpoint(c.env, viewer.tenant.id, id);
+    });
+    if ('problem' in outcome) return renderWebhooks(c, { problems: [outcome.problem] }, undefined, 422);
+    return afterChange(c, 'webhooks', `webhook-${action}`);
   })
 
   .get('/:slug/activity', zValidator('query', activityQuery, formHook), async (c) => {

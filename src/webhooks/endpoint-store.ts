@@ -119,9 +119,9 @@ async function change(db: Database, tenant: Tenant, id: string, set: Partial<End
 }
 
 /** Removes endpoint `id` (its dead letters go with it). */
-export async function removeEndpoint(db: Database, tenant: Tenant, id: string): Promise<void> {
+export async function removeEndpoint(db: Database, tenant: Tenant, id: string, actor: AuditActor = 'cli'): Promise<void> {
   await requireEndpoint(db, tenant, id);
-  await db.batch([db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.tenantId, tenant.id), eq(webhookEndpoints.id, id))), audit(db, tenant, 'cli', 'webhook.remove', id)]);
+  await db.batch([db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.tenantId, tenant.id), eq(webhookEndpoints.id, id))), audit(db, tenant, actor, 'webhook.remove', id)]);
 }
 
 /** A new secret for endpoint `id`; the current one keeps signing too for `graceSeconds`. */
@@ -141,19 +141,19 @@ export async function rotateSecret(db: Database, secretsKey: string, tenant: Ten
 }
 
 /** Redelivers from `fromSeq` on: the cursor moves back, and the next delivery run starts there. */
-export async function replayFrom(db: Database, tenant: Tenant, id: string, fromSeq: number): Promise<EndpointInfo> {
-  if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) throw new StoreError(`--from must be a seq (1 or more), got ${fromSeq}`);
-  return change(db, tenant, id, { deliveredSeq: fromSeq - 1, nextAttemptAt: null }, 'webhook.replay', `from seq ${fromSeq}`);
+export async function replayFrom(db: Database, tenant: Tenant, id: string, fromSeq: number, actor: AuditActor = 'cli'): Promise<EndpointInfo> {
+  if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) throw new StoreError(`the seq to replay from is a whole number, 1 or more; got ${fromSeq}`);
+  return change(db, tenant, id, { deliveredSeq: fromSeq - 1, nextAttemptAt: null }, 'webhook.replay', `from seq ${fromSeq}`, actor);
 }
 
 /** Asks for a signed `ping` before the endpoint's next event. */
-export async function requestPing(db: Database, tenant: Tenant, id: string): Promise<EndpointInfo> {
-  return change(db, tenant, id, { pingRequestedAt: now(), nextAttemptAt: null }, 'webhook.test');
+export async function requestPing(db: Database, tenant: Tenant, id: string, actor: AuditActor = 'cli'): Promise<EndpointInfo> {
+  return change(db, tenant, id, { pingRequestedAt: now(), nextAttemptAt: null }, 'webhook.test', undefined, actor);
 }
 
 /** Re-enables a disabled endpoint: its failures are forgotten and delivery resumes where it stopped. */
-export async function enableEndpoint(db: Database, tenant: Tenant, id: string): Promise<EndpointInfo> {
-  return change(db, tenant, id, { enabled: true, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null }, 'webhook.enable');
+export async function enableEndpoint(db: Database, tenant: Tenant, id: string, actor: AuditActor = 'cli'): Promise<EndpointInfo> {
+  return change(db, tenant, id, { enabled: true, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null }, 'webhook.enable', undefined, actor);
 }
 
 /** The secrets that sign a delivery now: the current one, and during a rotation's grace the previous one. */

@@ -178,7 +178,7 @@ describe('the admin console in Chromium', () => {
 
   it('a viewer sees every page without edit controls, and a forged POST is 403', async () => {
     const { context, page } = await signedIn(bob.login, '/admin/acme/provisioning');
-    for (const section of ['authentication', 'provisioning', 'users', 'groups', 'roles', 'domains', 'activity']) {
+    for (const section of ['authentication', 'provisioning', 'users', 'groups', 'roles', 'domains', 'webhooks', 'activity']) {
       await page.goto(`${origin}/admin/acme/${section}`);
       await expect(page.textContent('.readonly')).resolves.toContain('needs the admin role or higher');
       expect(await page.locator('main button[type=submit]:not(.secondary)').count(), section).toBe(0);
