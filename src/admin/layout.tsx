@@ -113,3 +113,16 @@ export function ConfirmedAction(props: { action: string; confirm: string; label:
     </form>
   );
 }
+
+/** A secret in the one answer that shows it: a heading, what to do with it, the value with a copy button. */
+export function ShownOnce(props: { heading: string; advice: string; value: string; label: string }) {
+  return (
+    <section class="card" aria-labelledby="shown-once-heading">
+      <h2 id="shown-once-heading">{props.heading}</h2>
+      <p>{props.advice}</p>
+      <p class="secret">
+        <Copyable value={props.value} label={props.label} />
+      </p>
+    </section>
+  );
+}

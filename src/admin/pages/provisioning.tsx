@@ -1,7 +1,7 @@
 /** Settings → Provisioning: the SCIM switch, the base URL, tokens (created once, revoked), the Okta and Entra steps, the last request. */
 import type { ScimTokenInfo } from '../../tenants/tenant-store.ts';
 import type { ConsoleViewer } from '../access.ts';
-import { ConfirmedAction, Copyable, Shell, type Flash } from '../layout.tsx';
+import { ConfirmedAction, Copyable, Shell, ShownOnce, type Flash } from '../layout.tsx';
 
 /** The tenant's latest SCIM request as the audit log recorded it. */
 export interface LastScimRequest {
@@ -31,15 +31,7 @@ export function provisioningPage(view: ProvisioningView) {
   const live = tokens.filter((t) => t.revokedAt === null);
   return (
     <Shell viewer={viewer} section="provisioning" title="Provisioning: SCIM" flash={view.flash}>
-      {view.created ? (
-        <section class="card" aria-labelledby="new-token-heading">
-          <h2 id="new-token-heading">Your new SCIM token</h2>
-          <p>Copy it into Okta or Entra now: it is shown only this once, and only its fingerprint is kept.</p>
-          <p class="secret">
-            <Copyable value={view.created.token} label="the SCIM token" />
-          </p>
-        </section>
-      ) : null}
+      {view.created ? <ShownOnce heading="Your new SCIM token" advice="Copy it into Okta or Entra now: it is shown only this once, and only its fingerprint is kept." value={view.created.token} label="the SCIM token" /> : null}
       <section class="card" aria-labelledby="scim-heading">
         <h2 id="scim-heading">
           SCIM provisioning {viewer.tenant.scimEnabled ? <span class="badge ok">enabled</span> : <span class="badge off">disabled</span>}

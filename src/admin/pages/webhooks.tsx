@@ -1,7 +1,7 @@
 /** Webhooks: where the tenant's directory changes are pushed, each endpoint's health, and replay, test and re-enable. */
 import type { EndpointInfo } from '../../webhooks/endpoint-store.ts';
 import type { ConsoleViewer } from '../access.ts';
-import { ConfirmedAction, Copyable, Shell, type Flash } from '../layout.tsx';
+import { ConfirmedAction, Shell, ShownOnce, type Flash } from '../layout.tsx';
 
 export interface WebhooksView {
   viewer: ConsoleViewer;
@@ -25,15 +25,7 @@ export function webhooksPage(view: WebhooksView) {
   const disabled = !viewer.canConfigure;
   return (
     <Shell viewer={viewer} section="webhooks" title="Webhooks" flash={view.flash}>
-      {view.created ? (
-        <section class="card" aria-labelledby="secret-heading">
-          <h2 id="secret-heading">Signing secret of {view.created.id}</h2>
-          <p>Deliveries are signed with it (Standard Webhooks). It is shown only this once; keep it where your receiver reads it.</p>
-          <p class="secret">
-            <Copyable value={view.created.secret} label="the signing secret" />
-          </p>
-        </section>
-      ) : null}
+      {view.created ? <ShownOnce heading={`Signing secret of ${view.created.id}`} advice="Deliveries are signed with it (Standard Webhooks). It is shown only this once; keep it where your receiver reads it." value={view.created.secret} label="the signing secret" /> : null}
       <section class="card" aria-labelledby="endpoints-heading">
         <h2 id="endpoints-heading">Endpoints</h2>
         {view.endpoints.length === 0 ? <p>No endpoints: changes are kept in the change log for the API's feed.</p> : null}
