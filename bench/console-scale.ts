@@ -108,7 +108,7 @@ try {
     ['Roles (the frame alone)', '/admin/scale/roles'],
     ['Users, first page', '/admin/scale/users'],
     ['Users, deactivated', '/admin/scale/users?status=deactivated'],
-    ['Users, search "Family9999"', '/admin/scale/users?q=Family9999'],
+    ['Users, find user9999@scale.test', '/admin/scale/users?q=user9999%40scale.test'],
     ['Users, next page', await later('/admin/scale/users')],
     ['Activity, first page', '/admin/scale/activity'],
     ['Activity, provisioning failures', '/admin/scale/activity?kind=provisioning&outcome=failure'],

@@ -184,10 +184,13 @@ describe('changes through the stores', () => {
     expect(all).toContain('zed@acme.test');
     expect(all).toContain('00uZED');
     expect(all).toContain('Zed Zimmer');
-    const found = await (await app(t.jar, `/admin/${t.slug}/users?q=zimm&status=deactivated`)).text();
-    expect(found).toContain('zed@acme.test');
-    expect(found).toContain('deactivated');
-    expect(await (await app(t.jar, `/admin/${t.slug}/users?q=zimm&status=active`)).text()).toContain('No one matches.');
+    for (const q of ['ZED@acme.test', '00uZED']) {
+      const found = await (await app(t.jar, `/admin/${t.slug}/users?q=${encodeURIComponent(q)}&status=deactivated`)).text();
+      expect(found, q).toContain('zed@acme.test');
+      expect(found, q).toContain('deactivated');
+    }
+    expect(await (await app(t.jar, `/admin/${t.slug}/users?q=zed%40acme.test&status=active`)).text()).toContain('No one matches.');
+    expect(await (await app(t.jar, `/admin/${t.slug}/users?q=zed`)).text()).toContain('No one matches.');
     expect(await (await app(t.jar, `/admin/${t.slug}/users?q=${encodeURIComponent('" or userName pr or "')}`)).text()).toContain('No one matches.');
     expect((await app(t.jar, `/admin/${t.slug}/users?cursor=forged`)).status).toBe(400);
   });

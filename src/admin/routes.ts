@@ -186,12 +186,16 @@ async function renderRoles(c: AdminContext, flash: Flash, status: 200 | 422 = 20
   return c.html(rolesPage({ viewer, mappings: await listRoleMappings(database(c.env.DB), viewer.tenant), flash }), status);
 }
 
-/** The SCIM filter for the search box and status: a SCIM string literal is a JSON string. */
+/**
+ * The SCIM filter for the search box and status (a SCIM string literal is a JSON string). The
+ * search matches a whole user name, email, external ID or display name: each an index lookup,
+ * so it stays fast at 100,000 users, where a "contains" search reads every row.
+ */
 function usersFilter(q: string, status: 'all' | 'active' | 'deactivated'): string | undefined {
   const terms: string[] = [];
   if (q) {
     const text = JSON.stringify(q);
-    terms.push(`(userName co ${text} or displayName co ${text} or name.givenName co ${text} or name.familyName co ${text})`);
+    terms.push(`(userName eq ${text} or emails.value eq ${text} or externalId eq ${text} or displayName eq ${text})`);
   }
   if (status !== 'all') terms.push(`active eq ${status === 'active'}`);
   return terms.length ? terms.join(' and ') : undefined;

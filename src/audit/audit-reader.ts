@@ -1,7 +1,7 @@
 /**
  * Reading a tenant's audit log, newest first, for its admin console: filtered by kind (who acted:
  * provisioning is a SCIM token, sign-in the sign-in flow, configuration everyone else), outcome,
- * one user (rows about them or made by them) and a time window; paged by a cursor on (at, id),
+ * one user (the rows about them) and a time window; paged by a cursor on (at, id),
  * which walks the (tenant_id, at) index backwards.
  */
 import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
@@ -14,7 +14,7 @@ export type AuditKind = (typeof AUDIT_KINDS)[number];
 export interface AuditFilter {
   kind: AuditKind;
   outcome: 'all' | 'success' | 'failure';
-  /** A user's id: the rows about them, and the changes they made in the console. */
+  /** A user's id: the rows about them (their provisioning, sign-ins and role changes). */
   userId?: string | undefined;
   /** ISO timestamps: from (inclusive), until (exclusive). */
   from?: string | undefined;
@@ -30,6 +30,12 @@ function kindCondition(kind: AuditKind): SQL | undefined {
   if (kind === 'sign-in') return eq(auditLog.actor, 'oidc');
   if (kind === 'configuration') return and(sql`NOT ${actorStarts('token:')}`, sql`${auditLog.actor} <> 'oidc'`);
   return undefined;
+}
+
+/** A literal, not a parameter, for failures: only then can SQLite use the partial index of failures. */
+function outcomeCondition(outcome: AuditFilter['outcome']): SQL | undefined {
+  if (outcome === 'all') return undefined;
+  return outcome === 'failure' ? sql`${auditLog.outcome} = 'failure'` : sql`${auditLog.outcome} = 'success'`;
 }
 
 /** Where a page ends: the last row's (at, id), opaque to the page. */
@@ -58,8 +64,8 @@ export async function auditPage(db: Database, tenantId: string, filter: AuditFil
       and(
         eq(auditLog.tenantId, tenantId),
         kindCondition(filter.kind),
-        filter.outcome === 'all' ? undefined : eq(auditLog.outcome, filter.outcome),
-        filter.userId ? or(eq(auditLog.resourceId, filter.userId), eq(auditLog.actor, `admin:${filter.userId}`)) : undefined,
+        outcomeCondition(filter.outcome),
+        filter.userId ? eq(auditLog.resourceId, filter.userId) : undefined,
         filter.from ? gte(auditLog.at, filter.from) : undefined,
         filter.until ? lt(auditLog.at, filter.until) : undefined,
         after ? or(lt(auditLog.at, after[0]), and(eq(auditLog.at, after[0]), lt(auditLog.id, after[1]))) : undefined,

@@ -33,8 +33,10 @@ export function usersPage(view: UsersView) {
         </h2>
         <form class="filters" method="get" action={`/admin/${slug}/users`} role="search">
           <div>
-            <label for="q">Search</label>
-            <input type="search" id="q" name="q" value={query.q} placeholder="user name or name" />
+            <label for="q">
+              Find <span class="hint">a whole user name, email, external ID or display name</span>
+            </label>
+            <input type="search" id="q" name="q" value={query.q} placeholder="ana@acme.com" />
           </div>
           <div>
             <label for="status">Status</label>

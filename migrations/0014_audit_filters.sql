@@ -1,0 +1,2 @@
+CREATE INDEX `audit_log_tenant_resource_at` ON `audit_log` (`tenant_id`,`resource_id`,`at`);--> statement-breakpoint
+CREATE INDEX `audit_log_tenant_failures_at` ON `audit_log` (`tenant_id`,`at`) WHERE outcome = 'failure';
