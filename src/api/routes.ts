@@ -4,6 +4,7 @@
  * at `/api/v1/openapi.json` are both made from the one list below.
  */
 import { Hono } from 'hono';
+import { BoundedMap } from '../common/bounded-map.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { requireApiKey } from './authenticate.ts';
 import { openApiDocument } from './openapi.ts';
@@ -28,13 +29,21 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...directoryOperations,
 ];
 
+/** The document per origin the Worker is reached at, built once per isolate. */
+const documents = new BoundedMap<string, Record<string, unknown>>(8);
+
 export const apiRoutes = new Hono<ApiEnv>()
   .use(async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');
   })
   // The document needs no key: it holds no data, and client generators fetch it bare.
-  .get('/openapi.json', (c) => c.json(openApiDocument(API_OPERATIONS, new URL(c.req.url).origin, pkg.version)))
+  .get('/openapi.json', (c) => {
+    const origin = new URL(c.req.url).origin;
+    let document = documents.get(origin);
+    if (!document) documents.set(origin, (document = openApiDocument(API_OPERATIONS, origin, pkg.version)));
+    return c.json(document);
+  })
   .use(requireApiKey);
 // Anything else falls to the Worker's not-found, which answers under /api in this API's shape.
 mountOperations(apiRoutes, API_OPERATIONS);
