@@ -191,6 +191,15 @@ describe('changes through the stores', () => {
     }
     expect(await (await app(t.jar, `/admin/${t.slug}/users?q=zed%40acme.test&status=active`)).text()).toContain('No one matches.');
     expect(await (await app(t.jar, `/admin/${t.slug}/users?q=zed`)).text()).toContain('No one matches.');
+    // Source and last sign-in, from the log: both made by SCIM; only the signed-in admin has signed in.
+    expect(all).toMatch(/zed@acme\.test<\/a>.*?<td>SCIM<\/td><td class="mono">never<\/td>/s);
+    expect(all).toMatch(new RegExp(`${t.account.login}</a>.*?<td>SCIM</td><td class="mono">\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}</td>`, 's'));
+    // By group: its members only; a group no one has is said so.
+    await t.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Night Shift', members: [{ value: t.userId }] });
+    const shift = await (await app(t.jar, `/admin/${t.slug}/users?group=${encodeURIComponent('night shift')}`)).text();
+    expect(shift).toContain(t.account.login);
+    expect(shift).not.toContain('zed@acme.test');
+    expect(await (await app(t.jar, `/admin/${t.slug}/users?group=Nobody`)).text()).toContain('There is no group &quot;Nobody&quot;.');
     expect(await (await app(t.jar, `/admin/${t.slug}/users?q=${encodeURIComponent('" or userName pr or "')}`)).text()).toContain('No one matches.');
     expect((await app(t.jar, `/admin/${t.slug}/users?cursor=forged`)).status).toBe(400);
   });
@@ -203,7 +212,7 @@ describe('the other pages', () => {
     await t.scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Okta Admins', members: [{ value: created.id }, { value: t.userId }] });
     await post(t.jar, `/admin/${t.slug}/roles/map`, { groupName: 'okta admins', role: 'owner' });
     const yan = await (await app(t.jar, `/admin/${t.slug}/users/${created.id}`)).text();
-    expect(yan).toContain('owner: from a group mapped to owner');
+    expect(yan).toContain('owner: from the mapping of okta admins to owner');
     expect(yan).toContain('Okta Admins');
     expect(yan).toContain('00uYAN');
     expect(yan).toContain('user.create');

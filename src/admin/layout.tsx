@@ -20,6 +20,8 @@ export const consolePath = (slug: string, section: Section) => `/admin/${slug}/$
 export interface Flash {
   notice?: string | undefined;
   problems?: string[] | undefined;
+  /** What the problems box says first (a refused change: nothing was saved). */
+  problemsHeading?: string;
 }
 
 export function Shell(props: { viewer: ConsoleViewer; section: Section; title: string; flash?: Flash; children: Child }) {
@@ -72,7 +74,7 @@ export function Shell(props: { viewer: ConsoleViewer; section: Section; title: s
             ) : null}
             {flash?.problems?.length ? (
               <div class="problems" role="alert">
-                <strong>Nothing was saved:</strong>
+                <strong>{flash.problemsHeading ?? 'Nothing was saved:'}</strong>
                 <ul>
                   {flash.problems.map((p) => (
                     <li>{p}</li>

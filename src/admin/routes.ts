@@ -29,7 +29,7 @@ import { catalogRole, listRoleMappings, mapGroupsToRoles, setConfiguringRole, se
 import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain } from '../tenants/domain-store.ts';
 import { highestRole } from '../tenants/roles.ts';
 import { foldCase } from '../common/fold-case.ts';
-import { AUDIT_KINDS, auditPage, type AuditEntry } from '../audit/audit-reader.ts';
+import { AUDIT_KINDS, auditPage, userHistory, type AuditEntry } from '../audit/audit-reader.ts';
 import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
 import { consoleViewer, setupLinkViewer, type ConsoleViewer } from './access.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
@@ -102,7 +102,7 @@ const activityQuery = z.object({
   until: dateField,
   cursor: z.string().max(200).optional(),
 });
-const usersQuery = z.object({ q: z.string().trim().max(200).default(''), status: z.enum(['all', 'active', 'deactivated']).default('all'), cursor: z.string().max(2000).optional() });
+const usersQuery = z.object({ q: z.string().trim().max(200).default(''), status: z.enum(['all', 'active', 'deactivated']).default('all'), group: z.string().trim().max(256).default(''), cursor: z.string().max(2000).optional() });
 
 const origin = (c: Context) => new URL(c.req.url).origin;
 const flashOf = (c: AdminContext): Flash => ({ notice: NOTICES[c.req.query('saved') ?? ''] });
@@ -187,21 +187,23 @@ async function renderRoles(c: AdminContext, flash: Flash, status: 200 | 422 = 20
 }
 
 /**
- * The SCIM filter for the search box and status (a SCIM string literal is a JSON string). The
- * search matches a whole user name, email, external ID or display name: each an index lookup,
- * so it stays fast at 100,000 users, where a "contains" search reads every row.
+ * The SCIM filter for the search box, group and status (a SCIM string literal is a JSON string).
+ * The search matches a whole user name (Okta and Entra send the email there), external ID or
+ * display name: each an index of `users`, so SQLite answers the OR from the indexes at 100,000
+ * users, where a "contains" search, or a term on `user_emails`, reads every row.
  */
-function usersFilter(q: string, status: 'all' | 'active' | 'deactivated'): string | undefined {
+function usersFilter(q: string, status: 'all' | 'active' | 'deactivated', groupId: string | undefined): string | undefined {
   const terms: string[] = [];
+  if (groupId !== undefined) terms.push(`groups.value eq ${JSON.stringify(groupId)}`);
   if (q) {
     const text = JSON.stringify(q);
-    terms.push(`(userName eq ${text} or emails.value eq ${text} or externalId eq ${text} or displayName eq ${text})`);
+    terms.push(`(userName eq ${text} or externalId eq ${text} or displayName eq ${text})`);
   }
   if (status !== 'all') terms.push(`active eq ${status === 'active'}`);
   return terms.length ? terms.join(' and ') : undefined;
 }
 
-function userRow(object: Record<string, unknown>, role: string, groups: string[]): UserRow {
+function userRow(object: Record<string, unknown>, role: string, groups: string[]): Omit<UserRow, 'source' | 'lastSignIn'> {
   const emails = Array.isArray(object.emails) ? (object.emails as { value?: unknown; primary?: unknown }[]) : [];
   const email = (emails.find((e) => e.primary === true) ?? emails[0])?.value;
   const name = object.name as { formatted?: unknown; givenName?: unknown; familyName?: unknown } | undefined;
@@ -281,21 +283,28 @@ export const adminRoutes = new Hono<AdminEnv>()
   .get('/:slug/users', zValidator('query', usersQuery, formHook), async (c) => {
     const viewer = c.get('viewer');
     const db = database(c.env.DB);
-    const query = c.req.valid('query');
+    const { cursor, ...query } = c.req.valid('query');
+    const base = tenantScimBase(origin(c), viewer.tenant.slug);
+    // A group by its display name (an index lookup); a name no group has matches no one.
+    const group = query.group ? (await directoryPage(db, viewer.tenant, 'groups', base, { filter: `displayName eq ${JSON.stringify(query.group)}`, limit: 1 })).data[0] : undefined;
+    if (query.group && !group) return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: `There is no group "${query.group}".` }));
     let page;
     try {
-      page = await directoryPage(db, viewer.tenant, 'users', tenantScimBase(origin(c), viewer.tenant.slug), { filter: usersFilter(query.q, query.status), cursor: query.cursor, limit: PAGE_SIZE });
+      page = await directoryPage(db, viewer.tenant, 'users', base, { filter: usersFilter(query.q, query.status, group && String(group.id)), cursor, limit: PAGE_SIZE });
     } catch (err) {
       if (!(err instanceof DirectoryQueryError)) throw err;
       return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: 'That page link is not valid any more; start from the first page.' }), 400);
     }
-    // Every row's role and groups in one round trip.
-    const access = await listedAccess(db, viewer.tenant, page.data.map((object) => ({ id: String(object.id), roles: object.roles })));
+    // Every row's role, groups, source and last sign-in: two round trips for the page.
+    const ids = page.data.map((object) => String(object.id));
+    const [access, history] = await Promise.all([listedAccess(db, viewer.tenant, page.data.map((object) => ({ id: String(object.id), roles: object.roles }))), userHistory(db, viewer.tenant.id, ids)]);
     const rows = page.data.map((object) => {
       const of = access.get(String(object.id));
-      return userRow(object, of?.role ?? viewer.tenant.defaultRole, of?.groups ?? []);
+      const seen = history.get(String(object.id));
+      const source = seen?.createdBy?.startsWith('token:') ? 'SCIM' : seen?.createdBy === 'oidc' ? 'JIT' : '—';
+      return { ...userRow(object, of?.role ?? viewer.tenant.defaultRole, of?.groups ?? []), source, lastSignIn: seen?.lastSignIn ?? null } satisfies UserRow;
     });
-    const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'users')}?${new URLSearchParams({ q: query.q, status: query.status, cursor: page.next })}` : null;
+    const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'users')}?${new URLSearchParams({ ...query, cursor: page.next })}` : null;
     return c.html(usersPage({ viewer, rows, query, nextHref, problem: undefined }));
   })
 
@@ -311,7 +320,9 @@ export const adminRoutes = new Hono<AdminEnv>()
     if (!access || !resource) throw new PageError(404, 'There is no such user in this directory.', `console: no user "${userId}" in ${viewer.tenant.slug}`, 'Not found');
     const { role: _role, groupNames: _groups, ...scim } = resource;
     const entries = recent?.entries ?? [];
-    return c.html(userPage({ viewer, access, resource: scim, recent: entries, names: await actorNames(db, viewer, entries) }));
+    const memberOf = new Set(access.scimGroups.map(foldCase));
+    const grantingGroups = (await listRoleMappings(db, viewer.tenant)).filter((m) => m.role === access.role && memberOf.has(foldCase(m.groupName))).map((m) => m.groupName);
+    return c.html(userPage({ viewer, access, resource: scim, recent: entries, names: await actorNames(db, viewer, entries), grantingGroups }));
   })
 
   .get('/:slug/groups', zValidator('query', z.object({ cursor: z.string().max(2000).optional() }), formHook), async (c) => {

@@ -4,7 +4,7 @@
  * one user (the rows about them) and a time window; paged by a cursor on (at, id),
  * which walks the (tenant_id, at) index backwards.
  */
-import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, max, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
@@ -77,4 +77,18 @@ export async function auditPage(db: Database, tenantId: string, filter: AuditFil
   const entries = rows.slice(0, limit);
   const last = entries.at(-1);
   return { entries, next: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/** What the log says of each of `userIds`: who created them (SCIM token or sign-in) and when they last signed in. */
+export async function userHistory(db: Database, tenantId: string, userIds: readonly string[]): Promise<Map<string, { createdBy: string | null; lastSignIn: string | null }>> {
+  if (userIds.length === 0) return new Map();
+  // Both read the (tenant_id, resource_id, at) index, one round trip.
+  const about = and(eq(auditLog.tenantId, tenantId), inArray(auditLog.resourceId, [...userIds]));
+  const [created, signedIn] = await db.batch([
+    db.select({ userId: auditLog.resourceId, actor: auditLog.actor }).from(auditLog).where(and(about, eq(auditLog.action, 'user.create'), eq(auditLog.outcome, 'success'))),
+    db.select({ userId: auditLog.resourceId, at: max(auditLog.at) }).from(auditLog).where(and(about, eq(auditLog.action, 'signin'), eq(auditLog.outcome, 'success'))).groupBy(auditLog.resourceId),
+  ]);
+  return new Map(
+    userIds.map((id) => [id, { createdBy: created.find((r) => r.userId === id)?.actor ?? null, lastSignIn: signedIn.find((r) => r.userId === id)?.at ?? null }] as const),
+  );
 }

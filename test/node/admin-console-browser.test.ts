@@ -158,7 +158,7 @@ describe('the admin console in Chromium', () => {
     // The remaining pages, each once: a user, groups and a group, domains, activity.
     await page.goto(`${origin}/admin/acme/users`);
     await page.click(`a:has-text("${alice.login}")`);
-    await expect(page.textContent('main')).resolves.toContain('admin: from a group mapped to admin');
+    await expect(page.textContent('main')).resolves.toContain('admin: from the mapping of Acme Admins to admin');
     await shot(page, 'user');
     await page.click('a:has-text("Groups")');
     await expect(page.locator('tr', { hasText: 'Acme Admins' }).textContent()).resolves.toMatch(/2\s*admin/);

@@ -85,7 +85,7 @@ export function activityPage(view: ActivityView) {
   const { viewer, form } = view;
   const slug = viewer.tenant.slug;
   return (
-    <Shell viewer={viewer} section="activity" title="Activity" flash={{ problems: view.problem ? [view.problem] : undefined }}>
+    <Shell viewer={viewer} section="activity" title="Activity" flash={{ problems: view.problem ? [view.problem] : undefined, problemsHeading: 'Not shown:' }}>
       <section class="card" aria-labelledby="activity-heading">
         <h2 id="activity-heading">Audit log</h2>
         <form class="filters" method="get" action={`/admin/${slug}/activity`} role="search">

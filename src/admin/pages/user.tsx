@@ -12,13 +12,15 @@ export interface UserView {
   resource: Record<string, unknown>;
   recent: AuditEntry[];
   names: ActorNames;
+  /** The groups whose mapping grants the user's role, when a mapping is why. */
+  grantingGroups: string[];
 }
 
 /** Why the user has their role, in the order the rule applies. */
-function roleReason(access: UserAccess): string {
+function roleReason(access: UserAccess, grantingGroups: string[]): string {
   const { role, scimRoles, mappedRoles } = access;
   if (scimRoles.includes(role)) return `their SCIM roles (${scimRoles.join(', ')})`;
-  if (mappedRoles.includes(role)) return `a group mapped to ${role} (Roles page)`;
+  if (mappedRoles.includes(role)) return grantingGroups.length ? `the mapping of ${grantingGroups.join(', ')} to ${role}` : `a group mapped to ${role} (Roles page)`;
   return 'the default role: no SCIM role or mapped group gives one';
 }
 
@@ -34,7 +36,7 @@ export function userPage(view: UserView) {
         <dl class="values">
           <dt>Role</dt>
           <dd>
-            {access.role}: from {roleReason(access)}
+            {access.role}: from {roleReason(access, view.grantingGroups)}
           </dd>
           <dt>Groups</dt>
           <dd>{access.scimGroups.join(', ') || '—'}</dd>

@@ -11,12 +11,15 @@ export interface UserRow {
   active: boolean;
   role: string;
   groups: string[];
+  /** SCIM (a provisioning token created them), JIT (their first sign-in did), or unknown (created before the log). */
+  source: 'SCIM' | 'JIT' | '—';
+  lastSignIn: string | null;
 }
 
 export interface UsersView {
   viewer: ConsoleViewer;
   rows: UserRow[];
-  query: { q: string; status: 'all' | 'active' | 'deactivated' };
+  query: { q: string; status: 'all' | 'active' | 'deactivated'; group: string };
   /** The link to the next page, when there is one. */
   nextHref: string | null;
   problem: string | undefined;
@@ -26,7 +29,7 @@ export function usersPage(view: UsersView) {
   const { viewer, rows, query } = view;
   const slug = viewer.tenant.slug;
   return (
-    <Shell viewer={viewer} section="users" title="Users" flash={{ problems: view.problem ? [view.problem] : undefined }}>
+    <Shell viewer={viewer} section="users" title="Users" flash={{ problems: view.problem ? [view.problem] : undefined, problemsHeading: 'Not shown:' }}>
       <section class="card" aria-labelledby="users-heading">
         <h2 id="users-heading">
           People <span class="hint">({viewer.tenant.userCount} provisioned)</span>
@@ -34,7 +37,7 @@ export function usersPage(view: UsersView) {
         <form class="filters" method="get" action={`/admin/${slug}/users`} role="search">
           <div>
             <label for="q">
-              Find <span class="hint">a whole user name, email, external ID or display name</span>
+              Find <span class="hint">a whole user name, external ID or display name</span>
             </label>
             <input type="search" id="q" name="q" value={query.q} placeholder="ana@acme.com" />
           </div>
@@ -47,6 +50,12 @@ export function usersPage(view: UsersView) {
                 </option>
               ))}
             </select>
+          </div>
+          <div>
+            <label for="group">
+              Group <span class="hint">its display name</span>
+            </label>
+            <input type="search" id="group" name="group" value={query.group} />
           </div>
           <button type="submit" class="secondary">
             Apply
@@ -63,12 +72,14 @@ export function usersPage(view: UsersView) {
                 <th scope="col">Role</th>
                 <th scope="col">Groups</th>
                 <th scope="col">Status</th>
+                <th scope="col">Source</th>
+                <th scope="col">Last sign-in (UTC)</th>
               </tr>
             </thead>
             <tbody>
               {rows.length === 0 ? (
                 <tr>
-                  <td colspan={7}>No one matches.</td>
+                  <td colspan={9}>No one matches.</td>
                 </tr>
               ) : (
                 rows.map((u) => (
@@ -82,6 +93,8 @@ export function usersPage(view: UsersView) {
                     <td>{u.role}</td>
                     <td>{u.groups.join(', ') || '—'}</td>
                     <td>{u.active ? <span class="badge ok">active</span> : <span class="badge off">deactivated</span>}</td>
+                    <td>{u.source}</td>
+                    <td class="mono">{u.lastSignIn ? u.lastSignIn.replace('T', ' ').slice(0, 16) : 'never'}</td>
                   </tr>
                 ))
               )}
@@ -89,7 +102,7 @@ export function usersPage(view: UsersView) {
           </table>
         </div>
         <div class="pager">
-          <a href={`/admin/${slug}/users?${new URLSearchParams({ q: query.q, status: query.status })}`}>First page</a>
+          <a href={`/admin/${slug}/users?${new URLSearchParams(query)}`}>First page</a>
           {view.nextHref ? <a href={view.nextHref}>Next page</a> : null}
         </div>
       </section>
