@@ -200,6 +200,16 @@ describe('changes through the stores', () => {
     expect(shift).toContain(t.account.login);
     expect(shift).not.toContain('zed@acme.test');
     expect(await (await app(t.jar, `/admin/${t.slug}/users?group=Nobody`)).text()).toContain('There is no group &quot;Nobody&quot;.');
+    // By effective role: zed is an editor by SCIM role; the admin is admin by default role here.
+    const zedId = new RegExp('data-user-id="([^"]+)"><td class="mono"><a[^>]*>zed@acme').exec(all)?.[1];
+    await t.scim.patch(`/Users/${zedId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'roles', value: [{ value: 'editor' }] }] });
+    const editors = await (await app(t.jar, `/admin/${t.slug}/users?role=editor`)).text();
+    expect(editors).toContain('zed@acme.test');
+    expect(editors).not.toContain(`>${t.account.login}<`);
+    const admins = await (await app(t.jar, `/admin/${t.slug}/users?role=admin`)).text();
+    expect(admins).toContain(t.account.login);
+    expect(admins).not.toContain('zed@acme.test');
+    expect(await (await app(t.jar, `/admin/${t.slug}/users?role=root`)).text()).toContain('&quot;root&quot; is not a role of this tenant.');
     expect(await (await app(t.jar, `/admin/${t.slug}/users?q=${encodeURIComponent('" or userName pr or "')}`)).text()).toContain('No one matches.');
     expect((await app(t.jar, `/admin/${t.slug}/users?cursor=forged`)).status).toBe(400);
   });

@@ -30,7 +30,7 @@ import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord,
 import { highestRole } from '../tenants/roles.ts';
 import { foldCase } from '../common/fold-case.ts';
 import { AUDIT_KINDS, auditPage, userHistory, type AuditEntry } from '../audit/audit-reader.ts';
-import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled } from '../tenants/tenant-store.ts';
+import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled, type Tenant } from '../tenants/tenant-store.ts';
 import { consoleViewer, setupLinkViewer, type ConsoleViewer } from './access.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
 import { consolePath, type Flash, type Section } from './layout.tsx';
@@ -102,7 +102,7 @@ const activityQuery = z.object({
   until: dateField,
   cursor: z.string().max(200).optional(),
 });
-const usersQuery = z.object({ q: z.string().trim().max(200).default(''), status: z.enum(['all', 'active', 'deactivated']).default('all'), group: z.string().trim().max(256).default(''), cursor: z.string().max(2000).optional() });
+const usersQuery = z.object({ q: z.string().trim().max(200).default(''), status: z.enum(['all', 'active', 'deactivated']).default('all'), group: z.string().trim().max(256).default(''), role: z.string().max(100).default(''), cursor: z.string().max(2000).optional() });
 
 const origin = (c: Context) => new URL(c.req.url).origin;
 const flashOf = (c: AdminContext): Flash => ({ notice: NOTICES[c.req.query('saved') ?? ''] });
@@ -193,6 +193,19 @@ function usersFilter(status: 'all' | 'active' | 'deactivated', groupId: string |
   if (groupId !== undefined) terms.push(`groups.value eq ${JSON.stringify(groupId)}`);
   if (status !== 'all') terms.push(`active eq ${status === 'active'}`);
   return terms.length ? terms.join(' and ') : undefined;
+}
+
+/**
+ * Who may have `role`, as a SCIM filter: a SCIM role of that value, or membership of a group whose
+ * mapping grants it (by display name or external ID). The effective role is the highest of all, so
+ * the page keeps only those whose computed role it is; the default role has no such narrowing.
+ */
+async function roleCandidates(db: Database, tenant: Tenant, base: string, role: string): Promise<string | undefined> {
+  if (role === tenant.defaultRole) return undefined;
+  const names = (await listRoleMappings(db, tenant)).filter((m) => m.role === role).map((m) => JSON.stringify(m.groupName));
+  const granting = await Promise.all(names.map((name) => directoryPage(db, tenant, 'groups', base, { filter: `displayName eq ${name} or externalId eq ${name}`, limit: 20 })));
+  const groupTerms = granting.flatMap((p) => p.data).map((g) => `groups.value eq ${JSON.stringify(String(g.id))}`);
+  return `(${[`roles.value eq ${JSON.stringify(role)}`, ...groupTerms].join(' or ')})`;
 }
 
 /**
@@ -292,10 +305,13 @@ export const adminRoutes = new Hono<AdminEnv>()
     // A group by its display name (an index lookup); a name no group has matches no one.
     const group = query.group ? (await directoryPage(db, viewer.tenant, 'groups', base, { filter: `displayName eq ${JSON.stringify(query.group)}`, limit: 1 })).data[0] : undefined;
     if (query.group && !group) return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: `There is no group "${query.group}".` }));
+    const role = query.role ? viewer.tenant.roles.find((r) => r === query.role) : undefined;
+    if (query.role && !role) return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: `"${query.role}" is not a role of this tenant.` }));
     let page;
     try {
       const groupId = group && String(group.id);
-      page = query.q ? await findUsers(db, viewer.tenant, base, query.q, query.status, groupId) : await directoryPage(db, viewer.tenant, 'users', base, { filter: usersFilter(query.status, groupId), cursor, limit: PAGE_SIZE });
+      const candidates = role === undefined ? undefined : await roleCandidates(db, viewer.tenant, base, role);
+      page = query.q ? await findUsers(db, viewer.tenant, base, query.q, query.status, groupId) : await directoryPage(db, viewer.tenant, 'users', base, { filter: usersFilter(query.status, groupId, candidates), cursor, limit: PAGE_SIZE });
     } catch (err) {
       if (!(err instanceof DirectoryQueryError)) throw err;
       return c.html(usersPage({ viewer, rows: [], query, nextHref: null, problem: 'That page link is not valid any more; start from the first page.' }), 400);
@@ -308,7 +324,7 @@ export const adminRoutes = new Hono<AdminEnv>()
       const seen = history.get(String(object.id));
       const source = seen?.createdBy?.startsWith('token:') ? 'SCIM' : seen?.createdBy === 'oidc' ? 'JIT' : '—';
       return { ...userRow(object, of?.role ?? viewer.tenant.defaultRole, of?.groups ?? []), source, lastSignIn: seen?.lastSignIn ?? null } satisfies UserRow;
-    });
+    }).filter((row) => role === undefined || row.role === role);
     const nextHref = page.next ? `${consolePath(viewer.tenant.slug, 'users')}?${new URLSearchParams({ ...query, cursor: page.next })}` : null;
     return c.html(usersPage({ viewer, rows, query, nextHref, problem: undefined }));
   })

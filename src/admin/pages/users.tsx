@@ -19,7 +19,7 @@ export interface UserRow {
 export interface UsersView {
   viewer: ConsoleViewer;
   rows: UserRow[];
-  query: { q: string; status: 'all' | 'active' | 'deactivated'; group: string };
+  query: { q: string; status: 'all' | 'active' | 'deactivated'; group: string; role: string };
   /** The link to the next page, when there is one. */
   nextHref: string | null;
   problem: string | undefined;
@@ -47,6 +47,19 @@ export function usersPage(view: UsersView) {
               {(['all', 'active', 'deactivated'] as const).map((s) => (
                 <option value={s} selected={s === query.status}>
                   {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="role">Role</label>
+            <select id="role" name="role">
+              <option value="" selected={query.role === ''}>
+                any
+              </option>
+              {viewer.tenant.roles.map((r) => (
+                <option value={r} selected={r === query.role}>
+                  {r}
                 </option>
               ))}
             </select>
