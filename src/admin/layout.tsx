@@ -128,3 +128,8 @@ export function ShownOnce(props: { heading: string; advice: string; value: strin
     </section>
   );
 }
+
+/** Whether a person is active, as every page shows it. */
+export function ActiveBadge(props: { active: boolean }) {
+  return props.active ? <span class="badge ok">active</span> : <span class="badge off">deactivated</span>;
+}

@@ -38,8 +38,13 @@ function scimRoleValues(data: Record<string, unknown>): string[] {
   return roles.flatMap((r) => (typeof r === 'object' && r !== null && typeof (r as { value?: unknown }).value === 'string' ? [(r as { value: string }).value] : []));
 }
 
-/** The query behind userAccess: one row with everything the access is computed from. */
-function accessQuery(db: Database, tenantId: string, userId: string, claimGroups: readonly string[]) {
+/**
+ * The access of `userId` in `tenantId`, or undefined when there is no such user (deleted, or never
+ * there). `claimGroups` are the ID token's groups after the tenant's filter, as of sign-in; they
+ * grant roles through `role_mappings` (case-insensitive) like SCIM groups do, except a group SCIM
+ * also knows by that name: its SCIM membership, current on every call, decides instead.
+ */
+export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
   const claimJson = JSON.stringify(claimGroups.map(foldCase));
   // The user's groups as names the role map can match: display names and external ids, lower-cased.
   const countedClaims = sql`SELECT "c"."value" FROM json_each(${claimJson}) AS "c"
@@ -47,7 +52,7 @@ function accessQuery(db: Database, tenantId: string, userId: string, claimGroups
   const memberGroupKeys = sql`SELECT lower(${groups.displayName}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id}
     UNION SELECT lower(${groups.externalId}) FROM ${groupMembers} JOIN ${groups} ON ${groups.id} = ${groupMembers.groupId} WHERE ${groupMembers.userId} = ${users.id} AND ${groups.externalId} IS NOT NULL
     UNION ${countedClaims}`;
-  return db
+  const row = await db
     .select({
       id: users.id,
       userName: users.userName,
@@ -65,12 +70,8 @@ function accessQuery(db: Database, tenantId: string, userId: string, claimGroups
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
     .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
-    .limit(1);
-}
-
-type AccessRow = Awaited<ReturnType<ReturnType<typeof accessQuery>['all']>>[number];
-
-function toAccess(tenantId: string, row: AccessRow): UserAccess {
+    .get();
+  if (!row) return undefined;
   const scimRoles = scimRoleValues(row.data);
   const mappedRoles = stringArray(row.mappedRoles);
   return {
@@ -82,17 +83,6 @@ function toAccess(tenantId: string, row: AccessRow): UserAccess {
     mappedRoles,
     role: highestRole(row.roles, [...scimRoles, ...mappedRoles]) ?? row.defaultRole,
   };
-}
-
-/**
- * The access of `userId` in `tenantId`, or undefined when there is no such user (deleted, or never
- * there). `claimGroups` are the ID token's groups after the tenant's filter, as of sign-in; they
- * grant roles through `role_mappings` (case-insensitive) like SCIM groups do, except a group SCIM
- * also knows by that name: its SCIM membership, current on every call, decides instead.
- */
-export async function userAccess(db: Database, tenantId: string, userId: string, claimGroups: readonly string[] = []): Promise<UserAccess | undefined> {
-  const [row] = await accessQuery(db, tenantId, userId, claimGroups).all();
-  return row && toAccess(tenantId, row);
 }
 
 /** What a list of users shows of each: the role SCIM and group mappings give them, and their SCIM groups' names. */

@@ -1,6 +1,6 @@
 /** Groups: each with its member count and the role it grants; a group's members, paged. */
 import type { ConsoleViewer } from '../access.ts';
-import { Shell } from '../layout.tsx';
+import { ActiveBadge, Shell } from '../layout.tsx';
 
 export interface GroupRow {
   id: string;
@@ -98,7 +98,7 @@ export function groupPage(view: GroupView) {
                     <td class="mono">
                       <a href={`/admin/${slug}/users/${encodeURIComponent(m.id)}`}>{m.userName}</a>
                     </td>
-                    <td>{m.active ? <span class="badge ok">active</span> : <span class="badge off">deactivated</span>}</td>
+                    <td><ActiveBadge active={m.active} /></td>
                   </tr>
                 ))
               )}

@@ -2,7 +2,7 @@
 import type { AuditEntry } from '../../audit/audit-reader.ts';
 import type { UserAccess } from '../../tenants/access.ts';
 import type { ConsoleViewer } from '../access.ts';
-import { Shell } from '../layout.tsx';
+import { ActiveBadge, Shell } from '../layout.tsx';
 import { ActivityTable, type ActorNames } from './activity.tsx';
 
 export interface UserView {
@@ -31,7 +31,7 @@ export function userPage(view: UserView) {
     <Shell viewer={viewer} section="users" title={access.user.userName}>
       <section class="card" aria-labelledby="standing-heading">
         <h2 id="standing-heading">
-          Standing {access.user.active ? <span class="badge ok">active</span> : <span class="badge off">deactivated</span>}
+          Standing <ActiveBadge active={access.user.active} />
         </h2>
         <dl class="values">
           <dt>Role</dt>

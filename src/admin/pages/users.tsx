@@ -1,6 +1,6 @@
 /** Users: everyone provisioned, searchable by name and filterable by status, paged by cursor. */
 import type { ConsoleViewer } from '../access.ts';
-import { Shell } from '../layout.tsx';
+import { ActiveBadge, Shell } from '../layout.tsx';
 
 export interface UserRow {
   id: string;
@@ -105,7 +105,7 @@ export function usersPage(view: UsersView) {
                     <td class="mono">{u.externalId ?? '—'}</td>
                     <td>{u.role}</td>
                     <td>{u.groups.join(', ') || '—'}</td>
-                    <td>{u.active ? <span class="badge ok">active</span> : <span class="badge off">deactivated</span>}</td>
+                    <td><ActiveBadge active={u.active} /></td>
                     <td>{u.source}</td>
                     <td class="mono">{u.lastSignIn ? u.lastSignIn.replace('T', ' ').slice(0, 16) : 'never'}</td>
                   </tr>
