@@ -37,6 +37,7 @@ interface UserSpec {
   name?: Json;
   emails?: Email[];
   phoneNumbers?: Json[];
+  roles?: Json[];
   enterprise?: Json;
 }
 
@@ -65,6 +66,7 @@ const NAMED: [string, UserSpec][] = [
         { value: 'babs@jensen.org', type: 'home' },
       ],
       phoneNumbers: [{ value: '555-555-8377', type: 'work' }],
+      roles: [{ value: 'Admin', primary: true }, { value: 'editor' }],
       enterprise: { employeeNumber: '701984', department: 'Tour Operations', manager: { value: id.jsmith } },
     },
   ],
@@ -91,7 +93,7 @@ const NAMED: [string, UserSpec][] = [
       emails: [{ value: 'ÉMILE@exemple.fr', type: 'Work' }],
     },
   ],
-  [id.zoe, { userName: 'zoë', active: true, title: '', emails: [] }],
+  [id.zoe, { userName: 'zoë', active: true, title: '', emails: [], roles: [] }],
 ];
 
 const TITLES = [undefined, 'Engineer', 'engineer', 'Señor Dev', 'Tour Guide', '50% off_\\'];
@@ -114,6 +116,7 @@ const GENERATED: [string, UserSpec][] = Array.from({ length: 24 }, (_, i) => {
   const title = TITLES[i % TITLES.length];
   if (title !== undefined) spec.title = title;
   if (i % 6 === 2) spec.phoneNumbers = [{ value: `+1 555 ${i}`, type: 'mobile' }];
+  if (i % 7 === 3) spec.roles = [{ value: i % 2 === 0 ? 'viewer' : 'EDITOR', ...(i % 3 === 0 ? { primary: true } : {}) }];
   if (i % 2 === 1) spec.enterprise = { employeeNumber: String(1000 + i), ...(i % 3 === 1 ? { manager: { value: id.bjensen } } : {}) };
   return [crypto.randomUUID(), spec];
 });
@@ -268,6 +271,14 @@ describe('hand-written filters against D1 and in memory', () => {
     ['emails pr and userName sw "j"', ['JSmith']],
     ['not (emails pr) and userName sw "z"', ['zoë']],
     ['phoneNumbers[type eq "work"].value eq "555-555-8377"', ['bjensen']],
+    ['roles.value eq "admin"', ['bjensen']],
+    ['roles.value eq "editor"', ['bjensen', ...generatedWhere((s) => s.roles?.[0]?.value === 'EDITOR')]],
+    ['roles eq "VIEWER"', generatedWhere((s) => s.roles?.[0]?.value === 'viewer')],
+    ['roles[primary eq true and value eq "admin"]', ['bjensen']],
+    ['roles pr', ['bjensen', ...generatedWhere((s) => s.roles !== undefined)]],
+    ['not (roles.value eq "editor") and userName sw "b"', []],
+    ['not (roles pr) and userName eq "zoë"', ['zoë']],
+    ['roles.value eq "admin" or groups.value eq "' + id.admins + '"', ['JSmith', 'bjensen']],
     [`${ENTERPRISE}:employeeNumber eq "701984"`, ['bjensen']],
     ['employeeNumber eq 12345', ['JSmith']],
     [`${ENTERPRISE}:manager.value eq "${id.jsmith}"`, ['bjensen']],
@@ -394,6 +405,8 @@ describe('query plans', () => {
     [USER_RESOURCE_TYPE, `groups.value eq "${id.admins}"`, /SEARCH group_members USING (?:PRIMARY KEY|INDEX sqlite_autoindex_group_members_1) \(group_id=\?\)/],
     [GROUP_RESOURCE_TYPE, `members.value eq "${id.bjensen}"`, /SEARCH group_members USING INDEX group_members_user \(user_id=\?\)/],
     [GROUP_RESOURCE_TYPE, 'displayName eq "admins"', /SEARCH groups USING INDEX groups_tenant_display_name/],
+    [USER_RESOURCE_TYPE, 'roles.value eq "admin"', /SEARCH users USING INDEX users_tenant_with_roles \(tenant_id=\?\)/],
+    [USER_RESOURCE_TYPE, 'roles[value eq "admin" and primary eq true]', /SEARCH users USING INDEX users_tenant_with_roles \(tenant_id=\?\)/],
     [GROUP_RESOURCE_TYPE, 'externalId eq "g-1"', /SEARCH groups USING INDEX groups_tenant_external_id/],
   ];
 
@@ -481,12 +494,12 @@ function tree(leaves: fc.Arbitrary<string>): fc.Arbitrary<string> {
 }
 
 const USER_LEAVES = fc.oneof(
-  leaf(['userName', 'displayName', 'externalId', 'title', 'name.familyName', 'name.givenName', 'nickName', 'emails', 'emails.value', 'emails.type', 'phoneNumbers.value', 'groups.display', 'groups.type'], text()),
+  leaf(['userName', 'displayName', 'externalId', 'title', 'name.familyName', 'name.givenName', 'nickName', 'emails', 'emails.value', 'emails.type', 'phoneNumbers.value', 'groups.display', 'groups.type', 'roles', 'roles.value'], fc.oneof(text(), fc.constantFrom('admin', 'Editor', 'viewer'))),
   leaf(['active', 'emails.primary'], fc.oneof(fc.boolean(), fc.constantFrom('True', 'false')), EQUALITY_OPS),
   leaf(['meta.created', 'meta.lastModified'], dates, ORDER_OPS),
   leaf(['id', 'groups.value', 'groups', `${ENTERPRISE}:manager.value`], ids),
   leaf([`${ENTERPRISE}:employeeNumber`, 'employeeNumber'], fc.oneof(fc.integer({ min: 1000, max: 1030 }), fc.constantFrom('701984', '1013'))),
-  fc.tuple(fc.constantFrom('emails', 'phoneNumbers'), tree(fc.oneof(leaf(['type', 'value', 'display'], text()), leaf(['primary'], fc.boolean(), EQUALITY_OPS)))).map(([attr, inner]) => `${attr}[${inner}]`),
+  fc.tuple(fc.constantFrom('emails', 'phoneNumbers', 'roles'), tree(fc.oneof(leaf(['type', 'value', 'display'], text()), leaf(['primary'], fc.boolean(), EQUALITY_OPS)))).map(([attr, inner]) => `${attr}[${inner}]`),
   fc.tuple(tree(leaf(['value', 'display', 'type'], fc.oneof(ids, text())))).map(([inner]) => `groups[${inner}]`),
   fc.tuple(fc.constantFrom('work', 'home', 'WORK'), text()).map(([type, value]) => `emails[type eq ${JSON.stringify(type)}].value eq ${JSON.stringify(value)}`),
 );

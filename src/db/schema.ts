@@ -14,6 +14,9 @@ const timestamps = {
   updatedAt: text('updated_at').notNull(),
 };
 
+/** The JSON path of a user's SCIM roles in `data`, spelled as `users_tenant_with_roles` and the filters using it spell it (SQLite matches the text). */
+export const USERS_ROLES_PATH = '$.roles';
+
 /** A customer organisation: one SCIM endpoint, one OIDC connection, one role catalog. */
 export const tenants = sqliteTable('tenants', {
   id: text('id').primaryKey(),
@@ -98,6 +101,8 @@ export const users = sqliteTable(
     index('users_tenant_display_name').on(t.tenantId, sql`lower(${t.displayName})`),
     index('users_tenant_seq').on(t.tenantId, t.seq),
     index('users_tenant_updated').on(t.tenantId, t.updatedAt),
+    // Only users that have SCIM roles (few, and none from Okta's default app): a role filter reads those, not every row.
+    index('users_tenant_with_roles').on(t.tenantId, t.seq).where(sql`json_type(${t.data}, ${sql.raw(`'${USERS_ROLES_PATH}'`)}) IS NOT NULL`),
   ],
 );
 

@@ -5,7 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { groups, users } from '../../db/schema.ts';
+import { groups, users, USERS_ROLES_PATH } from '../../db/schema.ts';
 import type { ResolvedAttribute } from '../schema/resource-types.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
 
@@ -59,6 +59,15 @@ export function isMembershipAttribute(resourceType: ResourceTypeDefinition, reso
 /** Common attributes that are not in `data` and have no column (the rest of `meta`). */
 export function isUnstoredCommonAttribute(resolved: ResolvedAttribute): boolean {
   return resolved.origin === 'common' && resolved.attribute.name === 'meta';
+}
+
+/**
+ * The JSON path of a multi-valued `data` attribute whose presence has a partial index
+ * (`users_tenant_with_roles`), if it has one: a test on it searches that index for the few rows
+ * holding any, instead of every row's JSON. The index is used only for this exact path text.
+ */
+export function presenceIndexPath(resourceType: ResourceTypeDefinition, arrayKeys: readonly string[]): SQL | undefined {
+  return resourceType.name === 'User' && arrayKeys.length === 1 && arrayKeys[0] === 'roles' ? sql.raw(`'${USERS_ROLES_PATH}'`) : undefined;
 }
 
 // Names come from the schema definitions, never from request text; this guards that invariant.

@@ -18,6 +18,7 @@ import { printAttrPath } from './print.ts';
 import { elementResolver, prepareLeaf, resolveValuePathParent, resourceResolver, type AttributeResolver } from './resolve.ts';
 import {
   attributeColumn,
+  presenceIndexPath,
   isMembershipAttribute,
   isUnstoredCommonAttribute,
   jsonPath,
@@ -147,7 +148,11 @@ const ELEMENT = sql`"e"."value"`;
 
 /** Some element of the JSON array at `arrayKeys` satisfies `condition` (written over `"e"."value"`). */
 function someElement(c: Compilation, arrayKeys: readonly string[], condition: SQL): SQL {
-  return sql`EXISTS (SELECT 1 FROM json_each(${c.table.data}, ${jsonPath(arrayKeys)}) AS "e" WHERE ${condition})`;
+  const exists = sql`EXISTS (SELECT 1 FROM json_each(${c.table.data}, ${jsonPath(arrayKeys)}) AS "e" WHERE ${condition})`;
+  const path = presenceIndexPath(c.resourceType, arrayKeys);
+  if (!path) return exists;
+  // The rows holding the array at all, from their partial index; the inner query's own table shadows the outer one.
+  return sql`${c.table.seq} IN (SELECT ${c.table.seq} FROM ${c.table} WHERE ${c.table.tenantId} = ${c.bind(c.tenantId)} AND json_type(${c.table.data}, ${path}) IS NOT NULL AND ${exists})`;
 }
 
 /** A leaf on the `data` JSON: one value, or any element of a multi-valued attribute. */

@@ -1,0 +1,1 @@
+CREATE INDEX `users_tenant_with_roles` ON `users` (`tenant_id`,`seq`) WHERE json_type("users"."data", '$.roles') IS NOT NULL;
