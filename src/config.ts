@@ -39,6 +39,8 @@ export interface Config {
   localDev: boolean;
   /** Days of directory events kept (`EVENT_RETENTION_DAYS`, at least 30 unless LOCAL_DEV). */
   eventRetentionDays: number;
+  /** Days of audit rows kept (`AUDIT_RETENTION_DAYS`, default 90, at least 7 unless LOCAL_DEV). */
+  auditRetentionDays: number;
   webhooks: WebhookSettings;
   sessionTokens: SessionTokenSettings;
   /** Where `domains verify` asks for TXT records (RFC 8484 JSON). */
@@ -50,6 +52,7 @@ type ConfigVariables = Pick<
   | 'SECRETS_KEY'
   | 'LOCAL_DEV'
   | 'EVENT_RETENTION_DAYS'
+  | 'AUDIT_RETENTION_DAYS'
   | 'WEBHOOK_RETRY_BASE_SECONDS'
   | 'WEBHOOK_RETRY_MAX_SECONDS'
   | 'WEBHOOK_DISABLE_AFTER_SECONDS'
@@ -122,6 +125,7 @@ export function configOf(env: ConfigVariables): Config {
       secretsKey: env.SECRETS_KEY,
       localDev,
       eventRetentionDays: wholeNumber('EVENT_RETENTION_DAYS', env.EVENT_RETENTION_DAYS, 30, floor(30)),
+      auditRetentionDays: wholeNumber('AUDIT_RETENTION_DAYS', env.AUDIT_RETENTION_DAYS, 90, floor(7)),
       webhooks: {
         retryBaseSeconds: wholeNumber('WEBHOOK_RETRY_BASE_SECONDS', env.WEBHOOK_RETRY_BASE_SECONDS, 30, 1),
         retryMaxSeconds: wholeNumber('WEBHOOK_RETRY_MAX_SECONDS', env.WEBHOOK_RETRY_MAX_SECONDS, 3600, 1),

@@ -16,6 +16,7 @@ export interface Env {
   WEBHOOK_KICKS: Queue<{ tenantId: string; endpointId?: string }>;
   /** Days of directory events kept (default 30, at least 30 outside LOCAL_DEV). */
   EVENT_RETENTION_DAYS?: string;
+  AUDIT_RETENTION_DAYS?: string;
   /** Webhook retry schedule and limits in seconds (src/config.ts has the defaults). */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
   WEBHOOK_RETRY_MAX_SECONDS?: string;

@@ -13,6 +13,7 @@ import { scimRoutes } from './scim/routes/scim-routes.ts';
 import { setupRoutes } from './setup/routes.ts';
 import { database } from './db/client.ts';
 import { pruneEvents, retentionCutoff } from './events/retention.ts';
+import { pruneAudit } from './audit/audit-retention.ts';
 import { deliverKicks } from './webhooks/delivery.ts';
 import type { WebhookKick } from './webhooks/kicks.ts';
 import { sweepEndpoints } from './webhooks/sweep.ts';
@@ -49,14 +50,17 @@ app.notFound((c) => {
   return c.json({ error: 'not_found', path }, 404);
 });
 
-/** wrangler.toml's hourly trigger prunes the change log and old idempotency records; the minute trigger sweeps webhook endpoints. */
+/** wrangler.toml's hourly trigger prunes the change log, the audit log and old idempotency records; the minute trigger sweeps webhook endpoints. */
 const PRUNE_CRON = '41 * * * *';
 
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === PRUNE_CRON) {
     const db = database(env.DB);
-    const deleted = await pruneEvents(db, retentionCutoff(configOf(env).eventRetentionDays));
+    const config = configOf(env);
+    const deleted = await pruneEvents(db, retentionCutoff(config.eventRetentionDays));
     if (deleted) console.log(`[events] pruned ${deleted} events past retention`);
+    const audited = await pruneAudit(db, retentionCutoff(config.auditRetentionDays));
+    if (audited) console.log(`[audit] pruned ${audited} audit rows past retention`);
     await pruneIdempotentRequests(db);
   } else {
     await sweepEndpoints(env);

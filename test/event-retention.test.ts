@@ -3,12 +3,11 @@
  * here), keeping each tenant's newest, so numbering goes on without a gap and a cursor that fell
  * behind what is kept gets 410 with the oldest kept seq.
  */
-import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../src/env.ts';
-import worker from '../src/index.ts';
 import { createApiKey } from '../src/api/api-keys.ts';
 import { createUsers } from './support/groups.ts';
+import { HOURLY_PRUNE, runScheduled } from './support/scheduled.ts';
 import { db, tenantWithToken } from './support/tenants.ts';
 
 const key = (async () => (await createApiKey(db(), 'retention-test')).key)();
@@ -21,12 +20,7 @@ async function age(tenantId: string, seqs: number[]) {
   await env.DB.prepare(`UPDATE directory_events SET occurred_at = ? WHERE tenant_id = ? AND seq IN (SELECT value FROM json_each(?))`).bind(past, tenantId, JSON.stringify(seqs)).run();
 }
 
-async function prune() {
-  const ctx = createExecutionContext();
-  // The Worker sees its tenant objects through their ports only (test/env.d.ts): the same binding, typed as it is there.
-  await worker.scheduled(createScheduledController({ cron: '41 * * * *', scheduledTime: Date.now() }), env as unknown as Env, ctx);
-  await waitOnExecutionContext(ctx);
-}
+const prune = () => runScheduled(HOURLY_PRUNE);
 
 describe('event retention', () => {
   it('prunes what is past retention; a cursor behind the oldest kept is 410 with oldestSeq, after=0 starts at it', async () => {

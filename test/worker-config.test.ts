@@ -12,7 +12,7 @@ describe('configOf', () => {
     const config = configOf(env);
     expect(config).toMatchObject({ secretsKey: KEY, localDev: true });
     expect(configOf(env)).toBe(config);
-    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300, redirectUris: [] }, dohUrl: 'https://cloudflare-dns.com/dns-query' });
+    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, auditRetentionDays: 90, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300, redirectUris: [] }, dohUrl: 'https://cloudflare-dns.com/dns-query' });
     expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'false' }).localDev).toBe(false);
   });
 
@@ -24,6 +24,8 @@ describe('configOf', () => {
     [{ SECRETS_KEY: KEY, LOCAL_DEV: 'yes' }, /LOCAL_DEV must be "true" or "false", got "yes"/],
     [{ SECRETS_KEY: KEY, EVENT_RETENTION_DAYS: '7' }, /EVENT_RETENTION_DAYS must be at least 30 outside local development, got 7/],
     [{ SECRETS_KEY: KEY, EVENT_RETENTION_DAYS: '30d' }, /EVENT_RETENTION_DAYS must be a positive whole number, got "30d"/],
+    [{ SECRETS_KEY: KEY, AUDIT_RETENTION_DAYS: '3' }, /AUDIT_RETENTION_DAYS must be at least 7 outside local development, got 3/],
+    [{ SECRETS_KEY: KEY, AUDIT_RETENTION_DAYS: '-90' }, /AUDIT_RETENTION_DAYS must be a positive whole number, got "-90"/],
     [{ SECRETS_KEY: KEY, WEBHOOK_DISABLE_AFTER_SECONDS: '3600' }, /WEBHOOK_DISABLE_AFTER_SECONDS must be at least 86400 outside local development/],
     [{ SECRETS_KEY: KEY, WEBHOOK_TIMEOUT_SECONDS: '0' }, /WEBHOOK_TIMEOUT_SECONDS must be a positive whole number, got "0"/],
     [{ SECRETS_KEY: KEY, WEBHOOK_RETRY_BASE_SECONDS: '-5' }, /WEBHOOK_RETRY_BASE_SECONDS must be a positive whole number/],
