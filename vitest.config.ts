@@ -31,6 +31,8 @@ export default defineConfig(async () => {
                   SECRETS_KEY: 'dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTMyYnk=',
                   // Where /auth/token/redirect may hand tokens: a single-page app and a native app (test/session-tokens.test.ts).
                   SESSION_TOKEN_REDIRECT_URIS: 'https://spa.example/signed-in, com.acme.app:/signed-in',
+                  // Every tenant object of the workerd tests is reached with a location hint, as a placed deployment reaches it.
+                  TENANT_LOCATION_HINT: 'weur',
                 },
               },
             }),

@@ -3,7 +3,7 @@
  * precise error when one is wrong. Flows take this, not the raw variables.
  */
 import { checkSecretsKey } from './common/secret-box.ts';
-import type { Env } from './env.ts';
+import { LOCATION_HINTS, type Env } from './env.ts';
 
 /** Public DNS-over-HTTPS resolver (JSON API) that `domains verify` asks unless told otherwise. */
 export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
@@ -43,6 +43,8 @@ export interface Config {
   auditRetentionDays: number;
   webhooks: WebhookSettings;
   sessionTokens: SessionTokenSettings;
+  /** Where new tenant objects are placed (`TENANT_LOCATION_HINT`), or undefined: near the first caller. */
+  tenantLocationHint: (typeof LOCATION_HINTS)[number] | undefined;
   /** Where `domains verify` asks for TXT records (RFC 8484 JSON). */
   dohUrl: string;
 }
@@ -61,6 +63,7 @@ type ConfigVariables = Pick<
   | 'SESSION_TOKEN_TTL_SECONDS'
   | 'SESSION_TOKEN_REDIRECT_URIS'
   | 'DOH_URL'
+  | 'TENANT_LOCATION_HINT'
 >;
 
 /** A positive whole number variable, its default when unset, at least `min` outside local development. */
@@ -110,6 +113,14 @@ function dohUrl(value: string | undefined, localDev: boolean): string {
   return url.href;
 }
 
+/** TENANT_LOCATION_HINT: one of Cloudflare's location hints, or unset. */
+function locationHint(value: string | undefined): Config['tenantLocationHint'] {
+  if (value === undefined || value === '') return undefined;
+  const hint = LOCATION_HINTS.find((h) => h === value);
+  if (!hint) throw new Error(`TENANT_LOCATION_HINT must be one of ${LOCATION_HINTS.join(', ')} (as the D1 database's --location), got ${JSON.stringify(value)}`);
+  return hint;
+}
+
 const parsed = new WeakMap<object, Config>();
 
 /** `env`'s configuration; the first call of an isolate checks it, later ones reuse it. */
@@ -134,6 +145,7 @@ export function configOf(env: ConfigVariables): Config {
       },
       sessionTokens: { audience: env.SESSION_TOKEN_AUDIENCE || undefined, ttlSeconds: tokenSeconds(env.SESSION_TOKEN_TTL_SECONDS), redirectUris: tokenRedirectUris(env.SESSION_TOKEN_REDIRECT_URIS, localDev) },
       dohUrl: dohUrl(env.DOH_URL, localDev),
+      tenantLocationHint: locationHint(env.TENANT_LOCATION_HINT),
     };
     parsed.set(env, config);
   }

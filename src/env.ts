@@ -16,7 +16,10 @@ export interface Env {
   WEBHOOK_KICKS: Queue<{ tenantId: string; endpointId?: string }>;
   /** Days of directory events kept (default 30, at least 30 outside LOCAL_DEV). */
   EVENT_RETENTION_DAYS?: string;
+  /** Days of audit rows kept (default 90, at least 7 outside LOCAL_DEV). */
   AUDIT_RETENTION_DAYS?: string;
+  /** Where tenant objects are created (`weur`, `enam`, … as the D1 database's `--location`), so their D1 calls stay in-region; unset: near the first caller. */
+  TENANT_LOCATION_HINT?: string;
   /** Webhook retry schedule and limits in seconds (src/config.ts has the defaults). */
   WEBHOOK_RETRY_BASE_SECONDS?: string;
   WEBHOOK_RETRY_MAX_SECONDS?: string;
@@ -29,4 +32,17 @@ export interface Env {
   SESSION_TOKEN_REDIRECT_URIS?: string;
   /** The DNS-over-HTTPS resolver that checks domain TXT records (default Cloudflare's, https only outside LOCAL_DEV). */
   DOH_URL?: string;
+}
+
+/** Cloudflare's Durable Object location hints, the same names `wrangler d1 create --location` takes. */
+export const LOCATION_HINTS = ['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const;
+
+/**
+ * The stub of tenant `tenantId`'s object (`idFromName(tenantId)`), placed by `TENANT_LOCATION_HINT`
+ * when it is new (src/config.ts checks the value; a hint does not move an object that exists).
+ */
+export function tenantObjectStub(env: Pick<Env, 'TENANT' | 'TENANT_LOCATION_HINT'>, tenantId: string): DurableObjectStub {
+  const hint = env.TENANT_LOCATION_HINT;
+  const id = env.TENANT.idFromName(tenantId);
+  return hint ? env.TENANT.get(id, { locationHint: hint as DurableObjectLocationHint }) : env.TENANT.get(id);
 }

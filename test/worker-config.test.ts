@@ -12,7 +12,7 @@ describe('configOf', () => {
     const config = configOf(env);
     expect(config).toMatchObject({ secretsKey: KEY, localDev: true });
     expect(configOf(env)).toBe(config);
-    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, auditRetentionDays: 90, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300, redirectUris: [] }, dohUrl: 'https://cloudflare-dns.com/dns-query' });
+    expect(configOf({ SECRETS_KEY: KEY })).toEqual({ secretsKey: KEY, localDev: false, eventRetentionDays: 30, auditRetentionDays: 90, webhooks: PRODUCTION_WEBHOOKS, sessionTokens: { audience: undefined, ttlSeconds: 300, redirectUris: [] }, dohUrl: 'https://cloudflare-dns.com/dns-query', tenantLocationHint: undefined });
     expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'false' }).localDev).toBe(false);
   });
 
@@ -24,6 +24,7 @@ describe('configOf', () => {
     [{ SECRETS_KEY: KEY, LOCAL_DEV: 'yes' }, /LOCAL_DEV must be "true" or "false", got "yes"/],
     [{ SECRETS_KEY: KEY, EVENT_RETENTION_DAYS: '7' }, /EVENT_RETENTION_DAYS must be at least 30 outside local development, got 7/],
     [{ SECRETS_KEY: KEY, EVENT_RETENTION_DAYS: '30d' }, /EVENT_RETENTION_DAYS must be a positive whole number, got "30d"/],
+    [{ SECRETS_KEY: KEY, TENANT_LOCATION_HINT: 'eu-west' }, /TENANT_LOCATION_HINT must be one of wnam, enam, sam, weur, eeur, apac, oc, afr, me \(as the D1 database's --location\), got "eu-west"/],
     [{ SECRETS_KEY: KEY, AUDIT_RETENTION_DAYS: '3' }, /AUDIT_RETENTION_DAYS must be at least 7 outside local development, got 3/],
     [{ SECRETS_KEY: KEY, AUDIT_RETENTION_DAYS: '-90' }, /AUDIT_RETENTION_DAYS must be a positive whole number, got "-90"/],
     [{ SECRETS_KEY: KEY, WEBHOOK_DISABLE_AFTER_SECONDS: '3600' }, /WEBHOOK_DISABLE_AFTER_SECONDS must be at least 86400 outside local development/],
@@ -46,6 +47,10 @@ describe('configOf', () => {
     expect(config.sessionTokens.redirectUris).toEqual(['https://app.example/signed-in', 'com.acme.app:/signed-in']);
     expect(config.dohUrl).toBe('https://dns.internal.example/dns-query');
     expect(configOf({ SECRETS_KEY: KEY, LOCAL_DEV: 'true', SESSION_TOKEN_REDIRECT_URIS: 'http://127.0.0.1:3000/done', DOH_URL: 'http://127.0.0.1:5353/dns-query' })).toMatchObject({ sessionTokens: { redirectUris: ['http://127.0.0.1:3000/done'] }, dohUrl: 'http://127.0.0.1:5353/dns-query' });
+  });
+
+  it('takes a location hint for tenant objects', () => {
+    expect(configOf({ SECRETS_KEY: KEY, TENANT_LOCATION_HINT: 'weur' }).tenantLocationHint).toBe('weur');
   });
 
   it('takes shorter retention and retries in local development, as the tests do', () => {

@@ -2,7 +2,7 @@
  * Single use of sign-in attempts, kept in the tenant Durable Object's own storage: consumed ids
  * stay until the attempt would have expired anyway, then an alarm sweeps them.
  */
-import type { Env } from '../env.ts';
+import { tenantObjectStub, type Env } from '../env.ts';
 
 const PREFIX = 'login-attempt:';
 
@@ -13,8 +13,8 @@ export interface LoginAttemptLedger {
 }
 
 /** The ledger of tenant `tenantId`: its tenant object, seen through this port (see src/scim/port/tenant-writes.ts). */
-export function loginAttempts(env: Pick<Env, 'TENANT'>, tenantId: string): LoginAttemptLedger {
-  return env.TENANT.get(env.TENANT.idFromName(tenantId)) as unknown as LoginAttemptLedger;
+export function loginAttempts(env: Pick<Env, 'TENANT' | 'TENANT_LOCATION_HINT'>, tenantId: string): LoginAttemptLedger {
+  return tenantObjectStub(env, tenantId) as unknown as LoginAttemptLedger;
 }
 
 /**
