@@ -3,7 +3,10 @@
  * precise error when one is wrong. Flows take this, not the raw variables.
  */
 import { checkSecretsKey } from './common/secret-box.ts';
-import { LOCATION_HINTS, type Env } from './env.ts';
+import type { Env } from './env.ts';
+
+/** Cloudflare's Durable Object location hints, the same names `wrangler d1 create --location` takes. */
+const LOCATION_HINTS = ['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const satisfies readonly DurableObjectLocationHint[];
 
 /** Public DNS-over-HTTPS resolver (JSON API) that `domains verify` asks unless told otherwise. */
 export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';

@@ -33,16 +33,3 @@ export interface Env {
   /** The DNS-over-HTTPS resolver that checks domain TXT records (default Cloudflare's, https only outside LOCAL_DEV). */
   DOH_URL?: string;
 }
-
-/** Cloudflare's Durable Object location hints, the same names `wrangler d1 create --location` takes. */
-export const LOCATION_HINTS = ['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const;
-
-/**
- * The stub of tenant `tenantId`'s object (`idFromName(tenantId)`), placed by `TENANT_LOCATION_HINT`
- * when it is new (src/config.ts checks the value; a hint does not move an object that exists).
- */
-export function tenantObjectStub(env: Pick<Env, 'TENANT' | 'TENANT_LOCATION_HINT'>, tenantId: string): DurableObjectStub {
-  const hint = env.TENANT_LOCATION_HINT;
-  const id = env.TENANT.idFromName(tenantId);
-  return hint ? env.TENANT.get(id, { locationHint: hint as DurableObjectLocationHint }) : env.TENANT.get(id);
-}

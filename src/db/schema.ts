@@ -14,7 +14,7 @@ const timestamps = {
   updatedAt: text('updated_at').notNull(),
 };
 
-/** The JSON path of a user's SCIM roles in `data`, spelled as `users_tenant_with_roles` and the filters using it spell it (SQLite matches the text). */
+/** The JSON path of a user's SCIM roles in `data`: `users_tenant_with_roles` and the filters that use it must spell it alike (SQLite matches the index's expression by its text). */
 export const USERS_ROLES_PATH = '$.roles';
 
 /** A customer organisation: one SCIM endpoint, one OIDC connection, one role catalog. */

@@ -2,7 +2,8 @@
  * Single use of sign-in attempts, kept in the tenant Durable Object's own storage: consumed ids
  * stay until the attempt would have expired anyway, then an alarm sweeps them.
  */
-import { tenantObjectStub, type Env } from '../env.ts';
+import type { Env } from '../env.ts';
+import { tenantObjectStub } from '../tenant-object-stub.ts';
 
 const PREFIX = 'login-attempt:';
 
@@ -13,7 +14,7 @@ export interface LoginAttemptLedger {
 }
 
 /** The ledger of tenant `tenantId`: its tenant object, seen through this port (see src/scim/port/tenant-writes.ts). */
-export function loginAttempts(env: Pick<Env, 'TENANT' | 'TENANT_LOCATION_HINT'>, tenantId: string): LoginAttemptLedger {
+export function loginAttempts(env: Env, tenantId: string): LoginAttemptLedger {
   return tenantObjectStub(env, tenantId) as unknown as LoginAttemptLedger;
 }
 

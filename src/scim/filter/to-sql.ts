@@ -18,10 +18,10 @@ import { printAttrPath } from './print.ts';
 import { elementResolver, prepareLeaf, resolveValuePathParent, resourceResolver, type AttributeResolver } from './resolve.ts';
 import {
   attributeColumn,
-  presenceIndexPath,
   isMembershipAttribute,
   isUnstoredCommonAttribute,
   jsonPath,
+  presenceIndexPath,
   resourceTable,
   splitAtArray,
   type ResourceTable,

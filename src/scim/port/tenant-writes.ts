@@ -4,7 +4,8 @@
  * only this port, never the object's class.
  */
 import type { AuditActor } from '../../audit/audit-log.ts';
-import { tenantObjectStub, type Env } from '../../env.ts';
+import type { Env } from '../../env.ts';
+import { tenantObjectStub } from '../../tenant-object-stub.ts';
 import type { GroupRow } from '../groups/group-rows.ts';
 import type { WrittenGroup } from '../groups/group-writes.ts';
 import type { PatchRequest } from '../patch/request.ts';
@@ -44,6 +45,6 @@ export interface TenantWrites {
  * class, which sits above everything that imports `Env`; RPC results are structured clones of
  * plain data, so the stub is this port.
  */
-export function tenantWrites(env: Pick<Env, 'TENANT' | 'TENANT_LOCATION_HINT'>, tenantId: string): TenantWrites {
+export function tenantWrites(env: Env, tenantId: string): TenantWrites {
   return tenantObjectStub(env, tenantId) as unknown as TenantWrites;
 }
