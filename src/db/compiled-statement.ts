@@ -106,6 +106,28 @@ export function compiledOnce<Row>(build: (db: Database) => CompiledStatement<Row
   return (db) => (compiled ??= build(db));
 }
 
+/**
+ * An UPDATE compiled once per set of `columns` it sets, chosen per write as those whose values
+ * changed: D1 writes (and bills) an index entry for every indexed column an UPDATE sets, even to the
+ * value it had, so a deactivation that also set userName, externalId and displayName to themselves
+ * wrote three index rows for nothing. `build` gets the changed columns and adds what every update sets.
+ */
+export function compiledPerChange<Row, K extends keyof Row & string, R = unknown>(
+  columns: readonly K[],
+  build: (db: Database, changed: K[]) => CompiledStatement<R>,
+): (db: Database, current: Pick<Row, K>, next: Pick<Row, K>) => CompiledStatement<R> {
+  const shapes = new Map<number, CompiledStatement<R>>();
+  return (db, current, next) => {
+    let mask = 0;
+    columns.forEach((column, i) => {
+      if (current[column] !== next[column]) mask |= 1 << i;
+    });
+    let compiled = shapes.get(mask);
+    if (!compiled) shapes.set(mask, (compiled = build(db, columns.filter((_, i) => mask & (1 << i)))));
+    return compiled;
+  };
+}
+
 /** A drizzle statement with its values inlined, run once: for the rare writes not worth a shape of their own. */
 export function runOnce(query: SQL | { toSQL(): { sql: string; params: unknown[] } }, fields?: SelectedFields): CompiledRun {
   return { statement: compileStatement(query, fields), values: {} };

@@ -255,7 +255,9 @@ export const setupLinks = sqliteTable(
 export const auditLog = sqliteTable(
   'audit_log',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    // The rowid, not AUTOINCREMENT (which writes sqlite_sequence on every insert): rows go only from
+    // the oldest end (retention), so an id is never handed out twice while a newer row exists.
+    id: integer('id').primaryKey(),
     tenantId: text('tenant_id').notNull(),
     at: text('at').notNull(),
     actor: text('actor').notNull(),
@@ -286,7 +288,8 @@ export const directoryEvents = sqliteTable(
     tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
     /** `evt_` + 128 random bits: the Standard Webhooks `webhook-id` of its deliveries. */
-    id: text('id').notNull().unique(),
+    // Not an index: nothing looks an event up by id, and 128 random bits do not collide.
+    id: text('id').notNull(),
     type: text('type').notNull(),
     /** `scim:<token id>`, `signin`, `operator` or `setup:<link id>`. */
     actor: text('actor').notNull(),

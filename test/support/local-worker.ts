@@ -62,14 +62,16 @@ function migrationFiles(): string[] {
 
 /**
  * Applies pending migrations like `wrangler d1 migrations apply`: each file once, recorded in the
- * same `d1_migrations` table, so a persisted folder can be reopened.
+ * same `d1_migrations` table, so a persisted folder can be reopened. `before` stops at the first
+ * file whose name is not below it (a migration test fills the schema as it was, then goes on).
  */
-export async function applyMigrations(db: D1Database): Promise<void> {
+export async function applyMigrations(db: D1Database, before?: string): Promise<void> {
   await db
     .prepare('CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)')
     .run();
   const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name));
   for (const name of migrationFiles()) {
+    if (before !== undefined && name >= before) break;
     if (applied.has(name)) continue;
     const statements = unstable_splitSqlQuery(readFileSync(join(MIGRATIONS_DIR, name), 'utf8'))
       .map((s) => s.replace(/-->\s*statement-breakpoint/g, '').trim())
@@ -128,6 +130,32 @@ export interface LocalWorker {
  */
 export function quietLoopbackOptions() {
   return { host: '127.0.0.1', port: 0, log: new Log(LogLevel.WARN), logRequests: false, cf: {} };
+}
+
+/**
+ * A D1 database alone in the local runtime (no Worker, no migrations applied), state in a temp
+ * folder that `stop()` removes: for measuring D1 itself and for migration tests.
+ */
+export async function startLocalD1(): Promise<{ d1: D1Database; stop(): Promise<void> }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'edge-identity-d1-'));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...quietLoopbackOptions(),
+      resourcePersistencePath: stateDir,
+      workers: [{ name: 'd1', modules: true, script: 'export default { fetch: () => new Response(null, { status: 404 }) };', compatibilityDate: '2026-10-01', d1Databases: { DB: 'edge-identity' } }],
+    }),
+  );
+  const stop = async () => {
+    await mf.dispose();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    await mf.ready;
+    return { d1: (await mf.getD1Database('DB')) as unknown as D1Database, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /** A companion's Miniflare options: its wrangler.toml's bindings (service bindings included), its bundle, a loopback socket. */

@@ -17,7 +17,7 @@ import { bodyMemberIds } from '../model/members.ts';
 import { requireStorable } from '../model/stored-size.ts';
 import { normalizeResource, type ScimData } from '../model/normalize.ts';
 import { commitCompiled } from '../storage/commit.ts';
-import { compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
+import { compiledOnce, compiledPerChange, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
 import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
@@ -67,14 +67,15 @@ function commit(ctx: WriteContext, displayName: string, runs: CompiledRun[]) {
 
 const P = sql.placeholder;
 const ROW_COLUMNS = getTableColumns(groups);
-/** The columns an update sets. */
-const UPDATED = ['displayName', 'externalId', 'data', 'version', 'updatedAt'] as const;
-/** A group's UPDATE under its version guard, compiled once (every PATCH and PUT). */
-const updateGroup = compiledOnce((db) =>
+/** The indexed columns an update sets only when they change, and the columns every update sets. */
+const INDEXED = ['displayName', 'externalId'] as const;
+const EVERY_UPDATE = ['data', 'version', 'updatedAt'] as const;
+/** A group's UPDATE under its version guard (every PATCH and PUT that changes more than members). */
+const updateGroup = compiledPerChange<GroupRow, (typeof INDEXED)[number], GroupRow>(INDEXED, (db, changed) =>
   compileStatement<GroupRow>(
     db
       .update(groups)
-      .set(placeholdersOf<GroupRow, (typeof UPDATED)[number]>(UPDATED))
+      .set(placeholdersOf<GroupRow, (typeof INDEXED)[number] | (typeof EVERY_UPDATE)[number]>([...changed, ...EVERY_UPDATE]))
       .where(sql`${groups.id} = ${P('id')} AND ${groups.version} = ${P('currentVersion')}`)
       .returning(),
     ROW_COLUMNS,
@@ -179,7 +180,7 @@ async function update(ctx: WriteContext, current: GroupRow, data: ScimData, chan
   // A new name shows in every member's `groups`: their versions move (before the membership changes, so leavers count too).
   const renamed = columns.displayName !== current.displayName;
   const pending = commit(ctx, columns.displayName, [
-    { statement: updateGroup(ctx.db), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
+    { statement: updateGroup(ctx.db, current, next), values: { ...columns, data, version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
     versionGuard,
     ...optional(updatedEvent(ctx, GROUP_RESOURCE_TYPE, current, next)),
     ...(renamed ? [touchMembersOf(ctx.db, ctx.tenantId, current.id, at)] : []),

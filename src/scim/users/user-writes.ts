@@ -15,7 +15,7 @@ import { allowedRoles } from '../model/allowed-roles.ts';
 import { requireStorable } from '../model/stored-size.ts';
 import { normalizeResource, type ScimData } from '../model/normalize.ts';
 import { commitCompiled } from '../storage/commit.ts';
-import { batchCompiled, compiledOnce, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
+import { batchCompiled, compiledOnce, compiledPerChange, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
 import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
@@ -43,25 +43,26 @@ function commit(ctx: WriteContext, userName: string, runs: CompiledRun[], commit
 }
 
 const P = sql.placeholder;
-/** The columns an update sets. */
-const UPDATED = ['userName', 'externalId', 'displayName', 'active', 'data', 'version', 'updatedAt'] as const;
+/** The indexed columns an update sets only when they change, and the columns every update sets. */
+const INDEXED = ['userName', 'externalId', 'displayName', 'active'] as const;
+const EVERY_UPDATE = ['data', 'version', 'updatedAt'] as const;
 /** The statements of a create and an update, compiled once; each write binds its own values. */
 const insertUser = compiledOnce((db) =>
   compileStatement<Pick<UserRow, 'seq'>>(
     db
       .insert(users)
-      .values(placeholdersOf<UserRow, Exclude<keyof UserRow, 'seq'>>(['id', 'tenantId', ...UPDATED, 'createdAt']))
+      .values(placeholdersOf<UserRow, Exclude<keyof UserRow, 'seq'>>(['id', 'tenantId', ...INDEXED, ...EVERY_UPDATE, 'createdAt']))
       // Only what D1 assigns: the rest of the row is what this write sent.
       .returning({ seq: users.seq }),
     { seq: users.seq },
   ),
 );
 // No RETURNING: under the version guard the stored row is the remembered one with this write's columns.
-const updateUser = compiledOnce((db) =>
+const updateUser = compiledPerChange<UserRow, (typeof INDEXED)[number]>(INDEXED, (db, changed) =>
   compileStatement(
     db
       .update(users)
-      .set(placeholdersOf<UserRow, (typeof UPDATED)[number]>(UPDATED))
+      .set(placeholdersOf<UserRow, (typeof INDEXED)[number] | (typeof EVERY_UPDATE)[number]>([...changed, ...EVERY_UPDATE]))
       .where(sql`${users.id} = ${P('id')} AND ${users.version} = ${P('currentVersion')}`),
   ),
 );
@@ -160,7 +161,7 @@ async function update(ctx: WriteContext, current: UserRow, data: ScimData, actio
     return batchCompiled(ctx.db.$client, [groupsQuery]);
   };
   const pending = commit(ctx, columns.userName, [
-    { statement: updateUser(ctx.db), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
+    { statement: updateUser(ctx.db, current, next), values: { ...columns, data, version: next.version, updatedAt: next.updatedAt, id: current.id, currentVersion: current.version } },
     versionGuard,
     ...groupsShown.runs,
     // Email rows follow the data: rewritten only when its emails changed (not for a deactivation).
