@@ -14,6 +14,7 @@ import { setupRoutes } from './setup/routes.ts';
 import { database } from './db/client.ts';
 import { pruneEvents, retentionCutoff } from './events/retention.ts';
 import { pruneAudit } from './audit/audit-retention.ts';
+import { finishDeletions } from './tenants/tenant-deletion.ts';
 import { deliverKicks } from './webhooks/delivery.ts';
 import type { WebhookKick } from './webhooks/kicks.ts';
 import { sweepEndpoints } from './webhooks/sweep.ts';
@@ -50,8 +51,13 @@ app.notFound((c) => {
   return c.json({ error: 'not_found', path }, 404);
 });
 
-/** wrangler.toml's hourly trigger prunes the change log, the audit log and old idempotency records; the minute trigger sweeps webhook endpoints. */
+/**
+ * wrangler.toml's hourly trigger prunes the change log, the audit log and old idempotency records;
+ * the minute trigger carries on tenant deletions and sweeps webhook endpoints.
+ */
 const PRUNE_CRON = '41 * * * *';
+/** Chunk statements a minute's run spends on deleted tenants (up to 300,000 rows; D1 allows 1,000 queries per invocation). */
+const DELETION_STATEMENTS_PER_MINUTE = 300;
 
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   if (controller.cron === PRUNE_CRON) {
@@ -63,6 +69,8 @@ async function scheduled(controller: ScheduledController, env: Env): Promise<voi
     if (audited) console.log(`[audit] pruned ${audited} audit rows past retention`);
     await pruneIdempotentRequests(db);
   } else {
+    const deleted = await finishDeletions(database(env.DB), DELETION_STATEMENTS_PER_MINUTE);
+    if (deleted) console.log(`[tenants] deleted ${deleted} rows of deleted tenants`);
     await sweepEndpoints(env);
   }
 }

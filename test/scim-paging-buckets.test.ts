@@ -12,7 +12,7 @@ import { listPage } from '../src/scim/storage/list.ts';
 import { listQuerySchema } from '../src/scim/storage/list-query.ts';
 import { positionedPage } from '../src/scim/storage/page-buckets.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
-import { deleteTenant } from '../src/tenants/tenant-store.ts';
+import { deleteTenant } from '../src/tenants/tenant-deletion.ts';
 import { GROUP_URN } from './support/groups.ts';
 import { tenantRow, tenantWithToken, type ScimClient } from './support/tenants.ts';
 

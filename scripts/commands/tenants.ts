@@ -1,5 +1,6 @@
 /** `create`, `list`, `show`, `delete`, `scim enable|disable`: a tenant's life and its SCIM switch. */
-import { createTenant, deleteTenant, listScimTokens, listTenants, setQuotas, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { createTenant, listScimTokens, listTenants, setQuotas, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { deleteTenant } from '../../src/tenants/tenant-deletion.ts';
 import { slugProblem } from '../../src/tenants/slug.ts';
 import { CliError, keyValues, positional, stringFlag, table, tenantArg, type CliContext, type Command } from '../lib/command.ts';
 
@@ -86,8 +87,10 @@ export const tenantCommands: Command[] = [
     async run(ctx, args) {
       const slug = positional(args, 0, 'slug');
       if (args.flags.yes !== true) throw new CliError(`deleting "${slug}" removes its users, groups and tokens for good: add --yes to confirm`);
-      const tenant = await deleteTenant(ctx.db, await tenantArg(ctx, args));
-      return { json: { deleted: tenant.slug, id: tenant.id }, text: `deleted tenant ${tenant.slug}` };
+      const tenant = await tenantArg(ctx, args);
+      // The CLI has no per-invocation query limit: it deletes every chunk itself, however large the tenant.
+      const { rowsDeleted } = await deleteTenant(ctx.db, tenant, 'cli', Number.POSITIVE_INFINITY);
+      return { json: { deleted: tenant.slug, id: tenant.id, rowsDeleted }, text: `deleted tenant ${tenant.slug} (${rowsDeleted} users, groups and events)` };
     },
   },
   ...[true, false].map(

@@ -16,10 +16,11 @@ const MAX_CHUNKS = 200;
 const A = auditLog;
 
 /** Deletes audit rows recorded before `cutoff` (ISO time), oldest first; returns how many. */
-export function pruneAudit(db: Database, cutoff: string): Promise<number> {
-  return deleteInChunks(
+export async function pruneAudit(db: Database, cutoff: string): Promise<number> {
+  const { deleted } = await deleteInChunks(
     db,
     (limit) => sql`DELETE FROM ${A} WHERE ${A.id} IN (SELECT "oldest"."id" FROM (SELECT ${A.id} AS "id", ${A.at} AS "at" FROM ${A} ORDER BY ${A.id} LIMIT ${limit}) AS "oldest" WHERE "oldest"."at" < ${cutoff})`,
     MAX_CHUNKS,
   );
+  return deleted;
 }

@@ -38,8 +38,14 @@ export const tenants = sqliteTable('tenants', {
   /** Quotas on the shared database: a create past them is refused (SCIM 507), checked in its own batch. */
   maxUsers: integer('max_users').notNull().default(1_000_000),
   maxGroups: integer('max_groups').notNull().default(100_000),
+  /**
+   * Set when the operator deletes the tenant: from then on it is gone for every caller (slug and
+   * external id freed, tokens revoked, sign-in and webhooks removed) while its rows are deleted in
+   * bounded chunks (src/tenants/tenant-deletion.ts); the tenant row itself goes last.
+   */
+  deletingSince: text('deleting_since'),
   ...timestamps,
-});
+}, (t) => [index('tenants_deleting').on(t.deletingSince).where(sql`${t.deletingSince} IS NOT NULL`)]);
 
 /** SCIM bearer tokens, kept only as SHA-256 hashes; several may be live for rotation. */
 export const scimTokens = sqliteTable(

@@ -14,8 +14,8 @@ const MAX_CHUNKS = 200;
 const E = directoryEvents;
 
 /** Deletes events that occurred before `cutoff` (ISO time), except each tenant's newest; returns how many. */
-export function pruneEvents(db: Database, cutoff: string): Promise<number> {
-  return deleteInChunks(
+export async function pruneEvents(db: Database, cutoff: string): Promise<number> {
+  const { deleted } = await deleteInChunks(
     db,
     (limit) =>
       sql`DELETE FROM ${E} WHERE rowid IN (
@@ -24,6 +24,7 @@ export function pruneEvents(db: Database, cutoff: string): Promise<number> {
         LIMIT ${limit})`,
     MAX_CHUNKS,
   );
+  return deleted;
 }
 
 /** The cutoff for a retention of `days` days at `nowMs`. */

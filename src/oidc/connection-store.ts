@@ -2,7 +2,7 @@
  * A tenant's OpenID Provider connection, shared by the Worker (sign-in) and the CLI (`oidc set`,
  * `oidc show`): validated here once, the client secret sealed at rest with SECRETS_KEY.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { now, type Database } from '../db/client.ts';
 import { oidcConnections, tenants } from '../db/schema.ts';
@@ -154,7 +154,7 @@ export async function loadSignInSetup(db: Database, by: { slug: string } | { id:
     .select()
     .from(tenants)
     .leftJoin(oidcConnections, eq(oidcConnections.tenantId, tenants.id))
-    .where('slug' in by ? eq(tenants.slug, by.slug) : eq(tenants.id, by.id))
+    .where(and('slug' in by ? eq(tenants.slug, by.slug) : eq(tenants.id, by.id), isNull(tenants.deletingSince)))
     .get();
   if (!row) return undefined;
   return { tenant: row.tenants, connection: row.oidc_connections ? toConnection(row.oidc_connections) : undefined };

@@ -4,7 +4,7 @@
  * claim), and the effective role. Read on every `/auth/session` call, so deactivation, deletion and
  * role changes through SCIM take effect on the next call.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { groupMembers, groups, roleMappings, tenants, users } from '../db/schema.ts';
 import { highestRole } from './roles.ts';
@@ -69,7 +69,8 @@ export async function userAccess(db: Database, tenantId: string, userId: string,
     })
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+    // A deleted tenant's users keep no access while their rows are being deleted.
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId), isNull(tenants.deletingSince)))
     .get();
   if (!row) return undefined;
   const scimRoles = scimRoleValues(row.data);

@@ -30,7 +30,8 @@ export async function requireTenant(db: Database, slug: string): Promise<Tenant>
 }
 
 export async function listTenants(db: Database): Promise<Tenant[]> {
-  return db.select().from(tenants).orderBy(asc(tenants.slug)).all();
+  // A deleted tenant whose rows are still going (src/tenants/tenant-deletion.ts) is no tenant any more.
+  return db.select().from(tenants).where(isNull(tenants.deletingSince)).orderBy(asc(tenants.slug)).all();
 }
 
 /** The tenant the host application knows by `externalId`, if any. */
@@ -72,6 +73,7 @@ export async function createTenant(db: Database, slug: string, naming: TenantNam
     groupCount: 0,
     maxUsers: DEFAULT_MAX_USERS,
     maxGroups: DEFAULT_MAX_GROUPS,
+    deletingSince: null,
     createdAt: at,
     updatedAt: at,
   };
@@ -121,12 +123,6 @@ export async function setQuotas(db: Database, tenant: Tenant, quotas: { maxUsers
   if (!held) throw new StoreError(`unknown tenant "${tenant.slug}"`, 'not_found', 'list');
   const [name, count, quota] = held.users > next.maxUsers ? ['users', held.users, next.maxUsers] : ['groups', held.groups, next.maxGroups];
   throw new StoreError(`tenant "${tenant.slug}" already holds ${count} ${name}; a quota of ${quota} would be below that`, 'conflict');
-}
-
-/** Deletes the tenant and, by cascade, its tokens, users, groups, memberships and settings. */
-export async function deleteTenant(db: Database, tenant: Tenant, actor: AuditActor = 'cli'): Promise<Tenant> {
-  await db.batch([db.delete(tenants).where(eq(tenants.id, tenant.id)), operatorAudit(db, tenant.id, 'tenant.delete', tenant.id, actor)]);
-  return tenant;
 }
 
 /**
@@ -242,6 +238,6 @@ function operatorEvent(tenantId: string, action: string, resourceId: string, act
 }
 
 /** The audit row of an operator (CLI) or setup-page action, for the change's own batch. */
-function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
+export function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
   return auditInsert(db, operatorEvent(tenantId, action, resourceId, actor));
 }

@@ -5,6 +5,8 @@ import worker from '../../src/index.ts';
 
 /** The hourly prune trigger of wrangler.toml. */
 export const HOURLY_PRUNE = '41 * * * *';
+/** The minute trigger: webhook sweeps and unfinished tenant deletions. */
+export const EVERY_MINUTE = '* * * * *';
 
 export async function runScheduled(cron: string): Promise<void> {
   const ctx = createExecutionContext();

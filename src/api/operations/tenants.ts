@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { oidcConnections } from '../../db/schema.ts';
 import { ApiProblem } from '../../http/errors.ts';
 import { slugProblem } from '../../tenants/slug.ts';
-import { createTenant, deleteTenant, findTenantByExternalId, listTenants, renameTenant, setQuotas, setScimEnabled } from '../../tenants/tenant-store.ts';
+import { createTenant, findTenantByExternalId, listTenants, renameTenant, setQuotas, setScimEnabled } from '../../tenants/tenant-store.ts';
+import { deleteTenant } from '../../tenants/tenant-deletion.ts';
 import { operation } from '../operation.ts';
 import { slugParams, tenantAnswer, tenantSchema } from '../schemas.ts';
 
@@ -103,7 +104,8 @@ export const tenantOperations = [
     id: 'deleteTenant',
     tag: 'Tenants',
     summary: 'Delete a tenant and all its data',
-    description: 'Its users, groups, tokens, connection, domains, webhooks and events go with it, for good.',
+    description:
+      'The tenant is gone for every caller when this answers: its slug and external id are free again, its tokens revoked, its sign-in, domains, setup links, webhooks and tenant-bound API keys removed. Its users, groups and events are deleted with it, for good: a small tenant within this request, a large one in bounded chunks within minutes after it.',
     access: 'operator',
     params: slugParams,
     status: 204,
