@@ -13,6 +13,7 @@ import type { Database } from '../../db/client.ts';
 import { groups, tenants, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
 import { filterTemplate, sortColumn } from '../filter/to-sql.ts';
+import { matchesAtMostOne } from '../filter/single-match.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
 import { batchCompiled, compileStatement, renderFragment, type CompiledStatement, type SelectedFields } from '../../db/compiled-statement.ts';
 import type { ListQuery } from './list-query.ts';
@@ -39,8 +40,11 @@ export interface Alongside<R> {
 /** How a page finds its first row: through `page_buckets`, or by OFFSET. */
 type PageMode = 'bucket' | 'offset';
 
-/** A list's batch compiled: the count, the page, and what rides along. */
-type ListStatements = readonly CompiledStatement<unknown>[];
+/** A list's batch compiled: the count (unless the page is the whole answer), the page, and what rides along. */
+interface ListStatements {
+  count: CompiledStatement<unknown> | undefined;
+  rest: readonly CompiledStatement<unknown>[];
+}
 
 /** Compiled batches by shape (resource type, mode, order, filter text, alongside); values are bound per request. */
 const MAX_SHAPES = 512;
@@ -57,7 +61,16 @@ const P = {
 };
 
 /** Builds a shape's statements with drizzle, with placeholders for every per-request value. */
-function compileShape(db: Database, resourceType: ResourceTypeDefinition, table: ResourceTable, mode: PageMode, query: ListQuery, filter: SQL | undefined, alongside: Alongside<unknown> | undefined): ListStatements {
+function compileShape(
+  db: Database,
+  resourceType: ResourceTypeDefinition,
+  table: ResourceTable,
+  mode: PageMode,
+  query: ListQuery,
+  filter: SQL | undefined,
+  alongside: Alongside<unknown> | undefined,
+  counted: boolean,
+): ListStatements {
   const where = and(eq(table.tenantId, P.tenantId), filter)!;
   const counter = table === users ? tenants.userCount : tenants.groupCount;
   const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: counter }).from(tenants).where(eq(tenants.id, P.tenantId));
@@ -67,17 +80,18 @@ function compileShape(db: Database, resourceType: ResourceTypeDefinition, table:
       ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
       : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
   const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
-  const statements = [compileStatement(count, { n: filter ? COUNT_DECODER : counter }), compileStatement(page, getTableColumns(table as ResourceTable))];
+  const rest = [compileStatement(page, getTableColumns(table as ResourceTable))];
   if (alongside) {
     const pageIds = pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
-    statements.push(compileStatement(alongside.query(db, pageIds.getSQL(), P.tenantId), alongside.fields));
+    rest.push(compileStatement(alongside.query(db, pageIds.getSQL(), P.tenantId), alongside.fields));
   }
-  return statements;
+  return { count: counted ? compileStatement(count, { n: filter ? COUNT_DECODER : counter }) : undefined, rest };
 }
 
 /**
  * Rows `startIndex … startIndex+count-1` of the tenant's resources matching `query.filter`, in
- * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered). The
+ * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered; the
+ * rows themselves for the first page of a filter at most one resource matches). The
  * count, the page and `alongside` (e.g. the page's users' groups, given the page's ids as a
  * subquery) go to D1 as one batch: one round trip. The batch's SQL is compiled once per shape.
  */
@@ -89,22 +103,27 @@ export async function listPage<T extends ResourceTable, R = never>(
   query: ListQuery,
   alongside?: Alongside<R>,
 ): Promise<Page<T['$inferSelect']> & { alongside?: R[] }> {
+  const ast = query.filter === undefined || query.filter.trim() === '' ? undefined : parseFilter(query.filter);
   // The compiler hands the filter's values out as placeholders: the statement compiled for its shape serves any values.
-  const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : filterTemplate(resourceType, parseFilter(query.filter), tenantId);
+  const filter = ast && filterTemplate(resourceType, ast, tenantId);
+  // A first page of a filter only one resource can match holds every match: its rows are the count.
+  const counted = !(ast && query.startIndex === 1 && query.count > 0 && matchesAtMostOne(resourceType, ast));
   // Unfiltered default-order pages start from their bucket; filtered or sorted ones take the offset.
   const mode: PageMode = query.sortBy === undefined && !filter ? 'bucket' : 'offset';
 
   const values: Record<string, unknown> = { tenantId, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1, ...filter?.values };
   const filterKey = filter ? renderFragment(filter.template).sql : '';
-  const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', alongside?.name ?? '', filterKey].join('\u0000');
+  const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', alongside?.name ?? '', counted ? '' : 'uncounted', filterKey].join('\u0000');
   let statements = shapes.get(key);
   if (!statements) {
-    statements = compileShape(db, resourceType, table, mode, query, filter?.template, alongside as Alongside<unknown> | undefined);
+    statements = compileShape(db, resourceType, table, mode, query, filter?.template, alongside as Alongside<unknown> | undefined, counted);
     shapes.set(key, statements);
   }
 
-  const [counted, found, extra] = await batchCompiled(db.$client, statements.map((statement) => ({ statement, values })));
-  const totalResults = (counted?.[0] as { n: number } | undefined)?.n ?? 0;
+  const runs = [...(statements.count ? [statements.count] : []), ...statements.rest].map((statement) => ({ statement, values }));
+  const results = await batchCompiled(db.$client, runs);
+  const [found, extra] = statements.count ? results.slice(1) : results;
+  const totalResults = statements.count ? ((results[0]?.[0] as { n: number } | undefined)?.n ?? 0) : found!.length;
   if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
   const rows = found as T['$inferSelect'][];
   return { totalResults, rows, ...(extra === undefined ? {} : { alongside: extra as R[] }) };
