@@ -2,13 +2,15 @@
  * Microsoft's reference tests call `/users`, `/groups` and add trailing slashes: SCIM endpoint
  * names are matched case-insensitively by rewriting them to their canonical spelling before routing.
  */
+import { requestUrlParts } from '../http/request-url.ts';
+
 const ENDPOINTS = ['Users', 'Groups', 'ServiceProviderConfig', 'ResourceTypes', 'Schemas', 'Bulk', 'Me', '.search'];
 const CANONICAL = new Map(ENDPOINTS.map((name) => [name.toLowerCase(), name]));
 
 /** The request with `/scim/v2/{tenant}/<endpoint>/…` spelled canonically and without a trailing slash. */
 export function canonicalScimRequest(request: Request): Request {
-  const url = new URL(request.url);
-  const parts = url.pathname.split('/');
+  const url = requestUrlParts(request.url);
+  const parts = url.path.split('/');
   // ['', 'scim', 'v2', tenant, endpoint, id|.search, .search]
   if (parts[1]?.toLowerCase() !== 'scim' || parts[2]?.toLowerCase() !== 'v2') return request;
   let changed = parts[1] !== 'scim' || parts[2] !== 'v2';
@@ -28,6 +30,5 @@ export function canonicalScimRequest(request: Request): Request {
     changed = true;
   }
   if (!changed) return request;
-  url.pathname = parts.join('/');
-  return new Request(url, request);
+  return new Request(`${url.origin}${parts.join('/')}${url.rest}`, request);
 }

