@@ -92,10 +92,15 @@ describe('deleting a tenant', () => {
   it('deletes a small tenant whole within its own budget, and a second delete finds nothing', async () => {
     const { tenant, slug, scim } = await tenantWithToken();
     await createGroup(scim, 'Admins', (await createUsers(scim, 3, 'small')).map((u) => u.id));
-    const progress = await deleteTenant(db(), await tenantRow(slug));
+    const asResolved = await tenantRow(slug);
+    const progress = await deleteTenant(db(), asResolved);
     expect(progress.done).toBe(true);
     expect(Object.values(await rowCounts(tenant.id)).every((n) => n === 0)).toBe(true);
     // Nothing is left to find: the tenant row is gone, so its chunks delete nothing.
     expect(await deleteRetiredRows(db(), tenant.id, 10)).toEqual({ done: true, rowsDeleted: 0, statements: 4 });
+    // A second delete that resolved the tenant before the first committed changes nothing and records nothing.
+    expect(await deleteTenant(db(), asResolved)).toEqual({ done: true, rowsDeleted: 0, statements: 4 });
+    const audit = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND action = 'tenant.delete'").bind(tenant.id).first('n');
+    expect(audit).toBe(1);
   });
 });

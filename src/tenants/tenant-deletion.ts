@@ -18,8 +18,8 @@ import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { deleteInChunks } from '../db/chunked-delete.ts';
 import { apiKeys, directoryEvents, groups, oidcConnections, scimTokens, setupLinks, tenantDomains, tenants, users, webhookEndpoints } from '../db/schema.ts';
-import type { AuditActor } from '../audit/audit-log.ts';
-import { operatorAudit, type Tenant } from './tenant-store.ts';
+import { auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
+import { operatorEvent, type Tenant } from './tenant-store.ts';
 
 /** A retired tenant's slug: `~` is in no valid slug (src/tenants/slug.ts), so it can never be looked up. */
 const retiredSlug = (tenant: Tenant) => `~deleted~${tenant.id}`;
@@ -31,27 +31,28 @@ export interface DeletionProgress {
   statements: number;
 }
 
-/** Chunks the Worker's own answer spends before leaving the rest to the scheduled run (D1 allows 1,000 queries per invocation). */
-export const REQUEST_DELETE_CHUNKS = 100;
+/** Statements the Worker's own answer spends before leaving the rest to the scheduled run (D1 allows 1,000 queries per invocation). */
+const REQUEST_DELETE_STATEMENTS = 100;
 
 /**
  * Retires `tenant` (above) and deletes its rows with at most `maxStatements` statements; the
  * minute's scheduled run finishes what is left.
  */
-export async function deleteTenant(db: Database, tenant: Tenant, actor: AuditActor = 'cli', maxStatements = REQUEST_DELETE_CHUNKS): Promise<DeletionProgress> {
+export async function deleteTenant(db: Database, tenant: Tenant, actor: AuditActor = 'cli', maxStatements = REQUEST_DELETE_STATEMENTS): Promise<DeletionProgress> {
   const at = now();
   await db.batch([
     db
       .update(tenants)
       .set({ slug: retiredSlug(tenant), externalId: null, scimEnabled: false, deletingSince: at, updatedAt: at })
       .where(and(eq(tenants.id, tenant.id), isNull(tenants.deletingSince))),
+    // Only the delete that retired it is recorded: a second one, racing it, changes nothing.
+    auditInsertWhen(db, operatorEvent(tenant.id, 'tenant.delete', tenant.id, actor), sql`changes() > 0`),
     db.update(scimTokens).set({ revokedAt: at }).where(and(eq(scimTokens.tenantId, tenant.id), isNull(scimTokens.revokedAt))),
     db.delete(oidcConnections).where(eq(oidcConnections.tenantId, tenant.id)),
     db.delete(tenantDomains).where(eq(tenantDomains.tenantId, tenant.id)),
     db.delete(setupLinks).where(eq(setupLinks.tenantId, tenant.id)),
     db.delete(webhookEndpoints).where(eq(webhookEndpoints.tenantId, tenant.id)),
     db.delete(apiKeys).where(eq(apiKeys.tenantId, tenant.id)),
-    operatorAudit(db, tenant.id, 'tenant.delete', tenant.id, actor),
   ]);
   return deleteRetiredRows(db, tenant.id, maxStatements);
 }

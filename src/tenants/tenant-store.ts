@@ -233,11 +233,11 @@ export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: str
 }
 
 /** An operator (CLI) or setup-page action on the tenant. */
-function operatorEvent(tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
+export function operatorEvent(tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
   return { tenantId, actor, action, resourceType: 'Tenant', resourceId, outcome: 'success' } as const;
 }
 
 /** The audit row of an operator (CLI) or setup-page action, for the change's own batch. */
-export function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
+function operatorAudit(db: Database, tenantId: string, action: string, resourceId: string, actor: AuditActor = 'cli') {
   return auditInsert(db, operatorEvent(tenantId, action, resourceId, actor));
 }
