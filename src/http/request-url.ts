@@ -6,7 +6,7 @@
 export interface RequestUrlParts {
   /** `https://host[:port]`. */
   origin: string;
-  /** `/path`, as serialized (percent-encoded). */
+  /** `/path`, as serialized (percent-encoded); http(s) URLs always have one. */
   path: string;
   /** `?query` and `#fragment`, or empty. */
   rest: string;
@@ -18,5 +18,5 @@ export function requestUrlParts(url: string): RequestUrlParts {
   const originEnd = ends.length ? Math.min(...ends) : url.length;
   const restStart = [url.indexOf('?', originEnd), url.indexOf('#', originEnd)].filter((i) => i >= 0);
   const pathEnd = restStart.length ? Math.min(...restStart) : url.length;
-  return { origin: url.slice(0, originEnd), path: url.slice(originEnd, pathEnd) || '/', rest: url.slice(pathEnd) };
+  return { origin: url.slice(0, originEnd), path: url.slice(originEnd, pathEnd), rest: url.slice(pathEnd) };
 }
