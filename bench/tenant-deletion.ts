@@ -10,31 +10,11 @@ import { database } from '../src/db/client.ts';
 import { deleteTenant } from '../src/tenants/tenant-deletion.ts';
 import { createTenant } from '../src/tenants/tenant-store.ts';
 import { applyMigrations, startLocalD1 } from '../test/support/local-worker.ts';
+import { observedD1 } from '../test/support/observed-d1.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' } } });
 const users = Number(values.users);
 const SEED_STEP = 50_000;
-
-/** `d1` with the wall time of every statement it runs, in ms. */
-function timedD1(d1: D1Database, durations: number[]): D1Database {
-  const timed = (statement: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, name) {
-        if (name === 'bind') return (...args: unknown[]) => timed(target.bind(...args));
-        const value = Reflect.get(target, name, target) as unknown;
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const started = performance.now();
-          try {
-            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          } finally {
-            durations.push(performance.now() - started);
-          }
-        };
-      },
-    });
-  return { prepare: (query: string) => timed(d1.prepare(query)), batch: (statements: D1PreparedStatement[]) => d1.batch(statements) } as unknown as D1Database;
-}
 
 const { d1, stop } = await startLocalD1();
 try {
@@ -61,7 +41,16 @@ try {
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const durations: number[] = [];
   const started = performance.now();
-  const progress = await deleteTenant(database(timedD1(d1, durations)), big, 'cli', Number.POSITIVE_INFINITY);
+  // The wall time of every call the deletion makes, in ms.
+  const timed = observedD1(d1, async (_kind, call) => {
+    const callStarted = performance.now();
+    try {
+      return await call();
+    } finally {
+      durations.push(performance.now() - callStarted);
+    }
+  });
+  const progress = await deleteTenant(database(timed), big, 'cli', Number.POSITIVE_INFINITY);
   const seconds = (performance.now() - started) / 1000;
   const left = await d1.prepare("SELECT (SELECT count(*) FROM users WHERE tenant_id = ?1) + (SELECT count(*) FROM groups WHERE tenant_id = ?1) + (SELECT count(*) FROM directory_events WHERE tenant_id = ?1) + (SELECT count(*) FROM tenants WHERE id = ?1) AS n").bind(big.id).first<number>('n');
   const kept = await d1.prepare('SELECT (SELECT count(*) FROM users WHERE tenant_id = ?1) + (SELECT count(*) FROM group_members WHERE tenant_id = ?1) AS n').bind(small.id).first<number>('n');

@@ -18,6 +18,7 @@ import { createUser, deleteUser, patchUser } from '../../src/scim/users/user-wri
 import type { UserRow } from '../../src/scim/users/user-rows.ts';
 import { GroupCommitD1 } from '../../src/tenant-object/group-commit.ts';
 import { RowCache } from '../../src/tenant-object/row-cache.ts';
+import { observedD1 } from './observed-d1.ts';
 import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from './okta-bodies.ts';
 
 /** One kind of write: D1 calls, statements in its batches, and the rows those batches read and wrote (per write). */
@@ -32,36 +33,20 @@ export interface WriteRows {
 /** D1 with a tally of its calls and of its batches' meta. */
 function meteredD1(d1: D1Database) {
   const tally = { d1Calls: 0, statements: 0, rowsRead: 0, rowsWritten: 0 };
-  const count = <T>(call: Promise<T>) => {
+  const binding = observedD1(d1, async (kind, call) => {
     tally.d1Calls++;
-    return call;
-  };
-  const metered = (statement: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, name) {
-        if (name === 'bind') return (...values: unknown[]) => metered(target.bind(...values));
-        if (name === 'first' || name === 'all' || name === 'run' || name === 'raw') return (...args: unknown[]) => count((target[name] as (...a: unknown[]) => Promise<unknown>)(...args));
-        if (name === UNWRAP) return target;
-        const value = Reflect.get(target, name, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  const binding = {
-    prepare: (query: string) => metered(d1.prepare(query)),
-    batch: async (statements: D1PreparedStatement[]) => {
-      const results = await count(d1.batch(statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s)));
-      tally.statements += results.length;
-      for (const result of results) {
-        tally.rowsRead += result.meta.rows_read;
-        tally.rowsWritten += result.meta.rows_written;
+    const result = await call();
+    if (kind === 'batch') {
+      for (const { meta } of result as D1Result[]) {
+        tally.statements++;
+        tally.rowsRead += meta.rows_read;
+        tally.rowsWritten += meta.rows_written;
       }
-      return results;
-    },
-  } as unknown as D1Database;
+    }
+    return result;
+  });
   return { binding, tally };
 }
-
-const UNWRAP = Symbol('unwrapped statement');
 
 /** A fresh SCIM-enabled tenant `slug` with one live token, as the check a request of that token carries. */
 export async function freshTenantCheck(d1: D1Database, slug: string): Promise<TokenCheck> {
