@@ -10,7 +10,7 @@ import { parseArgs } from '../scripts/lib/args.ts';
 import { database } from '../src/db/client.ts';
 import { setConnection } from '../src/oidc/connection-store.ts';
 import { mapGroupsToRoles } from '../src/tenants/role-mappings.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, enableScim } from '../src/tenants/tenant-store.ts';
 import { startLocalWorker } from '../test/support/local-worker.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from '../test/support/okta-fixtures.ts';
 import { startOktaLikeOp } from '../test/support/okta-like-op.ts';
@@ -27,7 +27,7 @@ const worker = await startLocalWorker();
 const op = await startOktaLikeOp({ appOrigins: [worker.url] });
 try {
   const db = database(worker.db);
-  const tenant = await setScimEnabled(db, await createTenant(db, 'scale', { name: 'Scale Inc' }), true);
+  const tenant = await enableScim(db, await createTenant(db, 'scale', { name: 'Scale Inc' }));
   const client = OKTA_CLIENTS.basic;
   await setConnection(db, worker.secretsKey, tenant, { issuer: op.issuer, clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod, jit: false }, true);
   await mapGroupsToRoles(db, tenant, [{ groupName: 'Scale Admins', role: 'admin' }]);

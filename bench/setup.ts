@@ -1,6 +1,6 @@
 /** What every bench entry point starts with: a build, the Worker served, a tenant with a token. */
 import { database } from '../src/db/client.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, enableScim } from '../src/tenants/tenant-store.ts';
 import { buildWorker, startLocalWorker, type LocalWorker } from '../test/support/local-worker.ts';
 import { HttpClient } from './http.ts';
 import { RACE_CONTENDERS } from './phases.ts';
@@ -25,7 +25,7 @@ export async function serveBenchTenant(options: { inspectorPort?: number } = {})
   };
   try {
     const db = database(worker.db);
-    const tenant = await setScimEnabled(db, await createTenant(db, BENCH_SLUG, { name: 'Bench' }), true);
+    const tenant = await enableScim(db, await createTenant(db, BENCH_SLUG, { name: 'Bench' }));
     const { token } = await createScimToken(db, tenant, 'bench', undefined);
     return { worker, token, stop };
   } catch (err) {

@@ -19,6 +19,7 @@ import { deliverKicks } from './webhooks/delivery.ts';
 import type { WebhookKick } from './webhooks/kicks.ts';
 import { sweepEndpoints } from './webhooks/sweep.ts';
 import { publishedKeys } from './sessions/signing-keys.ts';
+import { tenantAccessRoutes } from './tenant-access-route.ts';
 
 export { TenantObject } from './tenant-object/tenant-object.ts';
 export { IdentityApi } from './binding/identity-api.ts';
@@ -42,6 +43,7 @@ app.route('/auth', authRoutes);
 app.route('/setup', setupRoutes);
 app.route('/api/v1', apiRoutes);
 app.route('/admin', adminRoutes);
+app.route('/internal', tenantAccessRoutes);
 
 app.onError(renderError);
 app.notFound((c) => {

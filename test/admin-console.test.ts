@@ -4,7 +4,6 @@
  * the stores: a token made here provisions until revoked here, a refused connection saves nothing.
  * The browser walk-through is node/admin-console-browser.
  */
-import { env } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../src/db/schema.ts';
@@ -13,7 +12,7 @@ import { setConfiguringRole, setDefaultRole } from '../src/tenants/role-mappings
 import { oktaSetActive } from './support/okta-bodies.ts';
 import { app, CookieJar, oktaIssuer, signedInOktaUser, TEST_APP_ORIGIN } from './support/sign-in.ts';
 import { createSetupLink, revokeSetupLink } from '../src/tenants/setup-links.ts';
-import { db, scimClient, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { db, scimClient, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', origin: TEST_APP_ORIGIN };
 const post = (jar: CookieJar, path: string, fields: Record<string, string>, headers: Record<string, string> = FORM) => app(jar, path, { method: 'POST', headers, body: new URLSearchParams(fields) });
@@ -67,7 +66,7 @@ describe('who gets in', () => {
     // Another tenant's console is not opened by this link.
     const other = await tenantWithToken();
     expect((await app(jar, `/admin/${other.slug}/provisioning`)).status).toBe(302);
-    await revokeSetupLink(db(), t.tenant, info.id);
+    await revokeSetupLink(db(), announce, t.tenant, info.id);
     expect((await app(jar, `/admin/${t.slug}/provisioning`)).status).toBe(302);
   });
 

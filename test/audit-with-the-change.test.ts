@@ -10,7 +10,7 @@ import { createScimToken, revokeScimToken, setQuotas, setScimEnabled } from '../
 import { setConnection } from '../src/oidc/connection-store.ts';
 import { createSetupLink } from '../src/tenants/setup-links.ts';
 import { env } from 'cloudflare:test';
-import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 const actionsOf = async (tenantId: string) =>
   (await db().select({ actor: auditLog.actor, action: auditLog.action, detail: auditLog.detail }).from(auditLog).where(eq(auditLog.tenantId, tenantId)).orderBy(asc(auditLog.id)).all()).filter(
@@ -20,9 +20,9 @@ const actionsOf = async (tenantId: string) =>
 describe('audit rows written with their change', () => {
   it('a token revoked twice: one token.revoke row, from the batch that revoked it', async () => {
     const t = await tenantWithToken();
-    await revokeScimToken(db(), await tenantRow(t.slug), t.tokenId);
-    await expect(revokeScimToken(db(), await tenantRow(t.slug), t.tokenId)).rejects.toThrow(/already revoked/);
-    await expect(revokeScimToken(db(), await tenantRow(t.slug), 'tok_nosuchtoken')).rejects.toThrow(/has no token/);
+    await revokeScimToken(db(), announce, await tenantRow(t.slug), t.tokenId);
+    await expect(revokeScimToken(db(), announce, await tenantRow(t.slug), t.tokenId)).rejects.toThrow(/already revoked/);
+    await expect(revokeScimToken(db(), announce, await tenantRow(t.slug), 'tok_nosuchtoken')).rejects.toThrow(/has no token/);
     expect(await actionsOf(t.tenant.id)).toEqual([{ actor: 'cli', action: 'token.revoke', detail: null }]);
   });
 
@@ -44,9 +44,9 @@ describe('audit rows written with their change', () => {
   it('turning SCIM on records JIT going off only where JIT was on', async () => {
     const t = await tenantWithToken({ scimEnabled: false });
     await setConnection(db(), env.SECRETS_KEY, await tenantRow(t.slug), { issuer: 'https://acme.okta.com', clientId: 'client', clientSecret: 'secret', jit: true }, false);
-    await setScimEnabled(db(), await tenantRow(t.slug), true);
-    await setScimEnabled(db(), await tenantRow(t.slug), false);
-    await setScimEnabled(db(), await tenantRow(t.slug), true);
+    await setScimEnabled(db(), announce, await tenantRow(t.slug), true);
+    await setScimEnabled(db(), announce, await tenantRow(t.slug), false);
+    await setScimEnabled(db(), announce, await tenantRow(t.slug), true);
     const actions = (await actionsOf(t.tenant.id)).map((r) => `${r.action}${r.detail?.startsWith('jit off') ? ' (jit off)' : ''}`);
     expect(actions).toEqual(['oidc.create', 'oidc.update (jit off)', 'scim.disable']);
   });
@@ -58,7 +58,7 @@ describe('audit rows written with their change', () => {
     const issued = await createScimToken(db(), await tenantRow(t.slug), 'setup', 60, issuer);
     expect(issued.tenant.scimEnabled).toBe(true);
     expect((await tenantRow(t.slug)).scimEnabled).toBe(true);
-    await setScimEnabled(db(), await tenantRow(t.slug), false);
+    await setScimEnabled(db(), announce, await tenantRow(t.slug), false);
     // Past the link's cap the token is refused, and SCIM, asked in the same batch, stays off.
     await expect(createScimToken(db(), await tenantRow(t.slug), 'setup', 60, issuer)).rejects.toThrow(/issued 1 live SCIM tokens already/);
     expect((await tenantRow(t.slug)).scimEnabled).toBe(false);

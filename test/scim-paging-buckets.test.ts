@@ -14,7 +14,7 @@ import { positionedPage } from '../src/scim/storage/page-buckets.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import { deleteTenant } from '../src/tenants/tenant-deletion.ts';
 import { GROUP_URN } from './support/groups.ts';
-import { tenantRow, tenantWithToken, type ScimClient } from './support/tenants.ts';
+import { tenantRow, tenantWithToken, type ScimClient, announce } from './support/tenants.ts';
 
 const db = () => database(env.DB);
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -145,7 +145,7 @@ describe('cold pages of the default order through page_buckets', () => {
   it('goes with its tenant (foreign key cascade)', async () => {
     const { tenant, slug, scim } = await tenantWithToken();
     await createUsers(scim, 'gone.', 3);
-    await deleteTenant(db(), await tenantRow(slug));
+    await deleteTenant(db(), announce, await tenantRow(slug));
     const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM page_buckets WHERE tenant_id = ?').bind(tenant.id).first<{ n: number }>();
     expect(left?.n).toBe(0);
   });

@@ -9,7 +9,7 @@ import type { TenantObject } from '../src/tenant-object/tenant-object.ts';
 import { createScimToken, revokeScimToken, setScimEnabled } from '../src/tenants/tenant-store.ts';
 import { hashToken } from '../src/tenants/tokens.ts';
 import { oktaNewGroup } from './support/okta-bodies.ts';
-import { db, oktaNewUser, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { db, oktaNewUser, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const deactivate = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] };
@@ -32,7 +32,7 @@ async function expectRevoked(res: Response) {
 describe('a token seen before, revoked since', () => {
   it('cannot create: the write batch rolls back and nothing is stored', async () => {
     const { scim, slug, tokenId, tenant } = await seenToken();
-    await revokeScimToken(db(), await tenantRow(slug), tokenId);
+    await revokeScimToken(db(), announce, await tenantRow(slug), tokenId);
     await expectRevoked(await scim.post('/Users', oktaNewUser('after.revoke@acme.com')));
     const stored = await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE tenant_id = ? AND user_name = ?').bind(tenant.id, 'after.revoke@acme.com').first<{ n: number }>();
     expect(stored?.n).toBe(0);
@@ -40,7 +40,7 @@ describe('a token seen before, revoked since', () => {
 
   it('cannot deactivate, and learns nothing from a PATCH of an unknown id or a bad body', async () => {
     const { scim, slug, tokenId, user } = await seenToken();
-    await revokeScimToken(db(), await tenantRow(slug), tokenId);
+    await revokeScimToken(db(), announce, await tenantRow(slug), tokenId);
     await expectRevoked(await scim.patch(`/Users/${user.id}`, deactivate));
     await expectRevoked(await scim.patch(`/Users/${crypto.randomUUID()}`, deactivate));
     await expectRevoked(await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }));
@@ -50,7 +50,7 @@ describe('a token seen before, revoked since', () => {
 
   it('cannot read a user, a filtered list or the discovery documents', async () => {
     const { scim, slug, tokenId, user } = await seenToken();
-    await revokeScimToken(db(), await tenantRow(slug), tokenId);
+    await revokeScimToken(db(), announce, await tenantRow(slug), tokenId);
     await expectRevoked(await scim.get(`/Users/${user.id}`));
     await expectRevoked(await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`));
     await expectRevoked(await scim.get('/ServiceProviderConfig'));
@@ -60,7 +60,7 @@ describe('a token seen before, revoked since', () => {
   it('cannot make a PATCH that changes nothing look accepted', async () => {
     const { scim, slug, tokenId, user } = await seenToken();
     expect((await scim.patch(`/Users/${user.id}`, deactivate)).status).toBe(200);
-    await revokeScimToken(db(), await tenantRow(slug), tokenId);
+    await revokeScimToken(db(), announce, await tenantRow(slug), tokenId);
     await expectRevoked(await scim.patch(`/Users/${user.id}`, deactivate));
   });
 });
@@ -68,11 +68,11 @@ describe('a token seen before, revoked since', () => {
 describe('a token seen before', () => {
   it('gets 403 on the next write once its tenant disabled SCIM, and works again once re-enabled', async () => {
     const { scim, slug } = await seenToken();
-    await setScimEnabled(db(), await tenantRow(slug), false);
+    await setScimEnabled(db(), announce, await tenantRow(slug), false);
     const refused = await scim.post('/Users', oktaNewUser('while.disabled@acme.com'));
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ status: '403', detail: expect.stringMatching(/disabled/) });
-    await setScimEnabled(db(), await tenantRow(slug), true);
+    await setScimEnabled(db(), announce, await tenantRow(slug), true);
     expect((await scim.post('/Users', oktaNewUser('while.disabled@acme.com'))).status).toBe(201);
   });
 
@@ -102,7 +102,7 @@ describe('the tenant object', () => {
   it("never lets a failed write's audit row take the token check of the write after it", async () => {
     const { tenant, slug } = await tenantWithToken();
     const revoked = await createScimToken(db(), await tenantRow(slug), 'revoked', undefined);
-    await revokeScimToken(db(), await tenantRow(slug), revoked.info.id);
+    await revokeScimToken(db(), announce, await tenantRow(slug), revoked.info.id);
     const tokenCheck = { tokenId: revoked.info.id, tokenHash: await hashToken(revoked.token), tenantId: tenant.id, slug, roles: tenant.roles };
     const base = { tenantId: tenant.id, tenantRoles: tenant.roles, actor: 'token:live' as const, baseUrl: 'https://edge.test/scim/v2/t' };
     const stub = env.TENANT.get(env.TENANT.idFromName(tenant.id));

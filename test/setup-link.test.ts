@@ -12,7 +12,7 @@ import { createSetupLink, listSetupLinks, revokeSetupLink, setupUrl } from '../s
 import { grantFor, openSetupGrant, sealSetupGrant } from '../src/tenants/setup-grant.ts';
 import { createTenant, findTenantBySlug } from '../src/tenants/tenant-store.ts';
 import { app, CookieJar, fakeScenario, location, TEST_APP_ORIGIN } from './support/sign-in.ts';
-import { db, scimClient, tenantRow, tenantWithToken, uniqueSlug } from './support/tenants.ts';
+import { db, scimClient, tenantRow, tenantWithToken, uniqueSlug, announce } from './support/tenants.ts';
 
 const FORM = { origin: TEST_APP_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -75,10 +75,10 @@ describe('setup links in the store', () => {
     expect(listed).toEqual([{ ...info, liveTokens: [] }]);
     expect(JSON.stringify(listed)).not.toContain(row!.hash);
 
-    await expect(revokeSetupLink(db(), await tenantRow(b.slug), info.id)).rejects.toThrow(/has no setup link/);
-    const revoked = await revokeSetupLink(db(), await tenantRow(a.slug), info.id);
+    await expect(revokeSetupLink(db(), announce, await tenantRow(b.slug), info.id)).rejects.toThrow(/has no setup link/);
+    const revoked = await revokeSetupLink(db(), announce, await tenantRow(a.slug), info.id);
     expect(revoked.revokedAt).not.toBeNull();
-    await expect(revokeSetupLink(db(), await tenantRow(a.slug), info.id)).rejects.toThrow(/already revoked/);
+    await expect(revokeSetupLink(db(), announce, await tenantRow(a.slug), info.id)).rejects.toThrow(/already revoked/);
     expect((await auditRows(a.tenant.id)).filter((r) => r.action.startsWith('setup-link'))).toEqual([
       expect.objectContaining({ actor: 'cli', action: 'setup-link.create', outcome: 'success' }),
       expect.objectContaining({ actor: 'cli', action: 'setup-link.revoke', outcome: 'success' }),
@@ -187,7 +187,7 @@ describe('GET /setup/:tenant', () => {
     const expired = await link(t.slug);
     await db().update(setupLinks).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(setupLinks.id, expired.id));
     const revoked = await link(t.slug);
-    await revokeSetupLink(db(), await tenantRow(t.slug), revoked.id);
+    await revokeSetupLink(db(), announce, await tenantRow(t.slug), revoked.id);
     const othersKey = (await link(other.slug)).key;
     const keys = [expired.key, revoked.key, othersKey, 'eid_setup_' + 'A'.repeat(43), 'garbage', ''];
     const pages = new Set<string>();
@@ -210,7 +210,7 @@ describe('GET /setup/:tenant', () => {
     const t = await tenantWithToken();
     const revoked = await openLink(t.slug);
     expect((await app(revoked.jar, `/setup/${t.slug}`)).status).toBe(200);
-    await revokeSetupLink(db(), await tenantRow(t.slug), revoked.id);
+    await revokeSetupLink(db(), announce, await tenantRow(t.slug), revoked.id);
     await refusal(await app(revoked.jar, `/setup/${t.slug}`));
     await refusal(await app(revoked.jar, `/setup/${t.slug}/scim-token`, { method: 'POST', headers: FORM }));
     expect(await tokenCount(t.tenant.id)).toBe(1);
@@ -422,7 +422,7 @@ describe('SCIM tokens a setup link issues', () => {
     expect(listed!.liveTokens).toHaveLength(3);
 
     for (const { token } of [first, second, third]) expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(200);
-    await revokeSetupLink(db(), await tenantRow(t.slug), id);
+    await revokeSetupLink(db(), announce, await tenantRow(t.slug), id);
     for (const { token } of [first, second, third]) expect((await scimClient(t.slug, token!).get('/Users')).status).toBe(401);
     // The operator's own token is not the link's and keeps working.
     expect((await t.scim.get('/Users')).status).toBe(200);

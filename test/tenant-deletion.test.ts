@@ -10,7 +10,7 @@ import { deleteRetiredRows, deleteTenant, finishDeletions } from '../src/tenants
 import { createTenant, findTenantBySlug, listTenants } from '../src/tenants/tenant-store.ts';
 import { createGroup, createUsers } from './support/groups.ts';
 import { EVERY_MINUTE, runScheduled } from './support/scheduled.ts';
-import { db, oktaNewUser, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { db, oktaNewUser, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 /** Tables holding a tenant's rows (audit_log aside), with how each names the tenant. */
 const TENANT_TABLES: [table: string, where: string][] = [
@@ -57,7 +57,7 @@ describe('deleting a tenant', () => {
     const bystanderBefore = await rowCounts(bystander.tenant.id);
 
     // One statement of budget: the tenant is retired, its users only begun.
-    const first = await deleteTenant(db(), await tenantRow(doomed.slug), 'cli', 1);
+    const first = await deleteTenant(db(), announce, await tenantRow(doomed.slug), 'cli', 1);
     expect(first).toEqual({ done: false, rowsDeleted: DELETE_CHUNK, statements: 1 });
 
     // Gone for every caller: its slug, its token, the operator's list.
@@ -93,13 +93,13 @@ describe('deleting a tenant', () => {
     const { tenant, slug, scim } = await tenantWithToken();
     await createGroup(scim, 'Admins', (await createUsers(scim, 3, 'small')).map((u) => u.id));
     const asResolved = await tenantRow(slug);
-    const progress = await deleteTenant(db(), asResolved);
+    const progress = await deleteTenant(db(), announce, asResolved);
     expect(progress.done).toBe(true);
     expect(Object.values(await rowCounts(tenant.id)).every((n) => n === 0)).toBe(true);
     // Nothing is left to find: the tenant row is gone, so its chunks delete nothing.
     expect(await deleteRetiredRows(db(), tenant.id, 10)).toEqual({ done: true, rowsDeleted: 0, statements: 4 });
     // A second delete that resolved the tenant before the first committed changes nothing and records nothing.
-    expect(await deleteTenant(db(), asResolved)).toEqual({ done: true, rowsDeleted: 0, statements: 4 });
+    expect(await deleteTenant(db(), announce, asResolved)).toEqual({ done: true, rowsDeleted: 0, statements: 4 });
     const audit = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE tenant_id = ? AND action = 'tenant.delete'").bind(tenant.id).first('n');
     expect(audit).toBe(1);
   });

@@ -54,6 +54,37 @@ describe('group commit', () => {
     await Promise.all(writes);
   });
 
+  it('makes a read wait for the batches handed in before it only: later ones, still on their way, do not hold it back', async () => {
+    const table = await freshTable();
+    const gates = [deferred(), deferred()];
+    let call = 0;
+    const held = {
+      prepare: (query: string) => env.DB.prepare(query),
+      batch: async (statements: D1PreparedStatement[]) => {
+        await gates[call++]!.promise;
+        return env.DB.batch(statements);
+      },
+    } as unknown as D1Database;
+    const gc = new GroupCommitD1(held, () => undefined);
+    const insert = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);
+    const before = insert('before');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    let readDone = false;
+    const read = gc.settled().then(() => (readDone = true));
+    let afterDone = false;
+    const after = insert('after').then(() => (afterDone = true));
+    gates[0]!.resolve();
+    await before;
+    await read;
+    // The read is through while the batch handed in after it is still held.
+    expect(readDone).toBe(true);
+    expect(afterDone).toBe(false);
+    gates[1]!.resolve();
+    await after;
+    const rows = await env.DB.prepare(`SELECT name FROM ${table} ORDER BY name`).all<{ name: string }>();
+    expect(rows.results.map((r) => r.name)).toEqual(['after', 'before']);
+  });
+
   it('lets the write queue start the next write once the running one has handed in its batch', async () => {
     const queue = new WriteQueue();
     const table = await freshTable();

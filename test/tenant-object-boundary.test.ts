@@ -15,12 +15,12 @@ it("refuses a write for another tenant than its own, and stores nothing for eith
   const attempt = runInDurableObject(stub, (object: TenantObject) =>
     object.createUser({ tenantId: b.tenant.id, tenantRoles: b.tenant.roles, actor: 'token:test', baseUrl: 'https://edge.test/scim/v2/t', body: oktaNewUser('crossed@acme.test') }),
   );
-  await expect(attempt).rejects.toThrow(/was asked to write for tenant/);
+  await expect(attempt).rejects.toThrow(/was asked to serve tenant/);
   const stored = await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE tenant_id IN (?, ?)').bind(a.tenant.id, b.tenant.id).first<{ n: number }>();
   expect(stored?.n).toBe(0);
 });
 
-it('declares only its RPC methods and the alarm: the write queue and runner are private fields', () => {
+it('declares only its RPC methods and the alarm: the write queue, the serving copy and the runner are private fields', () => {
   const methods = Object.getOwnPropertyNames(TenantObject.prototype).filter((name) => name !== 'constructor').sort();
-  expect(methods).toEqual(['alarm', 'consumeLoginAttempt', 'createGroup', 'createUser', 'deleteGroup', 'deleteUser', 'patchGroup', 'patchUser', 'replaceGroup', 'replaceUser']);
+  expect(methods).toEqual(['accessChanged', 'alarm', 'consumeLoginAttempt', 'createGroup', 'createUser', 'deleteGroup', 'deleteUser', 'findGroup', 'findUser', 'groupMembers', 'groupMembersAfter', 'listGroups', 'listUsers', 'patchGroup', 'patchUser', 'replaceGroup', 'replaceUser']);
 });

@@ -12,12 +12,12 @@ import { createScimToken, revokeScimToken } from '../src/tenants/tenant-store.ts
 import { hashToken } from '../src/tenants/tokens.ts';
 import { oktaNewGroup, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
 import { PATCH_OP } from './support/groups.ts';
-import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { db, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 async function revokedTokenWriter() {
   const t = await tenantWithToken();
   const revoked = await createScimToken(db(), await tenantRow(t.slug), 'revoked', undefined);
-  await revokeScimToken(db(), await tenantRow(t.slug), revoked.info.id);
+  await revokeScimToken(db(), announce, await tenantRow(t.slug), revoked.info.id);
   const live = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:live' as const, baseUrl: 'https://edge.test/scim/v2/t' };
   const refused = {
     ...live,

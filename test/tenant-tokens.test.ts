@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { revokeScimToken } from '../src/tenants/tenant-store.ts';
 import { constantTimeEqual, generateScimToken, hashToken, looksLikeScimToken, parseDuration } from '../src/tenants/tokens.ts';
-import { db, oktaNewUser, scimClient, tenantRow, tenantWithToken } from './support/tenants.ts';
+import { db, oktaNewUser, scimClient, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 describe('SCIM tokens', () => {
   it('are 256 random bits behind a scannable prefix', () => {
@@ -48,7 +48,7 @@ describe('SCIM tokens', () => {
     expect((await scim.get('/Users')).status).toBe(200);
     const { createScimToken } = await import('../src/tenants/tenant-store.ts');
     const second = await createScimToken(db(), await tenantRow(slug), 'rotation', undefined);
-    await revokeScimToken(db(), await tenantRow(slug), tokenId);
+    await revokeScimToken(db(), announce, await tenantRow(slug), tokenId);
     const refused = await scim.get('/Users');
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -57,13 +57,19 @@ describe('SCIM tokens', () => {
     expect(token).not.toBe(second.token);
   });
 
-  it('expire', async () => {
-    const { slug, tokenId, scim } = await tenantWithToken({ expiresInSeconds: 3600 });
+  it('expire: refused on the first request after the expiry time, by the Worker and the tenant object alike', async () => {
+    const { slug, scim } = await tenantWithToken({ expiresInSeconds: 3600 });
+    // Seen live first, so the Worker and the tenant object both hold the token when its time runs out.
     expect((await scim.get('/Users')).status).toBe(200);
-    await env.DB.prepare('UPDATE scim_tokens SET expires_at = ? WHERE id = ?').bind(new Date(Date.now() - 1000).toISOString(), tokenId).run();
-    const res = await scim.get('/Users');
-    expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ detail: expect.stringMatching(/expired/) });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 3601 * 1000);
+      const res = await scim.get('/Users');
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ detail: expect.stringMatching(/expired/) });
+    } finally {
+      vi.useRealTimers();
+    }
     expect(slug).toBeTruthy();
   });
 

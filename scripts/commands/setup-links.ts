@@ -34,7 +34,7 @@ export const setupLinkCommands: Command[] = [
     usage: 'setup-link revoke <slug> <link-id>',
     summary: 'revoke a setup link and the SCIM tokens its page issued (both stop working on their next request)',
     async run(ctx, args) {
-      const info = await revokeSetupLink(ctx.db, await tenantArg(ctx, args), positional(args, 1, 'link-id'));
+      const info = await revokeSetupLink(ctx.db, ctx.announceAccessChanged, await tenantArg(ctx, args), positional(args, 1, 'link-id'));
       return { json: info, text: `revoked setup link ${info.id} and the SCIM tokens it issued at ${info.revokedAt}` };
     },
   },

@@ -89,7 +89,7 @@ export const tenantCommands: Command[] = [
       if (args.flags.yes !== true) throw new CliError(`deleting "${slug}" removes its users, groups and tokens for good: add --yes to confirm`);
       const tenant = await tenantArg(ctx, args);
       // The CLI has no per-invocation query limit: it deletes every chunk itself, however large the tenant.
-      const { rowsDeleted } = await deleteTenant(ctx.db, tenant, 'cli', Number.POSITIVE_INFINITY);
+      const { rowsDeleted } = await deleteTenant(ctx.db, ctx.announceAccessChanged, tenant, 'cli', Number.POSITIVE_INFINITY);
       return { json: { deleted: tenant.slug, id: tenant.id, rowsDeleted }, text: `deleted tenant ${tenant.slug} (${rowsDeleted} users, groups and events)` };
     },
   },
@@ -99,7 +99,7 @@ export const tenantCommands: Command[] = [
       usage: `scim ${enabled ? 'enable' : 'disable'} <slug>`,
       summary: enabled ? 'turn SCIM provisioning on' : 'turn SCIM provisioning off (SCIM answers 403)',
       async run(ctx, args) {
-        const tenant = await setScimEnabled(ctx.db, await tenantArg(ctx, args), enabled);
+        const tenant = await setScimEnabled(ctx.db, ctx.announceAccessChanged, await tenantArg(ctx, args), enabled);
         return {
           json: { slug: tenant.slug, scimEnabled: tenant.scimEnabled, scimBaseUrl: scimBaseUrl(ctx, tenant) },
           text: `SCIM ${enabled ? 'enabled' : 'disabled'} for ${tenant.slug}${enabled ? ` at ${scimBaseUrl(ctx, tenant)}` : ''}`,

@@ -29,7 +29,7 @@ export const tokenCommands: Command[] = [
     usage: 'token revoke <slug> <token-id>',
     summary: 'revoke a SCIM token (effective on the next request)',
     async run(ctx, args) {
-      const info = await revokeScimToken(ctx.db, await tenantArg(ctx, args), positional(args, 1, 'token-id'));
+      const info = await revokeScimToken(ctx.db, ctx.announceAccessChanged, await tenantArg(ctx, args), positional(args, 1, 'token-id'));
       return { json: info, text: `revoked ${info.id} (${info.label}) at ${info.revokedAt}` };
     },
   },

@@ -9,6 +9,7 @@ import { CliError, type CliContext, type Command } from './command.ts';
 import { openLocalDatabase, openRemoteDatabase } from './database.ts';
 import { ensureDevVars } from './dev-vars.ts';
 import { localOrigin } from './local-origin.ts';
+import { announceAccessChanged } from './access-notice.ts';
 import { commands } from '../commands/index.ts';
 
 const BOOLEAN_FLAGS = new Set(['json', 'remote', 'yes', 'help', 'verified', 'no-client-secret']);
@@ -54,10 +55,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const remote = args.flags.remote === true;
   const open = remote ? openRemoteDatabase() : await openLocalDatabase();
+  const publicBaseUrl = (remote ? process.env.EDGE_IDENTITY_BASE_URL ?? 'https://<your-worker-host>' : localOrigin()).replace(/\/+$/, '');
   const ctx: CliContext = {
     db: open.db,
     remote,
-    publicBaseUrl: (remote ? process.env.EDGE_IDENTITY_BASE_URL ?? 'https://<your-worker-host>' : localOrigin()).replace(/\/+$/, ''),
+    publicBaseUrl,
+    announceAccessChanged: (tenantId) => announceAccessChanged(remote, publicBaseUrl, tenantId),
     async secretsKey() {
       const key = remote ? process.env.EDGE_IDENTITY_SECRETS_KEY : ensureDevVars().SECRETS_KEY;
       if (!key) throw new CliError('set EDGE_IDENTITY_SECRETS_KEY to the SECRETS_KEY you gave `wrangler secret put SECRETS_KEY`');

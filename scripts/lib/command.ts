@@ -17,6 +17,8 @@ export interface CliContext {
   publicBaseUrl: string;
   /** The Worker's SECRETS_KEY (base64, 32 bytes): `.dev.vars` locally, `EDGE_IDENTITY_SECRETS_KEY` with --remote. */
   secretsKey(): Promise<string>;
+  /** Tells the running service that `tenantId`'s tokens or SCIM switch changed in D1 (scripts/lib/access-notice.ts). */
+  announceAccessChanged(tenantId: string): Promise<void>;
 }
 
 /** One CLI command; `name` is its words (`token create`). */

@@ -30,6 +30,7 @@ import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord,
 import { highestRole } from '../tenants/roles.ts';
 import { foldCase } from '../common/fold-case.ts';
 import { AUDIT_KINDS, auditPage, userHistory, type AuditEntry } from '../audit/audit-reader.ts';
+import { accessAnnouncer } from '../scim/port/tenant-reads.ts';
 import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled, type Tenant } from '../tenants/tenant-store.ts';
 import { consoleViewer, setupLinkViewer, type ConsoleViewer } from './access.ts';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.ts';
@@ -280,7 +281,7 @@ export const adminRoutes = new Hono<AdminEnv>()
   .get('/:slug/provisioning', (c) => renderProvisioning(c, flashOf(c)))
   .post('/:slug/provisioning/scim', zValidator('form', z.object({ enabled: checkbox }), formHook), async (c) => {
     const viewer = c.get('viewer');
-    await setScimEnabled(database(c.env.DB), viewer.tenant, c.req.valid('form').enabled === 'on', viewer.actor);
+    await setScimEnabled(database(c.env.DB), accessAnnouncer(c.env), viewer.tenant, c.req.valid('form').enabled === 'on', viewer.actor);
     return afterChange(c, 'provisioning', 'scim');
   })
   .post('/:slug/provisioning/tokens', zValidator('form', z.object({ label: z.string().trim().min(1).max(100) }), formHook), async (c) => {
@@ -292,7 +293,7 @@ export const adminRoutes = new Hono<AdminEnv>()
   })
   .post('/:slug/provisioning/tokens/:tokenId/revoke', async (c) => {
     const viewer = c.get('viewer');
-    const outcome = await attempt(() => revokeScimToken(database(c.env.DB), viewer.tenant, c.req.param('tokenId'), viewer.actor));
+    const outcome = await attempt(() => revokeScimToken(database(c.env.DB), accessAnnouncer(c.env), viewer.tenant, c.req.param('tokenId'), viewer.actor));
     if ('problem' in outcome) return renderProvisioning(c, { problems: [outcome.problem] }, undefined, 422);
     return afterChange(c, 'provisioning', 'revoked');
   })

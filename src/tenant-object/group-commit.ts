@@ -30,8 +30,22 @@ export interface BatchGuard {
   used: boolean;
 }
 
+/**
+ * Statements every batch ends with, inside its transaction, and what to do with their results
+ * once D1 has committed it (the serving copy: src/tenant-object/serving-copy.ts).
+ */
+export interface BatchTail {
+  /** The tail of a batch whose writes started no earlier than `since`; undefined for none. */
+  tail(since: string): D1PreparedStatement[] | undefined;
+  applyTail(results: D1Result[]): void;
+  /** A batch failed in a way that may have committed: what it changed is not known. */
+  invalidate(): void;
+}
+
 interface PendingBatch {
   guard: BatchGuard | undefined;
+  /** When the write that handed it in started: every row it changed has `updated_at` at or after it. */
+  since: string;
   statements: BatchPart[];
   resolve(results: D1Result[]): void;
   reject(error: unknown): void;
@@ -102,14 +116,25 @@ function barrierOf(statement: D1PreparedStatement): BarrierStatement {
 export class GroupCommitD1 implements D1Statements {
   readonly #d1: D1Database;
   readonly #onBatchHandedIn: () => void;
+  readonly #tail: BatchTail | undefined;
   #pending: PendingBatch[] = [];
+  #writeStartedAt = '';
+  /** Batches handed in, and batches written (or failed), since the object started: in order, so a count is a position. */
+  #handedIn = 0;
+  #written = 0;
   #inFlight: Promise<void> | undefined;
   #nextGuard: BatchGuard | undefined;
   #flushScheduled = false;
 
-  constructor(d1: D1Database, onBatchHandedIn: () => void) {
+  constructor(d1: D1Database, onBatchHandedIn: () => void, tail?: BatchTail) {
     this.#d1 = d1;
     this.#onBatchHandedIn = onBatchHandedIn;
+    this.#tail = tail;
+  }
+
+  /** Records when the running write started (writes run one at a time until they hand in their batch). */
+  writeStarting(at: string): void {
+    this.#writeStartedAt = at;
   }
 
   prepare(query: string): BarrierStatement {
@@ -137,15 +162,21 @@ export class GroupCommitD1 implements D1Statements {
     const guard = this.#nextGuard;
     this.#nextGuard = undefined;
     if (guard) guard.used = true;
-    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, statements, resolve, reject }));
+    const since = this.#writeStartedAt;
+    this.#handedIn++;
+    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, since, statements, resolve, reject }));
     this.#onBatchHandedIn();
     this.#scheduleFlush();
     return result as Promise<D1Result<T>[]>;
   }
 
-  /** Resolves once every batch handed in so far is written (or has failed). */
+  /**
+   * Resolves once every batch handed in so far is written (or has failed). Batches handed in
+   * after the call are not waited for, so a steady stream of writes never holds a read back.
+   */
   async settled(): Promise<void> {
-    while (this.#inFlight || this.#pending.length > 0) {
+    const target = this.#handedIn;
+    while (this.#written < target) {
       this.#flush();
       await this.#inFlight;
     }
@@ -156,6 +187,7 @@ export class GroupCommitD1 implements D1Statements {
     if (this.#inFlight || this.#pending.length === 0) return;
     const group = this.#pending.splice(0, MAX_WRITES_PER_GROUP);
     this.#inFlight = this.#write(group).finally(() => {
+      this.#written += group.length;
       this.#inFlight = undefined;
       this.#scheduleFlush();
     });
@@ -181,7 +213,8 @@ export class GroupCommitD1 implements D1Statements {
       for (const g of group) if (g.guard) guards.set(g.guard.key, g.guard.statement);
       try {
         const combined = combine(this.#d1, guards.values(), group.map((g) => g.statements));
-        const results = combined.resultsOf(await withTransientRetry(() => this.#d1.batch(combined.statements)));
+        const since = group.reduce((earliest, g) => (g.since < earliest ? g.since : earliest), group[0]!.since);
+        const results = combined.resultsOf(await this.#withTail(combined.statements, since));
         group.forEach((g, i) => g.resolve(results[i]!));
         return;
       } catch (err) {
@@ -196,12 +229,24 @@ export class GroupCommitD1 implements D1Statements {
     }
     for (const g of group) {
       try {
-        const results = await withTransientRetry(() => this.#d1.batch(alone(g)));
+        const results = await this.#withTail(alone(g), g.since);
         g.resolve(g.guard ? results.slice(1) : results);
       } catch (err) {
         if (afterTransient && typeof err === 'object' && err !== null) (err as AfterTransientFailure).afterTransientFailure = true;
         g.reject(err);
       }
     }
+  }
+
+  /** Sends `statements` with the tail, hands the tail its results once committed, and answers the rest. */
+  async #withTail(statements: D1PreparedStatement[], since: string): Promise<D1Result[]> {
+    const tail = this.#tail?.tail(since) ?? [];
+    const results = await withTransientRetry(() => this.#d1.batch([...statements, ...tail])).catch((err: unknown) => {
+      if (err instanceof D1Unavailable || mayHaveCommittedBefore(err)) this.#tail?.invalidate();
+      throw err;
+    });
+    if (tail.length === 0) return results;
+    this.#tail!.applyTail(results.slice(statements.length));
+    return results.slice(0, statements.length);
   }
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { database } from '../db/client.ts';
+import { database, now, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { auditRun } from '../audit/audit-log.ts';
 import { runCompiled } from '../db/compiled-statement.ts';
@@ -17,21 +17,54 @@ import { GroupCommitD1 } from './group-commit.ts';
 import { RowCache } from './row-cache.ts';
 import { WriteQueue } from './write-queue.ts';
 import { announceChange } from '../webhooks/kicks.ts';
+import type { TenantAccess, TenantReadRequest, TenantReads } from '../scim/port/tenant-reads.ts';
+import type { ListQuery } from '../scim/storage/list-query.ts';
+import { findUser, userPage, type FoundUser, type UserPage } from '../scim/users/user-reads.ts';
+import { findGroup, groupPage, membersIn } from '../scim/groups/group-reads.ts';
+import type { MemberRow } from '../scim/groups/group-members.ts';
+import type { Page } from '../scim/storage/list.ts';
+import { ScimError } from '../http/errors.ts';
+import { AccessCopy } from './access-copy.ts';
+import { ObjectSql } from './object-sql.ts';
+import { ServingCopy } from './serving-copy.ts';
 
 /**
  * One instance per tenant (`idFromName(tenantId)`): the single writer of that tenant's users and
  * groups. Every RPC method that writes goes through `writes`, so one tenant's writes never
  * interleave while other tenants' objects run in parallel; their D1 batches are group-committed.
  */
-export class TenantObject extends DurableObject<Env> implements TenantWrites, LoginAttemptLedger {
+export class TenantObject extends DurableObject<Env> implements TenantWrites, TenantReads, TenantAccess, LoginAttemptLedger {
   // Private fields, not `protected` members: Workers RPC exposes every method the class declares.
   readonly #writes = new WriteQueue();
-  /** D1 with group commit: a write's batch releases the queue and joins the next combined batch. */
-  readonly #d1 = new GroupCommitD1(this.env.DB, () => this.#writes.releaseCurrent());
+  /**
+   * D1 with group commit: a write's batch releases the queue and joins the next combined batch,
+   * which ends with the serving copy's tail (once the copy exists).
+   */
+  readonly #d1 = new GroupCommitD1(this.env.DB, () => this.#writes.releaseCurrent(), {
+    tail: (since) => this.#copy?.tail(since),
+    applyTail: (results) => this.#copy?.applyTail(results),
+    invalidate: () => this.#copy?.invalidate(),
+  });
   readonly #users = new RowCache<UserRow>();
-  /** The tenant this object was named after, once a write has proven it (idFromName is derived once, not per write). */
+  /** The tenant this object was named after, once a request has proven it (idFromName is derived once, not per request). */
   #tenantId: string | undefined;
   readonly #groups = new RowCache<GroupRow>();
+  /** The tenant's directory in this object's SQLite, which reads are answered from. */
+  #copy: ServingCopy | undefined;
+  #access: AccessCopy | undefined;
+  /** The serving copy as a database the read queries take. */
+  readonly #copyDb: Database = database(new ObjectSql(this.ctx.storage));
+
+  /** Proves that this object serves `tenantId`: a request for another is a caller's bug, never served. */
+  #serve(tenantId: string): void {
+    if (tenantId === this.#tenantId) return;
+    if (this.#tenantId !== undefined || !this.ctx.id.equals(this.env.TENANT.idFromName(tenantId))) {
+      throw new Error(`tenant object ${this.ctx.id.toString()} was asked to serve tenant ${tenantId}`);
+    }
+    this.#tenantId = tenantId;
+    this.#copy = new ServingCopy(this.ctx.storage, this.env.DB, tenantId);
+    this.#access = new AccessCopy(this.env.DB, tenantId);
+  }
 
   #forget(resourceType: 'User' | 'Group', id: string | null): void {
     if (id) (resourceType === 'User' ? this.#users : this.#groups).delete(id);
@@ -39,15 +72,14 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Lo
 
   /** Runs a write in the queue; a refused write still leaves an audit row. */
   #write<T>(request: TenantWriteRequest, action: string, resourceType: 'User' | 'Group', resourceId: string | null, run: (ctx: WriteContext) => Promise<T>): Promise<WriteOutcome<T>> {
-    // This object is `idFromName(tenantId)` of exactly one tenant: a request for another is a caller's bug, never served.
-    if (request.tenantId !== this.#tenantId) {
-      if (this.#tenantId !== undefined || !this.ctx.id.equals(this.env.TENANT.idFromName(request.tenantId))) {
-        return Promise.reject(new Error(`tenant object ${this.ctx.id.toString()} was asked to write for tenant ${request.tenantId}`));
-      }
-      this.#tenantId = request.tenantId;
+    try {
+      this.#serve(request.tenantId);
+    } catch (err) {
+      return Promise.reject(err);
     }
     const ctx: WriteContext = { db: database(this.#d1), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, baseUrl: request.baseUrl, users: this.#users, groups: this.#groups };
     return this.#writes.run(async () => {
+      this.#d1.writeStarting(now());
       const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck), tokenCheckKey(request.tokenCheck));
       const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard)).catch((err: unknown) => {
         this.#forget(resourceType, resourceId);
@@ -110,6 +142,73 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Lo
       await deleteGroup(ctx, request.id, request.ifMatch);
       return null;
     });
+  }
+
+  /**
+   * Runs a read on the serving copy, once the caller's token is known live and every write handed
+   * in before it is committed and applied (read-your-writes); a copy not checked against D1 since
+   * the object started catches up first, with no write in flight.
+   */
+  async #read<T>(request: TenantReadRequest, read: (db: Database) => Promise<T>): Promise<WriteOutcome<T>> {
+    this.#serve(request.tenantId);
+    if (!(await this.#access!.allows(request.tokenCheck))) {
+      return toOutcome(() => Promise.reject(new ScimError(401, undefined, 'The token is not live for this tenant.')));
+    }
+    await this.#d1.settled();
+    const copy = this.#copy!;
+    if (!copy.current) {
+      await this.#writes.run(async () => {
+        await this.#d1.settled();
+        if (!copy.current) await copy.bringUpToDate();
+      });
+    }
+    return toOutcome(() => read(this.#copyDb));
+  }
+
+  /** GET /Users, POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
+  listUsers(request: TenantReadRequest & { query: ListQuery }): Promise<WriteOutcome<UserPage>> {
+    return this.#read(request, (db) => userPage(db, request.tenantId, request.query));
+  }
+
+  /** GET /Users/{id} (RFC 7644 §3.4.1). */
+  findUser(request: TenantReadRequest & { id: string }): Promise<WriteOutcome<FoundUser | null>> {
+    return this.#read(request, (db) => findUser(db, request.tenantId, request.id));
+  }
+
+  /** GET /Groups, POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3): the page; members apart. */
+  listGroups(request: TenantReadRequest & { query: ListQuery }): Promise<WriteOutcome<Page<GroupRow>>> {
+    return this.#read(request, (db) => groupPage(db, request.tenantId, request.query));
+  }
+
+  /** GET /Groups/{id} (RFC 7644 §3.4.1): the group; members apart. */
+  findGroup(request: TenantReadRequest & { id: string }): Promise<WriteOutcome<GroupRow | null>> {
+    return this.#read(request, (db) => findGroup(db, request.tenantId, request.id));
+  }
+
+  /** The first members of a response's groups. */
+  groupMembers(request: TenantReadRequest & { groupIds: string[]; limit: number }): Promise<WriteOutcome<MemberRow[]>> {
+    return this.#read(request, (db) => membersIn(db, request.tenantId).first(request.groupIds, request.limit));
+  }
+
+  /** A large group's next members, as its response streams them. */
+  groupMembersAfter(request: TenantReadRequest & { groupId: string; after: string; limit: number }): Promise<WriteOutcome<MemberRow[]>> {
+    return this.#read(request, (db) => membersIn(db, request.tenantId).after(request.groupId, request.after, request.limit));
+  }
+
+  /**
+   * The tenant's tokens or SCIM switch changed in D1: read them again. A deleted tenant's object
+   * also lets go of its serving copy (D1 deletes the rest in chunks).
+   */
+  async accessChanged(tenantId: string): Promise<void> {
+    this.#serve(tenantId);
+    const { gone } = await this.#access!.reload();
+    if (gone) {
+      await this.#writes.run(async () => {
+        await this.#d1.settled();
+        this.#copy!.invalidate();
+        await this.ctx.storage.deleteAll();
+      });
+    }
   }
 
   /**

@@ -2,6 +2,7 @@
  * Setup links, shared by the CLI (`setup-link create|list|revoke`) and the Worker (`/setup`): a
  * 256-bit key in the link, only its SHA-256 hash in D1, one tenant per link, always an expiry.
  */
+import type { AccessAnnouncer } from './access-announcer.ts';
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { scimTokens, setupLinks, tenants } from '../db/schema.ts';
@@ -87,7 +88,7 @@ export async function listSetupLinks(db: Database, tenant: Tenant): Promise<List
  * Revokes link `linkId` of `tenant` and, in the same batch, every SCIM token its page issued:
  * its setup cookies and those tokens stop working on their next request.
  */
-export async function revokeSetupLink(db: Database, tenant: Tenant, linkId: string, actor: AuditActor = 'cli'): Promise<SetupLinkInfo> {
+export async function revokeSetupLink(db: Database, announce: AccessAnnouncer, tenant: Tenant, linkId: string, actor: AuditActor = 'cli'): Promise<SetupLinkInfo> {
   const ofTenant = and(eq(setupLinks.id, linkId), eq(setupLinks.tenantId, tenant.id));
   const revokedAt = now();
   const revokedWithLink = and(eq(scimTokens.tenantId, tenant.id), eq(scimTokens.setupLinkId, linkId), eq(scimTokens.revokedAt, revokedAt));
@@ -105,7 +106,10 @@ export async function revokeSetupLink(db: Database, tenant: Tenant, linkId: stri
       sql`(SELECT 'revoked its SCIM tokens ' || group_concat(${scimTokens.id}, ', ') FROM ${scimTokens} WHERE ${revokedWithLink})`,
     ),
   ]);
-  if (revoked) return withoutHash(revoked);
+  if (revoked) {
+    await announce(tenant.id);
+    return withoutHash(revoked);
+  }
   const existing = await db.select({ revokedAt: setupLinks.revokedAt }).from(setupLinks).where(ofTenant).get();
   throw existing ? new StoreError(`setup link "${linkId}" was already revoked at ${existing.revokedAt}`, 'conflict') : new StoreError(`tenant "${tenant.slug}" has no setup link "${linkId}"`, 'not_found', `setup-link list ${tenant.slug}`);
 }

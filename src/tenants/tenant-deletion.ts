@@ -14,6 +14,7 @@
  *
  * Audit rows stay, as for any deleted resource, until their retention ends.
  */
+import type { AccessAnnouncer } from './access-announcer.ts';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { deleteInChunks } from '../db/chunked-delete.ts';
@@ -38,7 +39,7 @@ const REQUEST_DELETE_STATEMENTS = 100;
  * Retires `tenant` (above) and deletes its rows with at most `maxStatements` statements; the
  * minute's scheduled run finishes what is left.
  */
-export async function deleteTenant(db: Database, tenant: Tenant, actor: AuditActor = 'cli', maxStatements = REQUEST_DELETE_STATEMENTS): Promise<DeletionProgress> {
+export async function deleteTenant(db: Database, announce: AccessAnnouncer, tenant: Tenant, actor: AuditActor = 'cli', maxStatements = REQUEST_DELETE_STATEMENTS): Promise<DeletionProgress> {
   const at = now();
   await db.batch([
     db
@@ -54,6 +55,8 @@ export async function deleteTenant(db: Database, tenant: Tenant, actor: AuditAct
     db.delete(webhookEndpoints).where(eq(webhookEndpoints.tenantId, tenant.id)),
     db.delete(apiKeys).where(eq(apiKeys.tenantId, tenant.id)),
   ]);
+  // Told while the tenant row still names it, before its rows go.
+  await announce(tenant.id);
   return deleteRetiredRows(db, tenant.id, maxStatements);
 }
 

@@ -2,6 +2,7 @@
  * Tenant and SCIM-token storage, shared by the Worker and the tenant CLI. Operator writes (tenants,
  * tokens) go straight to D1: they are not SCIM resource writes, so they need no tenant object.
  */
+import type { AccessAnnouncer } from './access-announcer.ts';
 import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
@@ -141,10 +142,19 @@ function scimSwitch(db: Database, tenant: Tenant, enabled: boolean, actor: Audit
   ] as const;
 }
 
-/** Turns SCIM on or off (on also turns JIT sign-in off); `actor` is who the audit rows name (`cli`, or `setup:<link id>` from the setup page). */
-export async function setScimEnabled(db: Database, tenant: Tenant, enabled: boolean, actor: AuditActor = 'cli'): Promise<Tenant> {
+/**
+ * Turns SCIM on or off (on also turns JIT sign-in off); `actor` is who the audit rows name (`cli`,
+ * or `setup:<link id>` from the setup page). Off is announced to the tenant's object.
+ */
+export async function setScimEnabled(db: Database, announce: AccessAnnouncer, tenant: Tenant, enabled: boolean, actor: AuditActor = 'cli'): Promise<Tenant> {
   await db.batch(scimSwitch(db, tenant, enabled, actor));
+  if (!enabled) await announce(tenant.id);
   return { ...tenant, scimEnabled: enabled };
+}
+
+/** Turns SCIM on: it only widens access, so there is nothing to announce. */
+export function enableScim(db: Database, tenant: Tenant, actor: AuditActor = 'cli'): Promise<Tenant> {
+  return setScimEnabled(db, () => Promise.resolve(), tenant, true, actor);
 }
 
 /** Who issues a token: the operator (CLI) by default, or a setup link's page, which ties the token to its link. */
@@ -212,7 +222,8 @@ export async function listScimTokens(db: Database, tenant: Tenant): Promise<Scim
   return rows.map(({ tokenHash: _hash, ...info }) => info);
 }
 
-export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: string, actor: AuditActor = 'cli'): Promise<ScimTokenInfo> {
+/** Revokes the token, in a batch with its audit row, and announces it to the tenant's object. */
+export async function revokeScimToken(db: Database, announce: AccessAnnouncer, tenant: Tenant, tokenId: string, actor: AuditActor = 'cli'): Promise<ScimTokenInfo> {
   const revokedAt = now();
   const [[updated]] = await db.batch([
     db
@@ -228,6 +239,7 @@ export async function revokeScimToken(db: Database, tenant: Tenant, tokenId: str
     if (!existing) throw new StoreError(`tenant "${tenant.slug}" has no token "${tokenId}"`, 'not_found', `token list ${tenant.slug}`);
     throw new StoreError(`token "${tokenId}" was already revoked at ${existing.revokedAt}`, 'conflict');
   }
+  await announce(tenant.id);
   const { tokenHash: _hash, ...info } = updated;
   return info;
 }

@@ -16,7 +16,7 @@ import { PROJECT_ROOT } from '../../scripts/lib/dev-vars.ts';
 import { database, type Database } from '../../src/db/client.ts';
 import { setConnection } from '../../src/oidc/connection-store.ts';
 import { mapGroupsToRoles, setDefaultRole } from '../../src/tenants/role-mappings.ts';
-import { createScimToken, createTenant, requireTenant, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, requireTenant, enableScim, type Tenant } from '../../src/tenants/tenant-store.ts';
 import { startLocalWorker, type LocalWorker } from '../support/local-worker.ts';
 import { oktaNewUser, oktaSetActive } from '../support/okta-bodies.ts';
 import { OKTA_ACCOUNTS, OKTA_CLIENTS } from '../support/okta-fixtures.ts';
@@ -78,7 +78,7 @@ beforeAll(async () => {
   db = database(worker.db);
   const client = OKTA_CLIENTS.basic;
   for (const slug of ['acme', 'globex']) {
-    const tenant = await setScimEnabled(db, await createTenant(db, slug, { name: slug === 'acme' ? 'Acme Inc' : 'Globex' }), true);
+    const tenant = await enableScim(db, await createTenant(db, slug, { name: slug === 'acme' ? 'Acme Inc' : 'Globex' }));
     await setConnection(db, worker.secretsKey, tenant, { issuer: op.issuer, clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod, jit: false }, true);
     if (slug === 'acme') acme = tenant;
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, enableScim } from '../../src/tenants/tenant-store.ts';
 import { startLocalWorker, type LocalWorker } from '../support/local-worker.ts';
 
 let worker: LocalWorker;
@@ -22,7 +22,7 @@ describe('the Worker served by Miniflare on 127.0.0.1', () => {
 
   it('serves SCIM over real HTTP for a tenant seeded through the tenant store', async () => {
     const db = database(worker.db);
-    const tenant = await setScimEnabled(db, await createTenant(db, 'http-co', { name: 'HTTP Co' }), true);
+    const tenant = await enableScim(db, await createTenant(db, 'http-co', { name: 'HTTP Co' }));
     const { token } = await createScimToken(db, tenant, 'test', undefined);
     const base = `${worker.url}/scim/v2/http-co`;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };

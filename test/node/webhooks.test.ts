@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { database, type Database } from '../../src/db/client.ts';
 import { webhookDeadLetters, webhookEndpoints } from '../../src/db/schema.ts';
-import { createScimToken, createTenant, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, enableScim, type Tenant } from '../../src/tenants/tenant-store.ts';
 import { addEndpoint, enableEndpoint, replayFrom, requestPing, rotateSecret } from '../../src/webhooks/endpoint-store.ts';
 import { oktaNewUser, oktaSetActive } from '../support/okta-bodies.ts';
 import { buildWorker, startLocalWorker, type LocalWorker, type WorkerBuild } from '../support/local-worker.ts';
@@ -38,7 +38,7 @@ let tenants = 0;
 async function scimTenant(on: LocalWorker) {
   const local = database(on.db);
   const slug = `hooks-${++tenants}`;
-  const tenant = await setScimEnabled(local, await createTenant(local, slug), true);
+  const tenant = await enableScim(local, await createTenant(local, slug));
   const { token } = await createScimToken(local, tenant, 'okta', undefined);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
   const base = `${on.url}/scim/v2/${slug}`;

@@ -1,9 +1,14 @@
 /** Test fixtures: tenants and tokens made through the same store the CLI uses. */
 import { env, SELF } from 'cloudflare:test';
 import { database } from '../../src/db/client.ts';
-import { createScimToken, createTenant, requireTenant, setScimEnabled } from '../../src/tenants/tenant-store.ts';
+import type { Env } from '../../src/env.ts';
+import { accessAnnouncer } from '../../src/scim/port/tenant-reads.ts';
+import { createScimToken, createTenant, requireTenant, enableScim } from '../../src/tenants/tenant-store.ts';
 
 export const db = () => database(env.DB);
+
+/** What a store call that narrows access tells: the tenant's object, as the Worker's routes tell it. */
+export const announce = accessAnnouncer(env as unknown as Env);
 
 /** The tenant `slug` as stored now: what a store call is handed, as the CLI and the routes resolve it at their edge. */
 export const tenantRow = (slug: string) => requireTenant(db(), slug);
@@ -19,7 +24,7 @@ export function uniqueSlug(prefix = 't'): string {
 export async function tenantWithToken(options: { slug?: string; scimEnabled?: boolean; expiresInSeconds?: number } = {}) {
   const slug = options.slug ?? uniqueSlug();
   const tenant = await createTenant(db(), slug);
-  const enabled = options.scimEnabled === false ? tenant : await setScimEnabled(db(), tenant, true);
+  const enabled = options.scimEnabled === false ? tenant : await enableScim(db(), tenant);
   const issued = await createScimToken(db(), enabled, 'test', options.expiresInSeconds);
   return { tenant, slug, token: issued.token, tokenId: issued.info.id, scim: scimClient(slug, issued.token) };
 }

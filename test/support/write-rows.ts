@@ -7,7 +7,7 @@
  * (Node, through Miniflare's D1), so the bench reports exactly what the test pins.
  */
 import { database } from '../../src/db/client.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, enableScim } from '../../src/tenants/tenant-store.ts';
 import { hashToken } from '../../src/tenants/tokens.ts';
 import { createGroup, patchGroup } from '../../src/scim/groups/group-writes.ts';
 import type { GroupRow } from '../../src/scim/groups/group-rows.ts';
@@ -51,7 +51,7 @@ function meteredD1(d1: D1Database) {
 /** A fresh SCIM-enabled tenant `slug` with one live token, as the check a request of that token carries. */
 export async function freshTenantCheck(d1: D1Database, slug: string): Promise<TokenCheck> {
   const db = database(d1);
-  const tenant = await setScimEnabled(db, await createTenant(db, slug), true);
+  const tenant = await enableScim(db, await createTenant(db, slug));
   const { info, token } = await createScimToken(db, tenant, 'rows', undefined);
   return { tokenId: info.id, tokenHash: await hashToken(token), tenantId: tenant.id, slug, roles: tenant.roles };
 }

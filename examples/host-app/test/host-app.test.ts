@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../scripts/lib/dev-vars.ts';
 import { database } from '../../../src/db/client.ts';
 import { setConnection } from '../../../src/oidc/connection-store.ts';
-import { createScimToken, createTenant, setScimEnabled } from '../../../src/tenants/tenant-store.ts';
+import { createScimToken, createTenant, enableScim } from '../../../src/tenants/tenant-store.ts';
 import { buildWorker, startLocalWorker, type LocalWorker, type WorkerBuild } from '../../../test/support/local-worker.ts';
 import { closeServer, listenOnLoopback } from '../../../test/support/node-http.ts';
 import { oktaNewUser, oktaSetActive } from '../../../test/support/okta-bodies.ts';
@@ -96,7 +96,7 @@ beforeAll(async () => {
   host = worker.companionUrls['acme-app']!;
   op = await startOktaLikeOp({ appOrigins: [identity] });
   const db = database(worker.db);
-  const tenant = await setScimEnabled(db, await createTenant(db, SLUG, { name: 'Acme' }), true);
+  const tenant = await enableScim(db, await createTenant(db, SLUG, { name: 'Acme' }));
   scimToken = (await createScimToken(db, tenant, 'okta', undefined)).token;
   const client = OKTA_CLIENTS.basic;
   await setConnection(db, worker.secretsKey, tenant, { issuer: op.issuer, clientId: client.clientId, clientSecret: client.clientSecret, tokenAuthMethod: client.tokenAuthMethod }, true);

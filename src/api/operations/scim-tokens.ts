@@ -1,6 +1,7 @@
 /** A tenant's SCIM bearer tokens: issue (the token shown once), list (never the secrets), revoke. */
 import { z } from 'zod';
 import { tenantScimBase } from '../../scim/wire/respond.ts';
+import { accessAnnouncer } from '../../scim/port/tenant-reads.ts';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../tenants/tenant-store.ts';
 import { operation } from '../operation.ts';
 import { slugParams, timestamp } from '../schemas.ts';
@@ -60,6 +61,6 @@ export const scimTokenOperations = [
     params: slugParams.extend({ tokenId: z.string().min(1).max(100) }),
     status: 200,
     response: tokenInfo,
-    handle: ({ db, tenant, params, actor }) => revokeScimToken(db, tenant, params.tokenId, actor),
+    handle: ({ c, db, tenant, params, actor }) => revokeScimToken(db, accessAnnouncer(c.env), tenant, params.tokenId, actor),
   }),
 ];

@@ -1,5 +1,6 @@
 /** Setup links: what the host app sends a customer's IT admin to set up SSO and SCIM themselves. */
 import { z } from 'zod';
+import { accessAnnouncer } from '../../scim/port/tenant-reads.ts';
 import { createSetupLink, listSetupLinks, MAX_LINK_SECONDS, revokeSetupLink, setupUrl } from '../../tenants/setup-links.ts';
 import { operation } from '../operation.ts';
 import { slugParams, timestamp } from '../schemas.ts';
@@ -48,6 +49,6 @@ export const setupLinkOperations = [
     params: slugParams.extend({ linkId: z.string().min(1).max(100) }),
     status: 200,
     response: linkSchema,
-    handle: ({ db, tenant, params, actor }) => revokeSetupLink(db, tenant, params.linkId, actor),
+    handle: ({ c, db, tenant, params, actor }) => revokeSetupLink(db, accessAnnouncer(c.env), tenant, params.linkId, actor),
   }),
 ];

@@ -6,6 +6,7 @@ import { ApiProblem } from '../../http/errors.ts';
 import { slugProblem } from '../../tenants/slug.ts';
 import { createTenant, findTenantByExternalId, listTenants, renameTenant, setQuotas, setScimEnabled } from '../../tenants/tenant-store.ts';
 import { deleteTenant } from '../../tenants/tenant-deletion.ts';
+import { accessAnnouncer } from '../../scim/port/tenant-reads.ts';
 import { operation } from '../operation.ts';
 import { slugParams, tenantAnswer, tenantSchema } from '../schemas.ts';
 
@@ -90,11 +91,11 @@ export const tenantOperations = [
     body: changeBody,
     status: 200,
     response: tenantSchema,
-    async handle({ db, origin, tenant, body, actor }) {
+    async handle({ c, db, origin, tenant, body, actor }) {
       if (Object.keys(body).length === 0) throw new ApiProblem(400, 'Name at least one of name, externalId, scimEnabled, maxUsers, maxGroups.');
       let changed = await renameTenant(db, tenant, { name: body.name, externalId: body.externalId }, actor);
       if (body.maxUsers !== undefined || body.maxGroups !== undefined) changed = await setQuotas(db, changed, { maxUsers: body.maxUsers, maxGroups: body.maxGroups }, actor);
-      if (body.scimEnabled !== undefined && body.scimEnabled !== changed.scimEnabled) changed = await setScimEnabled(db, changed, body.scimEnabled, actor);
+      if (body.scimEnabled !== undefined && body.scimEnabled !== changed.scimEnabled) changed = await setScimEnabled(db, accessAnnouncer(c.env), changed, body.scimEnabled, actor);
       return tenantAnswer(db, origin, changed);
     },
   }),
@@ -109,8 +110,8 @@ export const tenantOperations = [
     access: 'operator',
     params: slugParams,
     status: 204,
-    async handle({ db, tenant, actor }) {
-      await deleteTenant(db, tenant, actor);
+    async handle({ c, db, tenant, actor }) {
+      await deleteTenant(db, accessAnnouncer(c.env), tenant, actor);
     },
   }),
 ];

@@ -109,6 +109,18 @@ export class ScimCaller {
     this.#guard?.markPassed();
   }
 
+  /**
+   * The tenant object refused the token: reads it from D1 again, which throws the precise 401/403,
+   * or finds it live (the object's view was older) with the tenant as it is now.
+   */
+  async confirmLive(): Promise<void> {
+    knownTokens.delete(this.#tokenHash);
+    const fresh = await lookUpToken(this.#env.DB, this.#tokenHash, this.tenant.slug);
+    remember(fresh);
+    this.tenant = fresh.tenant;
+    this.#guard?.markPassed();
+  }
+
   /** Resolves once the token was checked in this request (one D1 call if nothing carried the check yet); throws 401/403 if dead. */
   async verified(): Promise<void> {
     await this.#guard?.afterGuard(async () => undefined);

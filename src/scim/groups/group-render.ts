@@ -5,7 +5,6 @@
  * only a group larger than that is continued by seeks of MEMBER_CHUNK rows on the primary key.
  * A projection without `members` (`excludedAttributes=members`) reads no member at all.
  */
-import type { Database } from '../../db/client.ts';
 import { listResponse } from '../wire/respond.ts';
 import type { JsonObject } from '../model/json.ts';
 import { projectionIncludes, projectResource, type Projection } from '../model/projection.ts';
@@ -13,7 +12,8 @@ import { toScimResource } from '../model/render.ts';
 import { arrayJson, objectJson, streamedResponse } from '../wire/json-stream.ts';
 import { etag } from '../model/etag.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
-import { MEMBER_CHUNK, membersAfter, membersOfGroups, type MemberRow } from './group-members.ts';
+import { MEMBER_CHUNK, type MemberRow } from './group-members.ts';
+import type { MemberSource } from './group-reads.ts';
 import type { GroupRow } from './group-rows.ts';
 
 const SCIM_JSON = { 'content-type': 'application/scim+json; charset=utf-8' };
@@ -26,8 +26,8 @@ type MembersOf = (groupId: string) => AsyncIterable<MemberRow[]>;
  * the write that just committed them, `read`); a group that query did not finish (ids sort at or
  * after the last row's) continues by seeks.
  */
-async function memberReader(db: Database, tenantId: string, groupIds: string[], read?: MemberRow[]): Promise<MembersOf> {
-  const first = read ? [...read] : await membersOfGroups(db, tenantId, groupIds, MEMBER_CHUNK + 1);
+async function memberReader(source: MemberSource, groupIds: string[], read?: MemberRow[]): Promise<MembersOf> {
+  const first = read ? [...read] : await source.first(groupIds, MEMBER_CHUNK + 1);
   const truncated = first.length > MEMBER_CHUNK;
   if (truncated) first.pop();
   const lastGroup = first.at(-1)?.groupId ?? '';
@@ -44,7 +44,7 @@ async function memberReader(db: Database, tenantId: string, groupIds: string[], 
     if (!truncated || groupId < lastGroup) return;
     let after = rows.at(-1)?.userId ?? '';
     for (;;) {
-      const next = await membersAfter(db, tenantId, groupId, after, MEMBER_CHUNK);
+      const next = await source.after(groupId, after, MEMBER_CHUNK);
       if (next.length) yield next;
       if (next.length < MEMBER_CHUNK) return;
       after = next.at(-1)!.userId;
@@ -70,24 +70,24 @@ function groupJson(row: GroupRow, baseUrl: string, projection: Projection, membe
   return objectJson(projected, membersOf ? { members: () => arrayJson(memberBatches(membersOf(row.id), baseUrl, projection)) } : {});
 }
 
-async function readerFor(db: Database, tenantId: string, groupIds: string[], projection: Projection, read?: MemberRow[]): Promise<MembersOf | undefined> {
-  return projectionIncludes(GROUP_RESOURCE_TYPE, 'members', projection) ? memberReader(db, tenantId, groupIds, read) : undefined;
+async function readerFor(source: MemberSource, groupIds: string[], projection: Projection, read?: MemberRow[]): Promise<MembersOf | undefined> {
+  return projectionIncludes(GROUP_RESOURCE_TYPE, 'members', projection) ? memberReader(source, groupIds, read) : undefined;
 }
 
 /**
  * One group as a response with its ETag; a 201 also carries `Location` (RFC 7644 §3.3, §3.14).
  * `firstMembers` are its first members as its write's batch read them (src/scim/groups/group-members.ts).
  */
-export async function groupResponse(db: Database, row: GroupRow, baseUrl: string, projection: Projection = {}, status: 200 | 201 = 200, firstMembers?: MemberRow[]): Promise<Response> {
-  const membersOf = await readerFor(db, row.tenantId, [row.id], projection, firstMembers);
+export async function groupResponse(source: MemberSource, row: GroupRow, baseUrl: string, projection: Projection = {}, status: 200 | 201 = 200, firstMembers?: MemberRow[]): Promise<Response> {
+  const membersOf = await readerFor(source, [row.id], projection, firstMembers);
   const headers: Record<string, string> = { ...SCIM_JSON, etag: etag(row.version) };
   if (status === 201) headers.location = `${baseUrl}${GROUP_RESOURCE_TYPE.endpoint}/${row.id}`;
   return streamedResponse(groupJson(row, baseUrl, projection, membersOf), status, headers);
 }
 
 /** A page of groups as a ListResponse (RFC 7644 §3.4.2), members read for the whole page at once. */
-export async function groupListResponse(db: Database, tenantId: string, page: { rows: GroupRow[]; totalResults: number }, startIndex: number, baseUrl: string, projection: Projection): Promise<Response> {
-  const membersOf = await readerFor(db, tenantId, page.rows.map((row) => row.id), projection);
+export async function groupListResponse(source: MemberSource, page: { rows: GroupRow[]; totalResults: number }, startIndex: number, baseUrl: string, projection: Projection): Promise<Response> {
+  const membersOf = await readerFor(source, page.rows.map((row) => row.id), projection);
   async function* resources(): AsyncGenerator<string> {
     let separator = '[';
     for (const row of page.rows) {

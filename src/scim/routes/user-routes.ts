@@ -1,11 +1,10 @@
 /**
- * `/scim/v2/{tenant}/Users` (RFC 7644 §3): reads go to D1, writes to the tenant object. Routes
- * only parse, call and shape.
+ * `/scim/v2/{tenant}/Users` (RFC 7644 §3): reads and writes go to the tenant object (reads are
+ * answered from its serving copy). Routes only parse, call and shape.
  */
 import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
 import type { Database } from '../../db/client.ts';
-import { users } from '../../db/schema.ts';
 import type { Env } from '../../env.ts';
 import { ScimError } from '../../http/errors.ts';
 import { parseWith, scimHook } from '../../http/validation.ts';
@@ -15,14 +14,14 @@ import { patchRequestSchema } from '../patch/request.ts';
 import { projectResource, type Projection } from '../model/projection.ts';
 import { toScimResource } from '../model/render.ts';
 import { methodNotAllowed, readJsonBody, scimJson } from '../wire/request.ts';
-import { listPage } from '../storage/list.ts';
 import { listQuerySchema, type ListQuery } from '../storage/list-query.ts';
 import { projectionOf, resourceResponse, scimBaseUrl } from '../wire/respond.ts';
 import { ifNoneMatchHits } from '../model/etag.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { writeAsCaller } from './write-as-caller.ts';
+import { readAsCaller } from './read-as-caller.ts';
 import type { WrittenUser } from '../users/user-writes.ts';
-import { findUserRow, groupRefsByUser, groupsOfUsers, pageUserGroups, type UserGroupRef, type UserRow } from '../users/user-rows.ts';
+import { groupsOfUsers, type UserGroupRef, type UserRow } from '../users/user-rows.ts';
 
 type ScimContext = Context<{ Bindings: Env; Variables: ScimVariables }>;
 
@@ -41,12 +40,9 @@ async function respondWithUser(c: ScimContext, row: UserRow, status: 200 | 201 =
 }
 
 async function list(c: ScimContext, query: ListQuery): Promise<Response> {
-  const db = c.get('caller').db;
-  const tenantId = c.get('caller').tenant.id;
-  // The page's users' groups come in the page's own D1 batch.
-  const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query, pageUserGroups);
-  const groups = groupRefsByUser(page.rows.map((r) => r.id), page.alongside ?? []);
-  const resources = await renderUsers(db, tenantId, page.rows, scimBaseUrl(c), projectionOf(query), groups);
+  const page = await readAsCaller(c, (object, request) => object.listUsers({ ...request, query }));
+  const groups = new Map(Object.entries(page.groups));
+  const resources = await renderUsers(c.get('caller').db, c.get('caller').tenant.id, page.rows, scimBaseUrl(c), projectionOf(query), groups);
   return scimJson(listResponse(resources, page.totalResults, query.startIndex));
 }
 
@@ -66,12 +62,11 @@ export const userRoutes = new Hono<{ Bindings: Env; Variables: ScimVariables }>(
     return respondWithUser(c, row, 201, new Map([[row.id, []]]));
   })
   .get('/:id', zValidator('query', listQuerySchema.pick({ attributes: true, excludedAttributes: true }), scimHook('invalidValue')), async (c) => {
-    const db = c.get('caller').db;
-    const tenantId = c.get('caller').tenant.id;
-    const row = await findUserRow(db, tenantId, c.req.param('id'));
-    if (!row) throw new ScimError(404, undefined, `User "${c.req.param('id')}" not found in this tenant.`);
+    const found = await readAsCaller(c, (object, request) => object.findUser({ ...request, id: c.req.param('id') }));
+    if (!found) throw new ScimError(404, undefined, `User "${c.req.param('id')}" not found in this tenant.`);
+    const { row } = found;
     if (ifNoneMatchHits(c.req.header('if-none-match'), row.version)) return new Response(null, { status: 304 });
-    const [resource] = await renderUsers(db, tenantId, [row], scimBaseUrl(c), projectionOf(c.req.valid('query')));
+    const [resource] = await renderUsers(c.get('caller').db, row.tenantId, [row], scimBaseUrl(c), projectionOf(c.req.valid('query')), new Map([[row.id, found.groups]]));
     return resourceResponse(resource as { meta: { location: string } }, row.version);
   })
   .put('/:id', async (c) => {
