@@ -1,0 +1,64 @@
+/**
+ * `node bench/serving-copy.ts [--users 100000]`: what the tenant object's serving copy
+ * (docs/serving-copy.md) costs when it is not warm. A tenant of N users is seeded straight in D1
+ * (bench/seed-directory.ts), then, through the Worker's SCIM API:
+ * - `rebuildMs`: the first lookup of a fresh object with no copy yet (it copies the tenant from D1);
+ * - `lookupMs`: 300 lookups of random users one at a time once it is built (p50, p99);
+ * - `coldCurrentMs`: the first lookup after the Worker restarted on the same state (a new object
+ *   whose copy is current: one D1 call to check it), then its own 300 lookups.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { database } from '../src/db/client.ts';
+import { createScimToken, createTenant, enableScim } from '../src/tenants/tenant-store.ts';
+import { buildWorker, startLocalWorker, type LocalWorker } from '../test/support/local-worker.ts';
+import { seedDirectory } from './seed-directory.ts';
+
+const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' } } });
+const users = Number(values.users);
+const LOOKUPS = 300;
+
+const build = await buildWorker();
+const stateDir = mkdtempSync(join(tmpdir(), 'edge-identity-copy-'));
+let worker: LocalWorker | undefined;
+try {
+  worker = await startLocalWorker({ build, persistDir: stateDir });
+  const db = database(worker.db);
+  const tenant = await enableScim(db, await createTenant(db, 'big'));
+  const { token } = await createScimToken(db, tenant, 'bench', undefined);
+  const seedStarted = performance.now();
+  await seedDirectory(worker.db, tenant.id, users);
+  await worker.db.prepare('UPDATE tenants SET user_count = ?2, group_count = ?3 WHERE id = ?1').bind(tenant.id, users, Math.ceil(users / 100)).run();
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+  /** One lookup as Okta sends it; its wall time in ms. */
+  const lookup = async (n: number): Promise<number> => {
+    const started = performance.now();
+    const filter = encodeURIComponent(`userName eq "user${n}@example.com"`);
+    const res = await fetch(`${worker!.url}/scim/v2/big/Users?filter=${filter}&startIndex=1&count=100`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { totalResults?: number };
+    if (res.status !== 200 || body.totalResults !== 1) throw new Error(`lookup of user${n}: ${res.status} ${JSON.stringify(body)}`);
+    return performance.now() - started;
+  };
+  const percentiles = async () => {
+    const times: number[] = [];
+    for (let i = 0; i < LOOKUPS; i++) times.push(await lookup(1 + Math.floor(Math.random() * users)));
+    times.sort((a, b) => a - b);
+    const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]! * 100) / 100;
+    return { p50: at(0.5), p99: at(0.99) };
+  };
+
+  const rebuildMs = Math.round(await lookup(users));
+  const warm = await percentiles();
+  await worker.stop();
+  worker = await startLocalWorker({ build, persistDir: stateDir });
+  const coldCurrentMs = Math.round((await lookup(1)) * 100) / 100;
+  const afterRestart = await percentiles();
+  console.log(JSON.stringify({ users, seedSeconds: Math.round(seedSeconds), rebuildMs, lookupMs: warm, coldCurrentMs, lookupMsAfterRestart: afterRestart }));
+} finally {
+  await worker?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+  build.remove();
+}
