@@ -7,7 +7,7 @@
  * such memory cannot see deletes or rows entering a filter elsewhere, and made walks repeat or skip.
  */
 import { BoundedMap } from '../../common/bounded-map.ts';
-import { and, asc, count as countRows, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, count as countRows, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
 import { groups, tenants, users } from '../../db/schema.ts';
@@ -15,7 +15,7 @@ import { parseFilter } from '../filter/parser.ts';
 import { filterTemplate, sortColumn } from '../filter/to-sql.ts';
 import { matchesAtMostOne } from '../filter/single-match.ts';
 import type { ResourceTypeDefinition } from '../schema/types.ts';
-import { batchCompiled, compileStatement, renderFragment, type CompiledStatement, type SelectedFields } from '../../db/compiled-statement.ts';
+import { batchCompiled, compileStatement, renderFragment, type CompiledStatement } from '../../db/compiled-statement.ts';
 import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
 
@@ -27,26 +27,16 @@ export interface Page<Row> {
   rows: Row[];
 }
 
-/** A statement that answers something about a page's rows, given the SQL selecting their ids; `name` tells it apart in the statement cache. */
-export interface Alongside<R> {
-  name: string;
-  /** What `query` selects, in order. */
-  fields: SelectedFields;
-  query(db: Database, pageIds: SQL, tenantId: Placeholder): { toSQL(): { sql: string; params: unknown[] } };
-  /** Only carries the row type. */
-  readonly row?: R;
-}
-
 /** How a page finds its first row: through `page_buckets`, or by OFFSET. */
 type PageMode = 'bucket' | 'offset';
 
-/** A list's batch compiled: the count (unless the page is the whole answer), the page, and what rides along. */
+/** A list's batch compiled: the count (unless the page is the whole answer), and the page. */
 interface ListStatements {
   count: CompiledStatement<unknown> | undefined;
-  rest: readonly CompiledStatement<unknown>[];
+  page: CompiledStatement<unknown>;
 }
 
-/** Compiled batches by shape (resource type, mode, order, filter text, alongside); values are bound per request. */
+/** Compiled batches by shape (resource type, mode, order, filter text); values are bound per request. */
 const MAX_SHAPES = 512;
 const shapes = new BoundedMap<string, ListStatements>(MAX_SHAPES);
 
@@ -68,7 +58,6 @@ function compileShape(
   mode: PageMode,
   query: ListQuery,
   filter: SQL | undefined,
-  alongside: Alongside<unknown> | undefined,
   counted: boolean,
 ): ListStatements {
   const where = and(eq(table.tenantId, P.tenantId), filter)!;
@@ -80,29 +69,16 @@ function compileShape(
       ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
       : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
   const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
-  const rest = [compileStatement(page, getTableColumns(table as ResourceTable))];
-  if (alongside) {
-    const pageIds = pageOf(db.select({ id: table.id }).from(table as ResourceTable).$dynamic());
-    rest.push(compileStatement(alongside.query(db, pageIds.getSQL(), P.tenantId), alongside.fields));
-  }
-  return { count: counted ? compileStatement(count, { n: filter ? COUNT_DECODER : counter }) : undefined, rest };
+  return { count: counted ? compileStatement(count, { n: filter ? COUNT_DECODER : counter }) : undefined, page: compileStatement(page, getTableColumns(table as ResourceTable)) };
 }
 
 /**
  * Rows `startIndex … startIndex+count-1` of the tenant's resources matching `query.filter`, in
  * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered; the
- * rows themselves for the first page of a filter at most one resource matches). The
- * count, the page and `alongside` (e.g. the page's users' groups, given the page's ids as a
- * subquery) go to D1 as one batch: one round trip. The batch's SQL is compiled once per shape.
+ * rows themselves for the first page of a filter at most one resource matches). The count and
+ * the page go as one batch. The batch's SQL is compiled once per shape.
  */
-export async function listPage<T extends ResourceTable, R = never>(
-  db: Database,
-  tenantId: string,
-  resourceType: ResourceTypeDefinition,
-  table: T,
-  query: ListQuery,
-  alongside?: Alongside<R>,
-): Promise<Page<T['$inferSelect']> & { alongside?: R[] }> {
+export async function listPage<T extends ResourceTable>(db: Database, tenantId: string, resourceType: ResourceTypeDefinition, table: T, query: ListQuery): Promise<Page<T['$inferSelect']>> {
   const ast = query.filter === undefined || query.filter.trim() === '' ? undefined : parseFilter(query.filter);
   // The compiler hands the filter's values out as placeholders: the statement compiled for its shape serves any values.
   const filter = ast && filterTemplate(resourceType, ast, tenantId);
@@ -113,18 +89,17 @@ export async function listPage<T extends ResourceTable, R = never>(
 
   const values: Record<string, unknown> = { tenantId, startIndex: query.startIndex, count: query.count, offset: query.startIndex - 1, ...filter?.values };
   const filterKey = filter ? renderFragment(filter.template).sql : '';
-  const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', alongside?.name ?? '', counted ? '' : 'uncounted', filterKey].join('\u0000');
+  const key = [resourceType.name, mode, query.sortBy ?? '', query.sortOrder ?? '', counted ? '' : 'uncounted', filterKey].join('\u0000');
   let statements = shapes.get(key);
   if (!statements) {
-    statements = compileShape(db, resourceType, table, mode, query, filter?.template, alongside as Alongside<unknown> | undefined, counted);
+    statements = compileShape(db, resourceType, table, mode, query, filter?.template, counted);
     shapes.set(key, statements);
   }
 
-  const runs = [...(statements.count ? [statements.count] : []), ...statements.rest].map((statement) => ({ statement, values }));
+  const runs = [...(statements.count ? [statements.count] : []), statements.page].map((statement) => ({ statement, values }));
   const results = await batchCompiled(db.$client, runs);
-  const [found, extra] = statements.count ? results.slice(1) : results;
-  const totalResults = statements.count ? ((results[0]?.[0] as { n: number } | undefined)?.n ?? 0) : found!.length;
+  const found = results.at(-1)!;
+  const totalResults = statements.count ? ((results[0]?.[0] as { n: number } | undefined)?.n ?? 0) : found.length;
   if (query.count === 0 || query.startIndex > totalResults) return { totalResults, rows: [] };
-  const rows = found as T['$inferSelect'][];
-  return { totalResults, rows, ...(extra === undefined ? {} : { alongside: extra as R[] }) };
+  return { totalResults, rows: found as T['$inferSelect'][] };
 }

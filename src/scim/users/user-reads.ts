@@ -7,7 +7,8 @@ import { users } from '../../db/schema.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { listPage } from '../storage/list.ts';
 import type { ListQuery } from '../storage/list-query.ts';
-import { findUserRow, groupRefsByUser, groupsOfUsers, pageUserGroups, type UserGroupRef, type UserRow } from './user-rows.ts';
+import { batchCompiled } from '../../db/compiled-statement.ts';
+import { findUserRow, groupRefsByUser, listedUsersGroups, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 /** A page of users with each one's `groups`, as plain data (it crosses RPC). */
 export interface UserPage {
@@ -22,10 +23,20 @@ export interface FoundUser {
   groups: UserGroupRef[];
 }
 
-/** A page of the tenant's users matching `query`, the page's users' groups read in the same batch. */
+/**
+ * The groups of `userIds`, by user. Asked after the page, by the page's ids: the copy answers
+ * without a round trip, so the page query is not run again as a subquery.
+ */
+async function groupsOf(db: Database, tenantId: string, userIds: string[]): Promise<Map<string, UserGroupRef[]>> {
+  if (userIds.length === 0) return new Map();
+  const [rows] = await batchCompiled(db.$client, [{ statement: listedUsersGroups(db), values: { tenantId, userIds: JSON.stringify(userIds) } }]);
+  return groupRefsByUser(userIds, rows as Parameters<typeof groupRefsByUser>[1]);
+}
+
+/** A page of the tenant's users matching `query`, with the page's users' groups. */
 export async function userPage(db: Database, tenantId: string, query: ListQuery): Promise<UserPage> {
-  const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query, pageUserGroups);
-  const groups = groupRefsByUser(page.rows.map((r) => r.id), page.alongside ?? []);
+  const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query);
+  const groups = await groupsOf(db, tenantId, page.rows.map((r) => r.id));
   return { totalResults: page.totalResults, rows: page.rows, groups: Object.fromEntries(groups) };
 }
 
@@ -33,5 +44,5 @@ export async function userPage(db: Database, tenantId: string, query: ListQuery)
 export async function findUser(db: Database, tenantId: string, id: string): Promise<FoundUser | null> {
   const row = await findUserRow(db, tenantId, id);
   if (!row) return null;
-  return { row, groups: (await groupsOfUsers(db, tenantId, [row.id])).get(row.id) ?? [] };
+  return { row, groups: (await groupsOf(db, tenantId, [row.id])).get(row.id) ?? [] };
 }

@@ -5,7 +5,6 @@ import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { foldCase } from '../../common/fold-case.ts';
 import type { JsonObject } from '../model/json.ts';
 import { compiledOnce, compileStatement } from '../../db/compiled-statement.ts';
-import type { Alongside } from '../storage/list.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -80,12 +79,10 @@ export function userGroupsQuery(db: Database, tenantId: string | Placeholder, us
 /** The `groups` of one user (placeholders `tenantId`, `userId`), compiled once. */
 export const oneUserGroups = compiledOnce((db) => compileStatement<Awaited<ReturnType<typeof userGroupsQuery>>[number]>(userGroupsQuery(db, sql.placeholder('tenantId'), sql`SELECT ${sql.placeholder('userId')}`), USER_GROUP_FIELDS));
 
-/** A user list page's users' groups, in the page's own batch (`listPage`). */
-export const pageUserGroups: Alongside<Awaited<ReturnType<typeof userGroupsQuery>>[number]> = {
-  name: 'user-groups',
-  fields: USER_GROUP_FIELDS,
-  query: (db, pageIds, tenantId) => userGroupsQuery(db, tenantId, pageIds),
-};
+/** The `groups` of the users the JSON array placeholder `userIds` lists (placeholder `tenantId` too), compiled once. */
+export const listedUsersGroups = compiledOnce((db) =>
+  compileStatement<Awaited<ReturnType<typeof userGroupsQuery>>[number]>(userGroupsQuery(db, sql.placeholder('tenantId'), sql`SELECT value FROM json_each(${sql.placeholder('userIds')})`), USER_GROUP_FIELDS),
+);
 
 /** The rows of `userGroupsQuery` as each user's `groups` attribute. */
 export function groupRefsByUser(userIds: string[], rows: Awaited<ReturnType<typeof userGroupsQuery>>): Map<string, UserGroupRef[]> {
