@@ -54,9 +54,12 @@ export const TAIL = {
 /** D1 wants exactly as many bound values as the highest `?N` a statement names. */
 const parameterCount = (query: string) => Math.max(0, ...[...query.matchAll(/\?(\d+)/g)].map((m) => Number(m[1])));
 
+/** Each tail statement with how many of (tenant, watermark, since) it binds: counted once, not per batch. */
+const TAIL_STATEMENTS = Object.values(TAIL).map((query) => ({ query, bound: parameterCount(query) }));
+
 function prepareTail(d1: D1Database, tenantId: string, seq: number, since: string): D1PreparedStatement[] {
   const values = [tenantId, seq, since];
-  return Object.values(TAIL).map((query) => d1.prepare(query).bind(...values.slice(0, parameterCount(query))));
+  return TAIL_STATEMENTS.map(({ query, bound }) => d1.prepare(query).bind(...values.slice(0, bound)));
 }
 
 /** Where the copy stands against D1, read when the object starts. */
