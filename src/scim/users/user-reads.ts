@@ -7,8 +7,7 @@ import { users } from '../../db/schema.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { listPage } from '../storage/list.ts';
 import type { ListQuery } from '../storage/list-query.ts';
-import { batchCompiled } from '../../db/compiled-statement.ts';
-import { findUserRow, groupRefsByUser, listedUsersGroups, type UserGroupRef, type UserRow } from './user-rows.ts';
+import { findUserRow, groupsOfUsers, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 /** A page of users with each one's `groups`, as plain data (it crosses RPC). */
 export interface UserPage {
@@ -23,20 +22,11 @@ export interface FoundUser {
   groups: UserGroupRef[];
 }
 
-/**
- * The groups of `userIds`, by user. Asked after the page, by the page's ids: the copy answers
- * without a round trip, so the page query is not run again as a subquery.
- */
-async function groupsOf(db: Database, tenantId: string, userIds: string[]): Promise<Map<string, UserGroupRef[]>> {
-  if (userIds.length === 0) return new Map();
-  const [rows] = await batchCompiled(db.$client, [{ statement: listedUsersGroups(db), values: { tenantId, userIds: JSON.stringify(userIds) } }]);
-  return groupRefsByUser(userIds, rows as Parameters<typeof groupRefsByUser>[1]);
-}
-
 /** A page of the tenant's users matching `query`, with the page's users' groups. */
 export async function userPage(db: Database, tenantId: string, query: ListQuery): Promise<UserPage> {
   const page = await listPage(db, tenantId, USER_RESOURCE_TYPE, users, query);
-  const groups = await groupsOf(db, tenantId, page.rows.map((r) => r.id));
+  // Asked after the page, by its ids: the copy answers without a round trip, so the page is not run again as a subquery.
+  const groups = await groupsOfUsers(db, tenantId, page.rows.map((r) => r.id));
   return { totalResults: page.totalResults, rows: page.rows, groups: Object.fromEntries(groups) };
 }
 
@@ -44,5 +34,5 @@ export async function userPage(db: Database, tenantId: string, query: ListQuery)
 export async function findUser(db: Database, tenantId: string, id: string): Promise<FoundUser | null> {
   const row = await findUserRow(db, tenantId, id);
   if (!row) return null;
-  return { row, groups: (await groupsOf(db, tenantId, [row.id])).get(row.id) ?? [] };
+  return { row, groups: (await groupsOfUsers(db, tenantId, [row.id])).get(row.id) ?? [] };
 }

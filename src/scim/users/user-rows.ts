@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { foldCase } from '../../common/fold-case.ts';
 import type { JsonObject } from '../model/json.ts';
-import { compiledOnce, compileStatement } from '../../db/compiled-statement.ts';
+import { batchCompiled, compiledOnce, compileStatement } from '../../db/compiled-statement.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -64,10 +64,9 @@ export const insertEmails = compiledOnce((db) =>
 
 const USER_GROUP_FIELDS = { userId: groupMembers.userId, groupId: groups.id, display: groups.displayName };
 
-/** The query for the `groups` of the users `userIds` lists, or selects (a subquery's SQL). */
-export function userGroupsQuery(db: Database, tenantId: string | Placeholder, userIds: string[] | SQL) {
-  // One JSON parameter, not one per id: D1 allows at most 100 bound parameters a statement.
-  const ids = Array.isArray(userIds) ? sql`(SELECT value FROM json_each(${JSON.stringify(userIds)}))` : sql`(${userIds})`;
+/** The query for the `groups` of the users a subquery's SQL selects. */
+function userGroupsQuery(db: Database, tenantId: Placeholder, userIds: SQL) {
+  const ids = sql`(${userIds})`;
   return db
     .select(USER_GROUP_FIELDS)
     .from(groupMembers)
@@ -79,8 +78,11 @@ export function userGroupsQuery(db: Database, tenantId: string | Placeholder, us
 /** The `groups` of one user (placeholders `tenantId`, `userId`), compiled once. */
 export const oneUserGroups = compiledOnce((db) => compileStatement<Awaited<ReturnType<typeof userGroupsQuery>>[number]>(userGroupsQuery(db, sql.placeholder('tenantId'), sql`SELECT ${sql.placeholder('userId')}`), USER_GROUP_FIELDS));
 
-/** The `groups` of the users the JSON array placeholder `userIds` lists (placeholder `tenantId` too), compiled once. */
-export const listedUsersGroups = compiledOnce((db) =>
+/**
+ * The `groups` of the users the JSON array placeholder `userIds` lists (placeholder `tenantId`
+ * too), compiled once: one JSON parameter, not one per id (D1 allows at most 100 a statement).
+ */
+const listedUsersGroups = compiledOnce((db) =>
   compileStatement<Awaited<ReturnType<typeof userGroupsQuery>>[number]>(userGroupsQuery(db, sql.placeholder('tenantId'), sql`SELECT value FROM json_each(${sql.placeholder('userIds')})`), USER_GROUP_FIELDS),
 );
 
@@ -94,5 +96,6 @@ export function groupRefsByUser(userIds: string[], rows: Awaited<ReturnType<type
 /** The `groups` attribute of each of `userIds`, in one query. */
 export async function groupsOfUsers(db: Database, tenantId: string, userIds: string[]): Promise<Map<string, UserGroupRef[]>> {
   if (userIds.length === 0) return new Map();
-  return groupRefsByUser(userIds, await userGroupsQuery(db, tenantId, userIds));
+  const [rows] = await batchCompiled(db.$client, [{ statement: listedUsersGroups(db), values: { tenantId, userIds: JSON.stringify(userIds) } }]);
+  return groupRefsByUser(userIds, rows as Parameters<typeof groupRefsByUser>[1]);
 }
