@@ -1,7 +1,7 @@
 /**
  * `node bench/serving-copy.ts [--users 100000]`: what the tenant object's serving copy
  * (docs/serving-copy.md) costs when it is not warm. A tenant of N users is seeded straight in D1
- * (bench/seed-directory.ts), then, through the Worker's SCIM API:
+ * (test/support/seed-directory.ts), then, through the Worker's SCIM API:
  * - `rebuildMs`: the first lookup of a fresh object with no copy yet (it copies the tenant from D1);
  * - `lookupMs`: 300 lookups of random users one at a time once it is built (p50, p99);
  * - `coldCurrentMs`: the first lookup after the Worker restarted on the same state (a new object
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { database } from '../src/db/client.ts';
 import { createScimToken, createTenant, enableScim } from '../src/tenants/tenant-store.ts';
 import { buildWorker, startLocalWorker, type LocalWorker } from '../test/support/local-worker.ts';
-import { seedDirectory } from './seed-directory.ts';
+import { seedDirectory } from '../test/support/seed-directory.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' } } });
 const users = Number(values.users);

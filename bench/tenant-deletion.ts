@@ -1,7 +1,7 @@
 /**
  * `node bench/tenant-deletion.ts [--users 1000000]`: how long deleting a large tenant takes and
  * how long its longest statement runs (D1 stops a query at 30 s), on the local runtime's D1.
- * The tenant is seeded straight in SQL (bench/seed-directory.ts) beside a small tenant that must
+ * The tenant is seeded straight in SQL (test/support/seed-directory.ts) beside a small tenant that must
  * survive whole; then `deleteTenant` runs to the end as the CLI does.
  */
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { deleteTenant } from '../src/tenants/tenant-deletion.ts';
 import { createTenant } from '../src/tenants/tenant-store.ts';
 import { applyMigrations, startLocalD1 } from '../test/support/local-worker.ts';
 import { observedD1 } from '../test/support/observed-d1.ts';
-import { seedDirectory } from './seed-directory.ts';
+import { seedDirectory } from '../test/support/seed-directory.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '1000000' } } });
 const users = Number(values.users);

@@ -7,18 +7,21 @@
  *   watermark) changed, read inside the same transaction, and applied here once D1 has committed;
  * - the watermark is the tenant's change-log `seq` (gapless per tenant, src/events/event-log.ts):
  *   when the object starts, a copy whose watermark is not D1's catches up from the log, or is
- *   rebuilt from D1 when the log no longer reaches back to it, or the tables' schema changed.
+ *   rebuilt from D1 when the log no longer reaches back to it, or the tables' schema changed;
+ * - a rebuild copies a page at a time and resumes where it stopped (its position is stored with the
+ *   page it copied); the copy follows every write meanwhile, and reads go to D1 until it is whole.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
+import { now } from '../db/client.ts';
 import { directoryEvents, groupMembers, groups, userEmails, users } from '../db/schema.ts';
 
 /** The D1 tables the copy holds, parents first. */
 const COPIED_TABLES = ['groups', 'users', 'user_emails', 'group_members', 'page_buckets'] as const;
 type CopiedTable = (typeof COPIED_TABLES)[number];
 
-/** Rows copied per D1 call while rebuilding. */
-const REBUILD_PAGE = 5000;
+/** Rows copied per D1 call while rebuilding (per table: a users page brings their emails too). */
+const REBUILD_PAGE_ROWS = 5000;
 /** Past this many change-log events behind, a rebuild is cheaper than a catch-up. */
 const MAX_CATCH_UP_EVENTS = 20_000;
 /**
@@ -86,6 +89,25 @@ const REBUILD = {
   ),
 };
 
+/** A rebuild's stages, in order: parents before the rows that reference them. */
+const BUILD_STAGES = {
+  groups: { queries: [REBUILD.groups], next: 'users', start: [0, null] },
+  users: { queries: [REBUILD.users, REBUILD.emails], next: 'members', start: [0, null] },
+  members: { queries: [REBUILD.members], next: undefined, start: ['', ''] },
+} as const satisfies Record<string, { queries: string[]; next: string | undefined; start: unknown[] }>;
+type BuildStage = keyof typeof BUILD_STAGES;
+
+/** A rebuild under way, stored in `copy_meta` with each page it copies: where the next page starts. */
+interface BuildState {
+  /** The tenant (an alarm that resumes the rebuild starts an instance no request has named yet). */
+  tenantId: string;
+  /** D1's schema of the copied tables when the rebuild began: a migration meanwhile starts it over. */
+  fingerprint: string;
+  stage: BuildStage;
+  /** The last key the previous page ended at. */
+  after: unknown[];
+}
+
 /**
  * What the copy keeps beside the tables: the tenant's row (only the counters a list's total reads),
  * kept with the page buckets by triggers as the copy's rows come and go — D1's batches keep both
@@ -134,31 +156,57 @@ interface Watermark {
   updatedAt: string;
 }
 
+/** Where the copy of a stored rebuild belongs: its tenant, for an alarm that resumes it in a new instance. */
+export function tenantOfRebuild(storage: DurableObjectStorage): string | undefined {
+  const table = storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE "type" = 'table' AND "name" = 'copy_meta'`).toArray();
+  if (table.length === 0) return undefined;
+  const value = storage.sql.exec<{ value: string }>(`SELECT "value" FROM "copy_meta" WHERE "key" = 'build'`).toArray()[0]?.value;
+  return value === undefined ? undefined : (JSON.parse(value) as BuildState).tenantId;
+}
+
 export class ServingCopy {
   readonly #storage: DurableObjectStorage;
   readonly #d1: D1Database;
   readonly #tenantId: string;
-  /** Set once the copy was checked against D1 since the object started, and nothing has gone wrong since. */
-  #current = false;
+  readonly #pageRows: number;
+  /**
+   * Set once the copy was checked against D1 since the object started, and nothing has gone wrong
+   * since: every write's tail is applied to it (also while a rebuild is under way).
+   */
+  #following = false;
+  /** The rebuild under way, as stored; undefined once the copy is whole. */
+  #build: BuildState | undefined;
 
-  constructor(storage: DurableObjectStorage, d1: D1Database, tenantId: string) {
+  /** `pageRows`: rows a rebuild copies per D1 call (tests take small pages to rebuild in many). */
+  constructor(storage: DurableObjectStorage, d1: D1Database, tenantId: string, { pageRows = REBUILD_PAGE_ROWS } = {}) {
     this.#storage = storage;
     this.#d1 = d1;
     this.#tenantId = tenantId;
+    this.#pageRows = pageRows;
   }
 
-  /** Whether reads may be answered from the copy as it is (else `bringUpToDate` first). */
+  /** Whether the copy follows D1's writes (else `bringUpToDate` first). */
+  get following(): boolean {
+    return this.#following;
+  }
+
+  /** Whether reads may be answered from the copy: it follows D1 and no rebuild is under way. */
   get current(): boolean {
-    return this.#current;
+    return this.#following && this.#build === undefined;
+  }
+
+  /** Whether a rebuild is under way (`copyPage` continues it). */
+  get rebuilding(): boolean {
+    return this.#build !== undefined;
   }
 
   /**
    * The statements to end a write's D1 batch with, reading what changed since the watermark and
    * every row updated at or after `since` (the earliest time any write of the batch started);
-   * undefined while the copy is not current (it will catch up from the log before it serves).
+   * undefined while the copy does not follow D1 (it will catch up from the log first).
    */
   tail(since: string): D1PreparedStatement[] | undefined {
-    if (!this.#current) return undefined;
+    if (!this.#following) return undefined;
     const { seq } = this.#watermark();
     return prepareTail(this.#d1, this.#tenantId, seq, since);
   }
@@ -168,13 +216,16 @@ export class ServingCopy {
     try {
       this.#apply(toChangedRows(results));
     } catch (err) {
-      this.#current = false;
+      this.#following = false;
       this.#writeMeta('rebuild', '1');
       console.warn(`serving copy of tenant ${this.#tenantId}: a tail did not apply (${String(err)}); rebuilding before the next read`);
     }
   }
 
-  /** Brings the copy to D1's state: a catch-up from the change log, or a rebuild. Call with no write in flight. */
+  /**
+   * Makes the copy follow D1 again: a catch-up from the change log (also of a rebuild under way,
+   * which then goes on where it stopped), or a new rebuild. Call with no write in flight.
+   */
   async bringUpToDate(): Promise<void> {
     this.#ensureLocalSchema();
     const mark = this.#watermark();
@@ -182,8 +233,9 @@ export class ServingCopy {
     const schema = (schemaRows!.results as { type: string; name: string; sql: string }[]).map((r) => r.sql);
     const { last, next } = logRows!.results[0] as { last: number; next: number | null };
     const fingerprint = schema.join(';\n');
+    const build = this.#readBuild();
     try {
-      if (this.#readMeta('schema') !== fingerprint || this.#readMeta('rebuild') !== undefined) throw new CopyOutOfReach('schema');
+      if ((build?.fingerprint ?? this.#readMeta('schema')) !== fingerprint || this.#readMeta('rebuild') !== undefined) throw new CopyOutOfReach('schema');
       if (last < mark.seq || (last > mark.seq && next !== mark.seq + 1) || last - mark.seq > MAX_CATCH_UP_EVENTS) throw new CopyOutOfReach('log');
       if (last > mark.seq) {
         const since = mark.updatedAt === '' ? '' : new Date(Date.parse(mark.updatedAt) - CATCH_UP_OVERLAP_MS).toISOString();
@@ -194,16 +246,59 @@ export class ServingCopy {
           throw new CopyOutOfReach(`catch-up did not apply: ${String(err)}`);
         }
       }
+      this.#build = build;
     } catch (err) {
       if (!(err instanceof CopyOutOfReach)) throw err;
-      await this.#rebuild(schema, fingerprint, last);
+      this.#startRebuild(schema, fingerprint, last);
     }
-    this.#current = true;
+    this.#following = true;
   }
 
   /** Forgets the check (for a test that simulates a restart, and after a failure). */
   invalidate(): void {
-    this.#current = false;
+    this.#following = false;
+  }
+
+  /** The object's storage was wiped (its tenant deleted): there is no copy, and no rebuild to go on with. */
+  discard(): void {
+    this.#following = false;
+    this.#build = undefined;
+  }
+
+  /**
+   * Copies the rebuild's next page from D1 and stores, with it, where the one after starts; the
+   * last page makes the copy whole; returns the rows it copied. Call with no write in flight, while
+   * the copy follows D1.
+   */
+  async copyPage(): Promise<number> {
+    const build = this.#build;
+    if (!build || !this.#following) throw new Error('copyPage: no rebuild under way, or the copy does not follow D1');
+    const stage = BUILD_STAGES[build.stage];
+    const results = await this.#d1.batch(stage.queries.map((q) => this.#d1.prepare(q).bind(this.#tenantId, ...build.after, this.#pageRows)));
+    const [main, emails] = results.map((r) => r.results as Row[]) as [Row[], Row[] | undefined];
+    const last = main[main.length - 1];
+    const next: BuildState | undefined =
+      main.length === this.#pageRows && last
+        ? { ...build, after: build.stage === 'members' ? [last.group_id, last.user_id] : [last.seq, null] }
+        : stage.next && { ...build, stage: stage.next, after: [...BUILD_STAGES[stage.next].start] };
+    this.#storage.transactionSync(() => {
+      // A row may be here already: a write's tail brought it since the rebuild began. The page is newer or the same.
+      if (build.stage === 'members') this.#insert('group_members', main, 'ON CONFLICT DO NOTHING');
+      else this.#upsert(build.stage, main);
+      if (emails) {
+        this.#storage.sql.exec(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT json_extract("value", '$.id') FROM json_each(?))`, JSON.stringify(main));
+        this.#insert('user_emails', emails);
+      }
+      const newest = main.reduce((max, r) => (typeof r.updated_at === 'string' && r.updated_at > max ? r.updated_at : max), this.#watermark().updatedAt);
+      this.#writeMeta('updatedAt', newest);
+      if (next) this.#writeMeta('build', JSON.stringify(next));
+      else {
+        this.#storage.sql.exec(`DELETE FROM "copy_meta" WHERE "key" = 'build'`);
+        this.#writeMeta('schema', build.fingerprint);
+      }
+    });
+    this.#build = next;
+    return main.length;
   }
 
   #apply(changed: ChangedRows): void {
@@ -224,6 +319,7 @@ export class ServingCopy {
           run(`DELETE FROM "group_members" WHERE "group_id" = ? AND "user_id" = ?`, e.groupId, e.userId);
         }
       }
+      // A membership's user and group are in this tail too (a member change moves both versions), copied or not.
       this.#insert('group_members', changed.members, 'ON CONFLICT DO NOTHING');
       const mark = this.#watermark();
       const lastSeq = changed.events.reduce((max, e) => Math.max(max, e.seq), mark.seq);
@@ -255,8 +351,13 @@ export class ServingCopy {
     this.#insert(table, rows, `ON CONFLICT ("seq") DO UPDATE SET ${updates.join(', ')}`);
   }
 
-  async #rebuild(schema: string[], fingerprint: string, lastSeq: number): Promise<void> {
+  /**
+   * Empties the copy and starts a rebuild at its first page, following D1 from `lastSeq` on: every
+   * write from now on reaches the copy, whether or not its rows were copied yet.
+   */
+  #startRebuild(schema: string[], fingerprint: string, lastSeq: number): void {
     const run = (query: string, ...values: unknown[]) => this.#storage.sql.exec(query, ...(values as SqlStorageValue[]));
+    const build: BuildState = { tenantId: this.#tenantId, fingerprint, stage: 'groups', after: [...BUILD_STAGES.groups.start] };
     this.#storage.transactionSync(() => {
       for (const table of [...COPIED_TABLES].reverse()) run(`DROP TABLE IF EXISTS "${table}"`);
       run(`DELETE FROM "tenants"`);
@@ -264,28 +365,17 @@ export class ServingCopy {
       for (const statement of schema) run(statement);
       for (const trigger of TRIGGERS) run(trigger);
       run(`INSERT INTO "tenants" ("id") VALUES (?)`, this.#tenantId);
-    });
-    let newest = '';
-    const copyPages = async (query: string[], after: (last: Row) => unknown[], into: CopiedTable[], start: unknown[]) => {
-      let position = start;
-      for (;;) {
-        const results = await this.#d1.batch(query.map((q) => this.#d1.prepare(q).bind(this.#tenantId, ...position, REBUILD_PAGE)));
-        const pages = results.map((r) => r.results as Row[]);
-        this.#storage.transactionSync(() => pages.forEach((rows, i) => this.#insert(into[i]!, rows)));
-        const main = pages[0]!;
-        for (const row of main) if (typeof row.updated_at === 'string' && row.updated_at > newest) newest = row.updated_at;
-        if (main.length < REBUILD_PAGE) return;
-        position = after(main[main.length - 1]!);
-      }
-    };
-    await copyPages([REBUILD.groups], (last) => [last.seq, null], ['groups'], [0, null]);
-    await copyPages([REBUILD.users, REBUILD.emails], (last) => [last.seq, null], ['users', 'user_emails'], [0, null]);
-    await copyPages([REBUILD.members], (last) => [last.group_id, last.user_id], ['group_members'], ['', '']);
-    this.#storage.transactionSync(() => {
-      this.#writeMeta('schema', fingerprint);
       this.#writeMeta('seq', String(lastSeq));
-      this.#writeMeta('updatedAt', newest);
+      // Rows changed before now come with the pages; a catch-up needs only those changed since.
+      this.#writeMeta('updatedAt', now());
+      this.#writeMeta('build', JSON.stringify(build));
     });
+    this.#build = build;
+  }
+
+  #readBuild(): BuildState | undefined {
+    const value = this.#readMeta('build');
+    return value === undefined ? undefined : (JSON.parse(value) as BuildState);
   }
 
   #ensureLocalSchema(): void {

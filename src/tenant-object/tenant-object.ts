@@ -26,7 +26,14 @@ import type { Page } from '../scim/storage/list.ts';
 import { ScimError } from '../http/errors.ts';
 import { AccessCopy } from './access-copy.ts';
 import { ObjectSql } from './object-sql.ts';
-import { ServingCopy } from './serving-copy.ts';
+import { ServingCopy, tenantOfRebuild } from './serving-copy.ts';
+
+/**
+ * Rows of a rebuild copied before the read that found it needed is answered (a tenant this small
+ * is served from its copy at once), and then by each alarm: bounded work for one invocation.
+ */
+const REBUILD_ROWS_INLINE = 5_000;
+const REBUILD_ROWS_PER_ALARM = 50_000;
 
 /**
  * One instance per tenant (`idFromName(tenantId)`): the single writer of that tenant's users and
@@ -146,8 +153,9 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
 
   /**
    * Runs a read on the serving copy, once the caller's token is known live and every write handed
-   * in before it is committed and applied (read-your-writes); a copy not checked against D1 since
-   * the object started catches up first, with no write in flight.
+   * in before it is committed and applied (read-your-writes). A copy not checked against D1 since
+   * the object started catches up first, with no write in flight; one that needs rebuilding copies
+   * its first page then, and until it is whole, reads go to D1 and an alarm copies the rest.
    */
   async #read<T>(request: TenantReadRequest, read: (db: Database) => Promise<T>): Promise<WriteOutcome<T>> {
     this.#serve(request.tenantId);
@@ -156,13 +164,42 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
     }
     await this.#d1.settled();
     const copy = this.#copy!;
-    if (!copy.current) {
+    if (!copy.following) {
       await this.#writes.run(async () => {
         await this.#d1.settled();
-        if (!copy.current) await copy.bringUpToDate();
+        if (copy.following) return;
+        await copy.bringUpToDate();
+        for (let rows = 0; copy.rebuilding && rows < REBUILD_ROWS_INLINE; ) rows += await copy.copyPage();
       });
+      if (copy.rebuilding) await this.#rebuildLater();
     }
-    return toOutcome(() => read(this.#copyDb));
+    return toOutcome(() => read(copy.current ? this.#copyDb : database(this.env.DB)));
+  }
+
+  /** Has the alarm go on with the rebuild now, unless it is set to fire sooner. */
+  async #rebuildLater(): Promise<void> {
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * One alarm's share of a rebuild: pages up to REBUILD_ROWS_PER_ALARM rows, each in a turn of its
+   * own in the write queue (writes go on between pages), then the alarm again if pages are left.
+   */
+  async #continueRebuild(): Promise<void> {
+    const tenantId = this.#tenantId ?? tenantOfRebuild(this.ctx.storage);
+    if (tenantId === undefined) return;
+    this.#serve(tenantId);
+    const copy = this.#copy!;
+    for (let rows = 0; rows < REBUILD_ROWS_PER_ALARM; ) {
+      rows += await this.#writes.run(async () => {
+        await this.#d1.settled();
+        if (!copy.following) await copy.bringUpToDate();
+        return copy.rebuilding ? copy.copyPage() : 0;
+      });
+      if (!copy.rebuilding) return;
+    }
+    await this.#rebuildLater();
   }
 
   /** GET /Users, POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
@@ -205,8 +242,8 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
     if (gone) {
       await this.#writes.run(async () => {
         await this.#d1.settled();
-        this.#copy!.invalidate();
         await this.ctx.storage.deleteAll();
+        this.#copy!.discard();
       });
     }
   }
@@ -219,8 +256,10 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
     return consumeAttempt(this.ctx.storage, attemptId, expiresAtMs);
   }
 
-  /** Sweeps consumed sign-in attempts once they have expired. */
+  /** Sweeps consumed sign-in attempts once they have expired, and goes on with a rebuild of the serving copy. */
   override async alarm(): Promise<void> {
+    // The sweep first: it sets the alarm for the next expiry, which the rebuild's sooner one overrides.
     await sweepAttempts(this.ctx.storage);
+    await this.#continueRebuild();
   }
 }
