@@ -19,21 +19,10 @@ import { PATCH_OP } from './support/groups.ts';
 import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
 import { seedDirectory } from './support/seed-directory.ts';
 import { copyDirectory, d1Directory, tenantObject } from './support/serving-copy.ts';
+import { seededRandom } from './support/seeded-random.ts';
 import { tenantWithToken } from './support/tenants.ts';
 
 type Tenant = Awaited<ReturnType<typeof tenantWithToken>>;
-
-/** A small seeded PRNG (mulberry32), so every run replays the same schedules. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const patch = (operations: unknown[]) => patchRequestSchema.parse({ schemas: [PATCH_OP], Operations: operations });
 
@@ -65,7 +54,7 @@ describe('a rebuild in pages', () => {
    */
   async function schedule(seed: number): Promise<{ t: Tenant; pages: number; writes: number; restarts: number }> {
     const t = await tenantWithToken();
-    const next = random(seed);
+    const next = seededRandom(seed);
     const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
     const users: string[] = [];
     const groups: string[] = [];

@@ -20,6 +20,7 @@ import { listQuerySchema } from '../src/scim/storage/list-query.ts';
 import { hashToken } from '../src/tenants/tokens.ts';
 import { createGroup, patchGroup } from './support/groups.ts';
 import { oktaAddMembers, oktaNewUser, oktaSetActive } from './support/okta-bodies.ts';
+import { seededRandom } from './support/seeded-random.ts';
 import { copyDirectory, d1Directory, evict, tenantObject } from './support/serving-copy.ts';
 import { deleteTenant } from '../src/tenants/tenant-deletion.ts';
 import { announce, db, tenantRow, tenantWithToken, type ScimClient } from './support/tenants.ts';
@@ -168,18 +169,6 @@ describe('the serving copy across a restart', () => {
 });
 
 describe('reads never older than an acknowledged write (seeded interleavings)', () => {
-  /** A small seeded PRNG (mulberry32), so every run replays the same schedules. */
-  function random(seed: number) {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('1,000 interleavings of concurrent writes and reads of three users', { timeout: 120_000 }, async () => {
     const t = await servedTenant();
     const people = await Promise.all(['p0', 'p1', 'p2'].map((n) => created(t.scim, '/Users', oktaNewUser(`${n}@acme.test`)).then((u) => ({ ...u, userName: `${n}@acme.test` }))));
@@ -189,7 +178,7 @@ describe('reads never older than an acknowledged write (seeded interleavings)', 
     const write = { tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test' as const, baseUrl: `https://edge.test/scim/v2/${t.slug}` };
     /** The highest version a write of each user was acknowledged with so far. */
     const acknowledged = new Map<string, number>(people.map((p) => [p.id, 1]));
-    const next = random(20261202);
+    const next = seededRandom(20261202);
     const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
     let checked = 0;
     for (let round = 0; round < 1000; round++) {
