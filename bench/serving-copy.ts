@@ -2,8 +2,10 @@
  * `node bench/serving-copy.ts [--users 100000]`: what the tenant object's serving copy
  * (docs/serving-copy.md) costs when it is not warm. A tenant of N users is seeded straight in D1
  * (test/support/seed-directory.ts), then, through the Worker's SCIM API:
- * - `rebuildMs`: the first lookup of a fresh object with no copy yet (it copies the tenant from D1);
- * - `lookupMs`: 300 lookups of random users one at a time once it is built (p50, p99);
+ * - `firstAnswerMs`: the first lookup of a fresh object with no copy yet (it copies the first 5,000
+ *   rows of each kind, answers from D1, and leaves the rest of the rebuild to its alarm);
+ * - `lookupMs`: 300 lookups of random users one at a time after that (from D1 while the rebuild
+ *   goes on, from the copy once it is whole; p50, p99);
  * - `coldCurrentMs`: the first lookup after the Worker restarted on the same state (a new object
  *   whose copy is current: one D1 call to check it), then its own 300 lookups.
  */
@@ -30,7 +32,6 @@ try {
   const { token } = await createScimToken(db, tenant, 'bench', undefined);
   const seedStarted = performance.now();
   await seedDirectory(worker.db, tenant.id, users);
-  await worker.db.prepare('UPDATE tenants SET user_count = ?2, group_count = ?3 WHERE id = ?1').bind(tenant.id, users, Math.ceil(users / 100)).run();
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
   /** One lookup as Okta sends it; its wall time in ms. */
@@ -50,13 +51,13 @@ try {
     return { p50: at(0.5), p99: at(0.99) };
   };
 
-  const rebuildMs = Math.round(await lookup(users));
+  const firstAnswerMs = Math.round(await lookup(users));
   const warm = await percentiles();
   await worker.stop();
   worker = await startLocalWorker({ build, persistDir: stateDir });
   const coldCurrentMs = Math.round((await lookup(1)) * 100) / 100;
   const afterRestart = await percentiles();
-  console.log(JSON.stringify({ users, seedSeconds: Math.round(seedSeconds), rebuildMs, lookupMs: warm, coldCurrentMs, lookupMsAfterRestart: afterRestart }));
+  console.log(JSON.stringify({ users, seedSeconds: Math.round(seedSeconds), firstAnswerMs, lookupMs: warm, coldCurrentMs, lookupMsAfterRestart: afterRestart }));
 } finally {
   await worker?.stop();
   rmSync(stateDir, { recursive: true, force: true });
