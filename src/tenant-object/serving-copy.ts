@@ -156,12 +156,19 @@ interface Watermark {
   updatedAt: string;
 }
 
+function readMeta(storage: DurableObjectStorage, key: string): string | undefined {
+  return storage.sql.exec<{ value: string }>(`SELECT "value" FROM "copy_meta" WHERE "key" = ?`, key).toArray()[0]?.value;
+}
+
+function storedBuild(storage: DurableObjectStorage): BuildState | undefined {
+  const value = readMeta(storage, 'build');
+  return value === undefined ? undefined : (JSON.parse(value) as BuildState);
+}
+
 /** Where the copy of a stored rebuild belongs: its tenant, for an alarm that resumes it in a new instance. */
 export function tenantOfRebuild(storage: DurableObjectStorage): string | undefined {
   const table = storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE "type" = 'table' AND "name" = 'copy_meta'`).toArray();
-  if (table.length === 0) return undefined;
-  const value = storage.sql.exec<{ value: string }>(`SELECT "value" FROM "copy_meta" WHERE "key" = 'build'`).toArray()[0]?.value;
-  return value === undefined ? undefined : (JSON.parse(value) as BuildState).tenantId;
+  return table.length === 0 ? undefined : storedBuild(storage)?.tenantId;
 }
 
 export class ServingCopy {
@@ -233,7 +240,7 @@ export class ServingCopy {
     const schema = (schemaRows!.results as { type: string; name: string; sql: string }[]).map((r) => r.sql);
     const { last, next } = logRows!.results[0] as { last: number; next: number | null };
     const fingerprint = schema.join(';\n');
-    const build = this.#readBuild();
+    const build = storedBuild(this.#storage);
     try {
       if ((build?.fingerprint ?? this.#readMeta('schema')) !== fingerprint || this.#readMeta('rebuild') !== undefined) throw new CopyOutOfReach('schema');
       if (last < mark.seq || (last > mark.seq && next !== mark.seq + 1) || last - mark.seq > MAX_CATCH_UP_EVENTS) throw new CopyOutOfReach('log');
@@ -286,7 +293,7 @@ export class ServingCopy {
       if (build.stage === 'members') this.#insert('group_members', main, 'ON CONFLICT DO NOTHING');
       else this.#upsert(build.stage, main);
       if (emails) {
-        this.#storage.sql.exec(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT json_extract("value", '$.id') FROM json_each(?))`, JSON.stringify(main));
+        this.#storage.sql.exec(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT "value" FROM json_each(?))`, JSON.stringify(main.map((r) => r.id)));
         this.#insert('user_emails', emails);
       }
       const newest = main.reduce((max, r) => (typeof r.updated_at === 'string' && r.updated_at > max ? r.updated_at : max), this.#watermark().updatedAt);
@@ -373,11 +380,6 @@ export class ServingCopy {
     this.#build = build;
   }
 
-  #readBuild(): BuildState | undefined {
-    const value = this.#readMeta('build');
-    return value === undefined ? undefined : (JSON.parse(value) as BuildState);
-  }
-
   #ensureLocalSchema(): void {
     for (const statement of LOCAL_SCHEMA) this.#storage.sql.exec(statement);
   }
@@ -387,7 +389,7 @@ export class ServingCopy {
   }
 
   #readMeta(key: string): string | undefined {
-    return this.#storage.sql.exec<{ value: string }>(`SELECT "value" FROM "copy_meta" WHERE "key" = ?`, key).toArray()[0]?.value;
+    return readMeta(this.#storage, key);
   }
 
   #writeMeta(key: string, value: string): void {

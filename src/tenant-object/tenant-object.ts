@@ -171,8 +171,9 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
         await copy.bringUpToDate();
         for (let rows = 0; copy.rebuilding && rows < REBUILD_ROWS_INLINE; ) rows += await copy.copyPage();
       });
-      if (copy.rebuilding) await this.#rebuildLater();
     }
+    // Each read of an unfinished copy sets the alarm again: a rebuild whose alarm gave up resumes.
+    if (copy.rebuilding) await this.#rebuildLater();
     return toOutcome(() => read(copy.current ? this.#copyDb : database(this.env.DB)));
   }
 
@@ -191,6 +192,8 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
     if (tenantId === undefined) return;
     this.#serve(tenantId);
     const copy = this.#copy!;
+    // The sign-in sweep's alarm of a copy that is whole: no turn in the write queue.
+    if (copy.following && !copy.rebuilding) return;
     for (let rows = 0; rows < REBUILD_ROWS_PER_ALARM; ) {
       rows += await this.#writes.run(async () => {
         await this.#d1.settled();
