@@ -14,7 +14,6 @@ import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../scim/schema/resource
 import { eventObject } from '../scim/storage/resource-events.ts';
 
 const PHASES = ['users', 'groups', 'memberships'] as const;
-type Phase = (typeof PHASES)[number];
 
 /** Where the next page starts: the tenant it belongs to, the snapshot's seq, the phase, and the last key read in it (a membership's is group then user). */
 const cursorSchema = z.object({ tenant: z.string(), seq: z.number().int().min(0), phase: z.enum(PHASES), after: z.string(), afterUser: z.string().optional() });
