@@ -14,14 +14,14 @@ describe('D1 rows per write', () => {
     const written = Object.fromEntries(rows.map((r) => [r.kind, r.rowsWritten]));
     // Where each figure comes from: bench/README.md (Rows written per write).
     expect(written).toEqual({
-      'user create': 19,
-      'user deactivate': 8,
-      'user reactivate': 8,
-      'user update (name.givenName)': 8,
-      'group create': 16,
-      'group member add': 13,
-      'user create, 16 in one combined batch': 17.125,
-      'user delete': 13,
+      'user create': 18,
+      'user deactivate': 7,
+      'user reactivate': 7,
+      'user update (name.givenName)': 7,
+      'group create': 15,
+      'group member add': 12,
+      'user create, 16 in one combined batch': 16.125,
+      'user delete': 12,
     });
     // Reads stay bounded too: no write's batch walks a table.
     for (const row of rows) expect(row.rowsRead, row.kind).toBeLessThan(40);

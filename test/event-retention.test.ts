@@ -40,6 +40,17 @@ describe('event retention', () => {
     expect(await seqsOf(await feed(other.slug, 0))).toEqual([2]);
   });
 
+  it('prunes from the oldest seq: an old event behind one not past retention waits for that one to age', async () => {
+    const t = await tenantWithToken();
+    await createUsers(t.scim, 5, 'skewed');
+    await age(t.tenant.id, [1, 2, 4]);
+    await prune();
+    expect(await seqsOf(await feed(t.slug, 0))).toEqual([3, 4, 5]);
+    await age(t.tenant.id, [3]);
+    await prune();
+    expect(await seqsOf(await feed(t.slug, 0))).toEqual([5]);
+  });
+
   it("keeps a tenant's newest event however old, so the next one is numbered after it", async () => {
     const t = await tenantWithToken();
     await createUsers(t.scim, 3, 'quiet');

@@ -303,7 +303,8 @@ export const directoryEvents = sqliteTable(
     /** The event's `data` as JSON text: `{object, changed}` for a resource, `{group, user}` for a membership. */
     data: text('data').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.seq] }), index('directory_events_occurred_at').on(t.occurredAt)],
+  // No index on `occurred_at`: the prune walks each tenant's oldest events by `seq` (src/events/retention.ts), and an index would be one more written row per event.
+  (t) => [primaryKey({ columns: [t.tenantId, t.seq] })],
 );
 
 /**

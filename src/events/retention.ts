@@ -1,26 +1,34 @@
 /**
  * Retention of the change log: events older than the deployment's retention are deleted by the
- * hourly scheduled job in chunks (src/db/chunked-delete.ts). A tenant's newest
- * event is always kept, so its next seq and the oldest kept seq (for 410 on a stale cursor) stay known.
+ * hourly scheduled job in chunks (src/db/chunked-delete.ts), from each tenant's oldest `seq` up to
+ * its first event that is not past retention. A tenant's newest event is always kept, so its next
+ * seq and the oldest kept seq (for 410 on a stale cursor) stay known.
  */
 import { sql } from 'drizzle-orm';
 import { deleteInChunks } from '../db/chunked-delete.ts';
 import type { Database } from '../db/client.ts';
-import { directoryEvents } from '../db/schema.ts';
+import { directoryEvents, tenants } from '../db/schema.ts';
 
 /** Statements per run: an hourly run deletes up to 200,000 events. */
 const MAX_CHUNKS = 200;
 
 const E = directoryEvents;
 
-/** Deletes events that occurred before `cutoff` (ISO time), except each tenant's newest; returns how many. */
+/**
+ * Deletes each tenant's events before its first one that occurred at or after `cutoff` (ISO time),
+ * never its newest; returns how many. By `seq`, along the primary key: a chunk reads the rows it
+ * deletes and one more per tenant. An old event behind a newer one (two instances' clocks) waits
+ * for that one to age.
+ */
 export async function pruneEvents(db: Database, cutoff: string): Promise<number> {
   const { deleted } = await deleteInChunks(
     db,
     (limit) =>
       sql`DELETE FROM ${E} WHERE rowid IN (
-        SELECT "old".rowid FROM ${E} AS "old" WHERE "old"."occurred_at" < ${cutoff}
-          AND "old"."seq" < (SELECT max("newest"."seq") FROM ${E} AS "newest" WHERE "newest"."tenant_id" = "old"."tenant_id")
+        SELECT "old".rowid FROM ${tenants} AS "t" JOIN ${E} AS "old" ON "old"."tenant_id" = "t"."id"
+          WHERE "old"."seq" < coalesce(
+            (SELECT "kept"."seq" FROM ${E} AS "kept" WHERE "kept"."tenant_id" = "t"."id" AND "kept"."occurred_at" >= ${cutoff} ORDER BY "kept"."seq" LIMIT 1),
+            (SELECT max("newest"."seq") FROM ${E} AS "newest" WHERE "newest"."tenant_id" = "t"."id"))
         LIMIT ${limit})`,
     MAX_CHUNKS,
   );

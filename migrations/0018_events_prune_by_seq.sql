@@ -1,0 +1,1 @@
+DROP INDEX `directory_events_occurred_at`;
