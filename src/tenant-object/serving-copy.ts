@@ -12,13 +12,12 @@
  *   page it copied); the copy follows every write meanwhile, and reads go to D1 until it is whole.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
+import { getTableConfig, SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { now } from '../db/client.ts';
 import { directoryEvents, groupMembers, groups, userEmails, users } from '../db/schema.ts';
 
 /** The D1 tables the copy holds, parents first. */
 const COPIED_TABLES = ['groups', 'users', 'user_emails', 'group_members', 'page_buckets'] as const;
-type CopiedTable = (typeof COPIED_TABLES)[number];
 
 /** Rows copied per D1 call while rebuilding (per table: a users page brings their emails too). */
 const REBUILD_PAGE_ROWS = 5000;
@@ -35,6 +34,19 @@ type Row = Record<string, unknown>;
 const dialect = new SQLiteAsyncDialect();
 const toSql = (query: SQL) => dialect.sqlToQuery(query).sql;
 
+/** The column names of each copied row table, as D1 (the drizzle schema) names them. */
+const COLUMNS = {
+  users: getTableConfig(users).columns.map((c) => c.name),
+  user_emails: getTableConfig(userEmails).columns.map((c) => c.name),
+  groups: getTableConfig(groups).columns.map((c) => c.name),
+  group_members: getTableConfig(groupMembers).columns.map((c) => c.name),
+};
+type RowTable = keyof typeof COLUMNS;
+
+/** `table`'s rows (aliased `alias`) as one JSON array text, each row an object of its columns: the object's SQLite reads it as is. */
+const rowsJson = (table: RowTable, alias: string) =>
+  sql.raw(`coalesce(json_group_array(json_object(${COLUMNS[table].map((c) => `'${c}', "${alias}"."${c}"`).join(', ')})), '[]')`);
+
 // Numbered parameters: ?1 the tenant, ?2 the copy's watermark (seq), ?3 the oldest `updated_at` to read.
 const changedEvents = sql`SELECT ${directoryEvents.seq} AS "seq", ${directoryEvents.type} AS "type",
   json_extract(${directoryEvents.data}, '$.object.id') AS "objectId",
@@ -42,27 +54,22 @@ const changedEvents = sql`SELECT ${directoryEvents.seq} AS "seq", ${directoryEve
   json_extract(${directoryEvents.data}, '$.user.id') AS "userId"
   FROM ${directoryEvents} WHERE ${directoryEvents.tenantId} = ?1 AND ${directoryEvents.seq} > ?2`;
 
-/** The statements of a tail, in order: events since the watermark, then the rows they and the batch changed. */
-export const TAIL = {
-  events: toSql(sql`${changedEvents} ORDER BY "seq"`),
-  users: toSql(sql`SELECT * FROM ${users} WHERE ${users.tenantId} = ?1 AND ${users.updatedAt} >= ?3`),
-  emails: toSql(sql`SELECT ${userEmails}.* FROM ${userEmails} JOIN ${users} ON ${users.id} = ${userEmails.userId} WHERE ${users.tenantId} = ?1 AND ${users.updatedAt} >= ?3`),
-  groups: toSql(sql`SELECT * FROM ${groups} WHERE ${groups.tenantId} = ?1 AND ${groups.updatedAt} >= ?3`),
-  members: toSql(
-    sql`SELECT ${groupMembers}.* FROM ${groupMembers} JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
-      ON ${groupMembers.groupId} = "e"."groupId" AND ${groupMembers.userId} = "e"."userId"`,
-  ),
-};
-
-/** D1 wants exactly as many bound values as the highest `?N` a statement names. */
-const parameterCount = (query: string) => Math.max(0, ...[...query.matchAll(/\?(\d+)/g)].map((m) => Number(m[1])));
-
-/** Each tail statement with how many of (tenant, watermark, since) it binds: counted once, not per batch. */
-const TAIL_STATEMENTS = Object.values(TAIL).map((query) => ({ query, bound: parameterCount(query) }));
+/**
+ * A tail: one statement, one row, each column a JSON array — the events since the watermark, then
+ * the rows they and the batch changed. One statement, not one per table: D1 counts and runs each
+ * statement of a batch, and the rows go into the copy's SQLite as the JSON text they came as.
+ */
+export const TAIL = toSql(sql`SELECT
+  (SELECT coalesce(json_group_array(json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId")), '[]')
+    FROM (${changedEvents}) AS "e") AS "events",
+  (SELECT ${rowsJson('users', 'u')} FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3) AS "users",
+  (SELECT ${rowsJson('user_emails', 'm')} FROM ${userEmails} AS "m" JOIN ${users} AS "u" ON "u"."id" = "m"."user_id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3) AS "emails",
+  (SELECT ${rowsJson('groups', 'g')} FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?3) AS "groups",
+  (SELECT ${rowsJson('group_members', 'gm')} FROM ${groupMembers} AS "gm" JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
+    ON "gm"."group_id" = "e"."groupId" AND "gm"."user_id" = "e"."userId") AS "members"`);
 
 function prepareTail(d1: D1Database, tenantId: string, seq: number, since: string): D1PreparedStatement[] {
-  const values = [tenantId, seq, since];
-  return TAIL_STATEMENTS.map(({ query, bound }) => d1.prepare(query).bind(...values.slice(0, bound)));
+  return [d1.prepare(TAIL).bind(tenantId, seq, since)];
 }
 
 /** Where the copy stands against D1, read when the object starts. */
@@ -88,6 +95,9 @@ const REBUILD = {
       ORDER BY ${groupMembers.groupId}, ${groupMembers.userId} LIMIT ?4`,
   ),
 };
+
+/** A table's changed rows when none changed. */
+const EMPTY = '[]';
 
 /** A rebuild's stages, in order: parents before the rows that reference them. */
 const BUILD_STAGES = {
@@ -138,13 +148,13 @@ interface ChangedEvent {
   userId: string | null;
 }
 
-/** The rows one tail (or catch-up) read from D1. */
+/** What one tail (or catch-up) read from D1: its events, and each table's changed rows as JSON array text. */
 interface ChangedRows {
   events: ChangedEvent[];
-  users: Row[];
-  emails: Row[];
-  groups: Row[];
-  members: Row[];
+  users: string;
+  emails: string;
+  groups: string;
+  members: string;
 }
 
 /** Thrown when the copy cannot follow D1 by catching up: it is rebuilt. */
@@ -290,11 +300,11 @@ export class ServingCopy {
         : stage.next && { ...build, stage: stage.next, after: [...BUILD_STAGES[stage.next].start] };
     this.#storage.transactionSync(() => {
       // A row may be here already: a write's tail brought it since the rebuild began. The page is newer or the same.
-      if (build.stage === 'members') this.#insert('group_members', main, 'ON CONFLICT DO NOTHING');
-      else this.#upsert(build.stage, main);
+      if (build.stage === 'members') this.#insert('group_members', JSON.stringify(main), 'ON CONFLICT DO NOTHING');
+      else this.#upsert(build.stage, JSON.stringify(main));
       if (emails) {
         this.#storage.sql.exec(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT "value" FROM json_each(?))`, JSON.stringify(main.map((r) => r.id)));
-        this.#insert('user_emails', emails);
+        this.#insert('user_emails', JSON.stringify(emails));
       }
       const newest = main.reduce((max, r) => (typeof r.updated_at === 'string' && r.updated_at > max ? r.updated_at : max), this.#watermark().updatedAt);
       this.#writeMeta('updatedAt', newest);
@@ -318,9 +328,10 @@ export class ServingCopy {
       }
       this.#upsert('groups', changed.groups);
       this.#upsert('users', changed.users);
-      for (const row of changed.users) run(`DELETE FROM "user_emails" WHERE "user_id" = ?`, row.id);
+      if (changed.users !== EMPTY) run(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT json_extract("value", '$.id') FROM json_each(?))`, changed.users);
       this.#insert('user_emails', changed.emails);
-      const present = new Set(changed.members.map((m) => `${String(m.group_id)}\u0000${String(m.user_id)}`));
+      const members = JSON.parse(changed.members) as { group_id: string; user_id: string }[];
+      const present = new Set(members.map((m) => `${m.group_id}\u0000${m.user_id}`));
       for (const e of changed.events) {
         if ((e.type === 'group.user_added' || e.type === 'group.user_removed') && e.groupId && e.userId && !present.has(`${e.groupId}\u0000${e.userId}`)) {
           run(`DELETE FROM "group_members" WHERE "group_id" = ? AND "user_id" = ?`, e.groupId, e.userId);
@@ -330,32 +341,38 @@ export class ServingCopy {
       this.#insert('group_members', changed.members, 'ON CONFLICT DO NOTHING');
       const mark = this.#watermark();
       const lastSeq = changed.events.reduce((max, e) => Math.max(max, e.seq), mark.seq);
-      const newest = [...changed.users, ...changed.groups].reduce((max, r) => (String(r.updated_at) > max ? String(r.updated_at) : max), mark.updatedAt);
       this.#writeMeta('seq', String(lastSeq));
-      this.#writeMeta('updatedAt', newest);
+      this.#writeMeta('updatedAt', this.#newest(mark.updatedAt, changed.users, changed.groups));
     });
   }
 
+  /** The newest `updated_at` among `floor` and the rows of the JSON arrays `rowsJson`. */
+  #newest(floor: string, ...rowsJson: string[]): string {
+    let newest = floor;
+    for (const json of rowsJson) {
+      if (json === EMPTY) continue;
+      const max = this.#storage.sql.exec<{ max: string | null }>(`SELECT max(json_extract("value", '$.updated_at')) AS "max" FROM json_each(?)`, json).one().max;
+      if (max !== null && max > newest) newest = max;
+    }
+    return newest;
+  }
+
   /**
-   * Inserts `rows` (D1's rows, all of one table) in one statement that reads them from one JSON
-   * parameter: a statement per row cost more than the rows themselves.
+   * Inserts the rows of `rowsJson` (a JSON array of D1's rows of `table`) in one statement that
+   * reads them from that one parameter: a statement per row cost more than the rows themselves.
    */
-  #insert(table: CopiedTable, rows: Row[], conflict = ''): void {
-    if (rows.length === 0) return;
-    const columns = Object.keys(rows[0]!);
+  #insert(table: RowTable, rowsJson: string, conflict = ''): void {
+    if (rowsJson === EMPTY) return;
+    const columns = COLUMNS[table];
     const values = columns.map((c) => `json_extract("value", '$."${c}"')`);
     // `WHERE true`: SQLite would read an ON CONFLICT right after the SELECT's FROM as a join's ON.
-    this.#storage.sql.exec(
-      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM json_each(?) WHERE true ${conflict}`,
-      JSON.stringify(rows),
-    );
+    this.#storage.sql.exec(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM json_each(?) WHERE true ${conflict}`, rowsJson);
   }
 
   /** Inserts or updates user or group rows by their `seq` (one-to-one with their ids). */
-  #upsert(table: 'users' | 'groups', rows: Row[]): void {
-    if (rows.length === 0) return;
-    const updates = Object.keys(rows[0]!).filter((c) => c !== 'seq').map((c) => `"${c}" = excluded."${c}"`);
-    this.#insert(table, rows, `ON CONFLICT ("seq") DO UPDATE SET ${updates.join(', ')}`);
+  #upsert(table: 'users' | 'groups', rowsJson: string): void {
+    const updates = COLUMNS[table].filter((c) => c !== 'seq').map((c) => `"${c}" = excluded."${c}"`);
+    this.#insert(table, rowsJson, `ON CONFLICT ("seq") DO UPDATE SET ${updates.join(', ')}`);
   }
 
   /**
@@ -398,6 +415,6 @@ export class ServingCopy {
 }
 
 function toChangedRows(results: D1Result[]): ChangedRows {
-  const [events, usersRows, emails, groupRows, members] = results.map((r) => r.results as Row[]);
-  return { events: events as unknown as ChangedEvent[], users: usersRows!, emails: emails!, groups: groupRows!, members: members! };
+  const row = results[0]!.results[0] as { events: string; users: string; emails: string; groups: string; members: string };
+  return { ...row, events: JSON.parse(row.events) as ChangedEvent[] };
 }
