@@ -1,13 +1,15 @@
 /**
- * A combined batch merges its writes' side statements — one `user_count + n` per tenant, one
- * page-bucket upsert, one multi-row audit insert, one multi-row event insert — and a failed one is retried write by write with
- * each write's own statements: either way counts, page buckets and audit rows stay exact.
+ * A combined batch merges its writes' statements — the creates' user rows and their emails, one
+ * `user_count + n` per tenant, one page-bucket upsert, one multi-row audit insert, one multi-row
+ * event insert — and a failed one is retried write by write with each write's own statements:
+ * either way rows, counts, page buckets and audit rows stay exact, and each create its own `seq`.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { ScimError } from '../src/http/errors.ts';
 import { createUser } from '../src/scim/users/user-writes.ts';
+import type { UserRow } from '../src/scim/users/user-rows.ts';
 import type { WriteContext } from '../src/scim/storage/write-context.ts';
 import { GroupCommitD1 } from '../src/tenant-object/group-commit.ts';
 import { countingD1 } from './support/counting-d1.ts';
@@ -42,9 +44,10 @@ async function audit(tenantId: string) {
 }
 
 /** Checks a tenant's counters, buckets and audit rows against the users it holds. */
-async function expectExact(ctx: WriteContext, created: { id: string; createdAt: string }[]) {
-  const { n } = (await env.DB.prepare('SELECT COUNT(*) AS n FROM users WHERE tenant_id = ?').bind(ctx.tenantId).first<{ n: number }>())!;
-  expect(n).toBe(created.length);
+async function expectExact(ctx: WriteContext, created: UserRow[]) {
+  const { results: held } = await env.DB.prepare('SELECT id, seq, user_name AS userName, active, data, version FROM users WHERE tenant_id = ? ORDER BY seq').bind(ctx.tenantId).all();
+  // Each create answered with the seq D1 gave its own row, and stored what it answered, whether its insert ran alone or merged.
+  expect(held).toEqual(created.map((u) => ({ id: u.id, seq: u.seq, userName: u.userName, active: u.active ? 1 : 0, data: JSON.stringify(u.data), version: u.version })));
   expect(await userCount(ctx.tenantId)).toBe(created.length);
   const { stored, recount } = await buckets(ctx.tenantId);
   expect(stored).toEqual(recount);
@@ -65,10 +68,10 @@ describe('side statements merged across a combined batch', () => {
     calls.length = 0;
     const plan = [a, b, a, a, b, a];
     const created = await Promise.all(plan.map((ctx, i) => createUser(ctx, oktaNewUser(unique(`u${i}`), { emails: i === 2 ? [{ value: `x${i}@merged.example` }] : [] }))));
-    // Six user rows and one email insert, then user_count of a and of b, page buckets, audit rows, the events of a and of b.
-    expect(calls).toEqual([6 + 1 + 4 + 2]);
+    // The six user rows in one insert, the email rows in one, then user_count of a and of b, page buckets, audit rows, the events of a and of b.
+    expect(calls).toEqual([1 + 1 + 4 + 2]);
     // Before merging: 5 statements a create (6 with emails).
-    expect(calls[0]! / plan.length).toBeLessThan(2.5);
+    expect(calls[0]! / plan.length).toBeLessThan(1.5);
     await expectExact(a, [earlier[0]!, ...created.filter((_, i) => plan[i] === a)]);
     await expectExact(b, [earlier[1]!, ...created.filter((_, i) => plan[i] === b)]);
   });
@@ -91,9 +94,9 @@ describe('side statements merged across a combined batch', () => {
     const refused = (outcomes[2] as PromiseRejectedResult).reason;
     expect(refused).toBeInstanceOf(ScimError);
     expect((refused as ScimError).status).toBe(409);
-    // The combined batch (5 inserts + 2 counters + buckets + audit + 2 event inserts), then each create alone with its 5 statements.
-    expect(calls).toEqual([5 + 4 + 2, 5, 5, 5, 5, 5]);
-    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<{ id: string; createdAt: string }>).value;
+    // The combined batch (one insert of the 5 users + 2 counters + buckets + audit + 2 event inserts), then each create alone with its 5 statements.
+    expect(calls).toEqual([1 + 4 + 2, 5, 5, 5, 5, 5]);
+    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<UserRow>).value;
     await expectExact(a, [first, ok(1), ok(4)]);
     await expectExact(b, [ok(0), ok(3)]);
   });
@@ -108,7 +111,7 @@ describe('side statements merged across a combined batch', () => {
     const outcomes = await Promise.allSettled([write(a, 'ok1', 'live'), write(b, 'revoked', 'dead'), write(a, 'ok2', 'live'), write(b, 'ok3')]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(((outcomes[1] as PromiseRejectedResult).reason as ScimError).status).toBe(401);
-    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<{ id: string; createdAt: string }>).value;
+    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<UserRow>).value;
     await expectExact(a, [ok(0), ok(2)]);
     await expectExact(b, [ok(3)]);
   });

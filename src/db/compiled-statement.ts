@@ -29,10 +29,11 @@ export interface CompiledRun {
 }
 
 /**
- * How the same side statement of several writes in one combined batch (src/tenant-object/group-commit.ts)
- * becomes one run. Only for statements no write reads a result of and no later statement depends
- * on through `changes()`: the merged run goes after every write's own statements. A write sent
- * alone runs its own statement.
+ * How the same statement of several writes in one combined batch (src/tenant-object/group-commit.ts)
+ * becomes one run. Only for statements no later statement of the write depends on through
+ * `changes()`, and whose rows, if a write reads them, it can tell apart (each write gets the merged
+ * run's whole result): the merged runs go after every write's own statements, in the order their
+ * keys were first met. A write sent alone runs its own statement.
  */
 export interface MergeRule {
   /** Runs of one key merge into one: the rule and its target (e.g. one tenant's counter). */

@@ -4,7 +4,7 @@
  * not at all; the unique index on (tenant, lower(userName)) and the version guard are backstops.
  */
 import { eq, sql } from 'drizzle-orm';
-import { now } from '../../db/client.ts';
+import { now, type Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditRun } from '../../audit/audit-log.ts';
@@ -15,14 +15,14 @@ import { allowedRoles } from '../model/allowed-roles.ts';
 import { requireStorable } from '../model/stored-size.ts';
 import { normalizeResource, type ScimData } from '../model/normalize.ts';
 import { commitCompiled } from '../storage/commit.ts';
-import { batchCompiled, compiledOnce, compiledPerChange, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
+import { batchCompiled, compiledOnce, compiledPerChange, compileStatement, placeholdersOf, runOnce, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
 import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { createdEvent, deletedEvent, optional, updatedEvent } from '../storage/resource-events.ts';
 import type { WriteContext } from '../storage/write-context.ts';
-import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type UserGroupRef, type UserRow } from './user-rows.ts';
+import { emailTuples, findUserRow, groupRefsByUser, insertEmails, oneUserGroups, userColumns, userNameHolder, type EmailTuple, type UserGroupRef, type UserRow } from './user-rows.ts';
 
 const notFound = (id: string) => new ScimError(404, undefined, `User "${id}" not found in this tenant.`);
 
@@ -46,17 +46,33 @@ const P = sql.placeholder;
 /** The indexed columns an update sets only when they change, and the columns every update sets. */
 const INDEXED = ['userName', 'externalId', 'displayName', 'active'] as const;
 const EVERY_UPDATE = ['data', 'version', 'updatedAt'] as const;
+/** The columns a create inserts (D1 assigns `seq`), in the order the merged insert reads them. */
+const CREATED = ['id', 'tenantId', ...INDEXED, ...EVERY_UPDATE, 'createdAt'] as const;
+/** What a create's insert returns: what D1 assigned, and the id a merged insert's rows are told apart by. */
+const INSERTED = { seq: users.seq, id: users.id };
 /** The statements of a create and an update, compiled once; each write binds its own values. */
 const insertUser = compiledOnce((db) =>
-  compileStatement<Pick<UserRow, 'seq'>>(
+  compileStatement<Pick<UserRow, 'seq' | 'id'>>(db.insert(users).values(placeholdersOf<UserRow, (typeof CREATED)[number]>(CREATED)).returning(INSERTED), INSERTED),
+);
+/** Many creates' rows in one insert: `rows` is a JSON array of rows, each the `CREATED` columns' stored values in order. */
+const insertUsers = compiledOnce((db) =>
+  compileStatement(
     db
       .insert(users)
-      .values(placeholdersOf<UserRow, Exclude<keyof UserRow, 'seq'>>(['id', 'tenantId', ...INDEXED, ...EVERY_UPDATE, 'createdAt']))
-      // Only what D1 assigns: the rest of the row is what this write sent.
-      .returning({ seq: users.seq }),
-    { seq: users.seq },
+      .select(sql`SELECT NULL, ${sql.join(CREATED.map((_, i) => sql.raw(`json_extract("r"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${P('rows')}) AS "r"`)
+      .returning(INSERTED),
+    INSERTED,
   ),
 );
+/**
+ * In a combined batch (src/tenant-object/group-commit.ts) the creates' user rows go in as one
+ * insert, and each create finds its own `seq` among the rows it returns by id. Nothing in the batch
+ * can refer to a row created in it: its id is known only to the reply, after the batch committed.
+ */
+const mergeUserCreates = (db: Database): MergeRule => ({
+  key: 'users:create',
+  merge: (values) => ({ statement: insertUsers(db), values: { rows: JSON.stringify(values.map((v) => CREATED.map((c) => users[c].mapToDriverValue(v[c] as never)))) } }),
+});
 // No RETURNING: under the version guard the stored row is the remembered one with this write's columns.
 const updateUser = compiledPerChange<UserRow, (typeof INDEXED)[number]>(INDEXED, (db, changed) =>
   compileStatement(
@@ -96,10 +112,25 @@ function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: Comp
 /** Whether two states of a user store the same email rows. */
 const sameEmails = (a: ScimData, b: ScimData) => JSON.stringify(emailTuples(a)) === JSON.stringify(emailTuples(b));
 
-/** The user's email rows as one insert, if it has any. */
-function emailInserts(ctx: WriteContext, userId: string, data: ScimData): CompiledRun[] {
+/** Many users' email rows in one insert: `rows` is a JSON array of [tenant, user, value, type, primary]. */
+const insertManyEmails = compiledOnce((db) =>
+  compileStatement(db.insert(userEmails).select(sql`SELECT ${sql.join([0, 1, 2, 3, 4].map((i) => sql.raw(`json_extract("r"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${P('rows')}) AS "r"`)),
+);
+/** A combined batch's creates insert their emails in one statement, after their user rows (merged runs keep the order they were first met in). */
+const mergeEmailsOfCreates = (db: Database): MergeRule => ({
+  key: 'user_emails:create',
+  merge: (values) => ({
+    statement: insertManyEmails(db),
+    values: { rows: JSON.stringify(values.flatMap((v) => (JSON.parse(v.emails as string) as EmailTuple[]).map((tuple) => [v.tenantId, v.userId, ...tuple]))) },
+  }),
+});
+
+/** The user's email rows as one insert, if it has any; a new user's may merge with other creates' in a combined batch. */
+function emailInserts(ctx: WriteContext, userId: string, data: ScimData, created = false): CompiledRun[] {
   const emails = emailTuples(data);
-  return emails.length ? [{ statement: insertEmails(ctx.db), values: { tenantId: ctx.tenantId, userId, emails: JSON.stringify(emails) } }] : [];
+  if (!emails.length) return [];
+  const run: CompiledRun = { statement: insertEmails(ctx.db), values: { tenantId: ctx.tenantId, userId, emails: JSON.stringify(emails) } };
+  return [created ? { ...run, merge: mergeEmailsOfCreates(ctx.db) } : run];
 }
 
 /**
@@ -116,14 +147,14 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
   // A lost reply after commit makes the retry collide with this very row: that is our create, not a 409.
   const ours = async () => {
     const stored = await findUserRow(ctx.db, ctx.tenantId, row.id);
-    return stored ? [[{ seq: stored.seq }]] : undefined;
+    return stored ? [[{ seq: stored.seq, id: stored.id }]] : undefined;
   };
   const [inserted] = await commit(
     ctx,
     columns.userName,
     [
-      { statement: insertUser(ctx.db), values: row },
-      ...emailInserts(ctx, row.id, data),
+      { statement: insertUser(ctx.db), values: row, merge: mergeUserCreates(ctx.db) },
+      ...emailInserts(ctx, row.id, data, true),
       countResources(ctx.db, 'User', ctx.tenantId, 1),
       countCreatedRun(ctx.db, 'User', row.id),
       auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
@@ -131,7 +162,9 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
     ],
     ours,
   );
-  const created: UserRow = { ...row, ...(inserted![0] as Pick<UserRow, 'seq'>) };
+  const assigned = (inserted as Pick<UserRow, 'seq' | 'id'>[]).find((r) => r.id === row.id);
+  if (!assigned) throw new Error(`the insert of user ${row.id} returned no row of it`);
+  const created: UserRow = { ...row, seq: assigned.seq };
   ctx.users?.set(created);
   return created;
 }
