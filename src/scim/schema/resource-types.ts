@@ -56,9 +56,18 @@ export interface ResolvedAttribute {
 
 const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
-/** The attribute named `name` (case-insensitive) among `definitions`. */
+/** Each definition list by lower-cased name, built on its first lookup: every body key, filter and path looks names up. */
+const byLowerName = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+
+/** The attribute named `name` (case-insensitive) among `definitions` (the first, should two share a name). */
 export function findByName(definitions: readonly AttributeDefinition[], name: string): AttributeDefinition | undefined {
-  return definitions.find((d) => sameName(d.name, name));
+  let index = byLowerName.get(definitions);
+  if (!index) {
+    index = new Map();
+    for (const d of definitions) if (!index.has(d.name.toLowerCase())) index.set(d.name.toLowerCase(), d);
+    byLowerName.set(definitions, index);
+  }
+  return index.get(name.toLowerCase());
 }
 
 /** The sub-attribute `name` (case-insensitive) of a complex attribute, as inside `emails[type eq "work"]`. */
