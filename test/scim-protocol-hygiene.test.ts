@@ -43,6 +43,27 @@ describe('SCIM protocol hygiene', () => {
     await expectScimError(await scim.request('POST', '/Users', huge), 413);
   });
 
+  it('reads a body of undeclared length (chunked) as it streams: parsed when small, 413 once past 1 MiB', async () => {
+    const streamed = (text: string, pieces: number) => {
+      const bytes = new TextEncoder().encode(text);
+      const size = Math.ceil(bytes.length / pieces);
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at >= bytes.length) return controller.close();
+          controller.enqueue(bytes.slice(at, (at += size)));
+        },
+      });
+    };
+    const post = (text: string, pieces: number) =>
+      SELF.fetch(`${scim.base}/Users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: streamed(text, pieces) });
+    const small = await post(JSON.stringify(oktaNewUser('streamed.ünïcode@acme.com')), 7);
+    expect(small.status).toBe(201);
+    expect(((await small.json()) as { userName: string }).userName).toBe('streamed.ünïcode@acme.com');
+    await expectScimError(await post(JSON.stringify({ ...oktaNewUser('streamed.big@acme.com'), title: 'x'.repeat(1024 * 1024) }), 40), 413);
+    expect(((await (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "streamed.big@acme.com"')}`)).json()) as { totalResults: number }).totalResults).toBe(0);
+  });
+
   it('answers 405 with Allow for methods an endpoint does not serve', async () => {
     const res = await scim.request('DELETE', '/Users');
     const body = await expectScimError(res, 405);

@@ -15,11 +15,14 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   if (type && !JSON_TYPES.test(type.trim())) {
     throw new ScimError(415, undefined, `Unsupported Content-Type "${type}": send application/scim+json or application/json.`);
   }
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const length = c.req.header('content-length');
+  const declared = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+  if (declared !== undefined && declared > MAX_BODY_BYTES) throw tooLarge();
   const body = c.req.raw.body;
   if (!body) throw new ScimError(400, 'invalidSyntax', 'The request has no body.');
-  const text = new TextDecoder().decode(await readAtMost(body, MAX_BODY_BYTES, tooLarge));
+  // A declared length is what the HTTP layer reads as the body, so the runtime reads it whole; a
+  // body of undeclared length (chunked) is counted as it streams, and cut off past the limit.
+  const text = declared !== undefined ? await c.req.raw.text() : new TextDecoder().decode(await readAtMost(body, MAX_BODY_BYTES, tooLarge));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
