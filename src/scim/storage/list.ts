@@ -64,10 +64,13 @@ function compileShape(
   const counter = table === users ? tenants.userCount : tenants.groupCount;
   const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: counter }).from(tenants).where(eq(tenants.id, P.tenantId));
   const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
-  const pageOf = <Q extends SQLiteSelect>(q: Q) =>
-    mode === 'bucket'
+  const pageOf = <Q extends SQLiteSelect>(q: Q) => {
+    // The whole answer, at most one row: nothing to order, limit or skip (a bound LIMIT alone doubled an Okta lookup's statement time in the object's SQLite).
+    if (!counted) return q.where(where);
+    return mode === 'bucket'
       ? q.where(and(where, positionedPage(table, P.tenantId, table === users ? 'User' : 'Group', P.startIndex, P.count))).orderBy(...order).limit(P.count)
       : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
+  };
   const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
   return { count: counted ? compileStatement(count, { n: filter ? COUNT_DECODER : counter }) : undefined, page: compileStatement(page, getTableColumns(table as ResourceTable)) };
 }
