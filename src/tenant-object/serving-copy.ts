@@ -43,9 +43,8 @@ const COLUMNS = {
 };
 type RowTable = keyof typeof COLUMNS;
 
-/** `table`'s rows (aliased `alias`) as one JSON array text, each row an object of its columns: the object's SQLite reads it as is. */
-const rowsJson = (table: RowTable, alias: string) =>
-  sql.raw(`coalesce(json_group_array(json_object(${COLUMNS[table].map((c) => `'${c}', "${alias}"."${c}"`).join(', ')})), '[]')`);
+/** A row of `table` (aliased `alias`) as one JSON object text of its columns: the object's SQLite reads it as is. */
+const rowJson = (table: RowTable, alias: string) => sql.raw(`json_object(${COLUMNS[table].map((c) => `'${c}', "${alias}"."${c}"`).join(', ')})`);
 
 // Numbered parameters: ?1 the tenant, ?2 the copy's watermark (seq), ?3 the oldest `updated_at` to read.
 const changedEvents = sql`SELECT ${directoryEvents.seq} AS "seq", ${directoryEvents.type} AS "type",
@@ -54,19 +53,24 @@ const changedEvents = sql`SELECT ${directoryEvents.seq} AS "seq", ${directoryEve
   json_extract(${directoryEvents.data}, '$.user.id') AS "userId"
   FROM ${directoryEvents} WHERE ${directoryEvents.tenantId} = ?1 AND ${directoryEvents.seq} > ?2`;
 
+/** The parts of a tail, as its rows name them. */
+const TAIL_PARTS = ['events', 'users', 'emails', 'groups', 'members'] as const;
+type TailPart = (typeof TAIL_PARTS)[number];
+
 /**
- * A tail: one statement, one row, each column a JSON array — the events since the watermark, then
- * the rows they and the batch changed. One statement, not one per table: D1 counts and runs each
- * statement of a batch, and the rows go into the copy's SQLite as the JSON text they came as.
+ * A tail: one statement whose rows are (part, the row as JSON text) — the events since the
+ * watermark, then the rows they and the batch changed. One statement, not one per table: D1 counts
+ * and runs each statement of a batch; and rows as JSON text go into the copy's SQLite as they came.
+ * A row each, not one JSON array a part: D1 holds a value to 2 MB, and a group rename brings every
+ * member.
  */
-export const TAIL = toSql(sql`SELECT
-  (SELECT coalesce(json_group_array(json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId")), '[]')
-    FROM (${changedEvents}) AS "e") AS "events",
-  (SELECT ${rowsJson('users', 'u')} FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3) AS "users",
-  (SELECT ${rowsJson('user_emails', 'm')} FROM ${userEmails} AS "m" JOIN ${users} AS "u" ON "u"."id" = "m"."user_id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3) AS "emails",
-  (SELECT ${rowsJson('groups', 'g')} FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?3) AS "groups",
-  (SELECT ${rowsJson('group_members', 'gm')} FROM ${groupMembers} AS "gm" JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
-    ON "gm"."group_id" = "e"."groupId" AND "gm"."user_id" = "e"."userId") AS "members"`);
+export const TAIL = toSql(sql`SELECT 'events' AS "part", json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId") AS "row"
+    FROM (${changedEvents}) AS "e"
+  UNION ALL SELECT 'users', ${rowJson('users', 'u')} FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
+  UNION ALL SELECT 'emails', ${rowJson('user_emails', 'm')} FROM ${userEmails} AS "m" JOIN ${users} AS "u" ON "u"."id" = "m"."user_id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
+  UNION ALL SELECT 'groups', ${rowJson('groups', 'g')} FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?3
+  UNION ALL SELECT 'members', ${rowJson('group_members', 'gm')} FROM ${groupMembers} AS "gm" JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
+    ON "gm"."group_id" = "e"."groupId" AND "gm"."user_id" = "e"."userId"`);
 
 function prepareTail(d1: D1Database, tenantId: string, seq: number, since: string): D1PreparedStatement[] {
   return [d1.prepare(TAIL).bind(tenantId, seq, since)];
@@ -415,6 +419,8 @@ export class ServingCopy {
 }
 
 function toChangedRows(results: D1Result[]): ChangedRows {
-  const row = results[0]!.results[0] as { events: string; users: string; emails: string; groups: string; members: string };
-  return { ...row, events: JSON.parse(row.events) as ChangedEvent[] };
+  const parts = Object.fromEntries(TAIL_PARTS.map((p) => [p, [] as string[]])) as Record<TailPart, string[]>;
+  for (const { part, row } of results[0]!.results as { part: TailPart; row: string }[]) parts[part].push(row);
+  const array = (rows: string[]) => `[${rows.join(',')}]`;
+  return { events: JSON.parse(array(parts.events)) as ChangedEvent[], users: array(parts.users), emails: array(parts.emails), groups: array(parts.groups), members: array(parts.members) };
 }
