@@ -2,10 +2,11 @@
  * The tenant object's serving copy (src/tenant-object/serving-copy.ts) stays equal to D1: after
  * every kind of write Okta and Entra send, after combined and retried batches, after a commit
  * whose apply never happened (the object died in between), when the change log no longer reaches
- * back, and when D1's schema changed. Reads answered from it never show less than a write already
- * acknowledged.
+ * back, and when D1's schema changed, and with rows past what one SQLite value holds. Reads
+ * answered from it never show less than a write already acknowledged.
  */
 import { env, runInDurableObject } from 'cloudflare:test';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
 import { patchRequestSchema } from '../src/scim/patch/request.ts';
@@ -14,7 +15,7 @@ import type { WriteContext } from '../src/scim/storage/write-context.ts';
 import { createUser, patchUser } from '../src/scim/users/user-writes.ts';
 import { GroupCommitD1 } from '../src/tenant-object/group-commit.ts';
 import { RowCache } from '../src/tenant-object/row-cache.ts';
-import { TAIL } from '../src/tenant-object/serving-copy.ts';
+import { jsonArrays, TAIL } from '../src/tenant-object/serving-copy.ts';
 import type { TenantObject } from '../src/tenant-object/tenant-object.ts';
 import { listQuerySchema } from '../src/scim/storage/list-query.ts';
 import { hashToken } from '../src/tenants/tokens.ts';
@@ -87,6 +88,22 @@ describe('the serving copy after every kind of write', () => {
     expect((await scim.get(`/Users/${carol.id}`)).status).toBe(404);
   });
 
+  it('takes a tail larger than one SQLite value holds: a rename brings 28 members of 390 KB each, and a rebuild copies them', async () => {
+    const t = await servedTenant();
+    // 11 MB in all, past even the local runtime's limit (production's is 2 MB); non-ASCII on purpose: the limit is in bytes, each of these three.
+    const big = await Promise.all(Array.from({ length: 28 }, (_, i) => created(t.scim, '/Users', oktaNewUser(`big${i}@acme.test`, { title: `${i}`.padEnd(130_000, '€') }))));
+    const group = await createGroup(t.scim, 'Large', big.map((u) => u.id));
+    expect((await patchGroup(t.scim, group.id, [{ op: 'replace', value: { displayName: 'Larger' } }])).status).toBe(204);
+    await expectCopyEqualsD1(t, 'rename of a group of large members');
+    const read = await (await t.scim.get(`/Users/${big[27]!.id}`)).json<{ title: string; groups: { display: string }[] }>();
+    expect(read).toMatchObject({ title: '27'.padEnd(130_000, '€'), groups: [{ display: 'Larger' }] });
+    // A rebuild copies them in pages: the schema recorded for the copy no longer matches D1's.
+    await runInDurableObject(tenantObject(t.tenant.id), (_object, state) => state.storage.sql.exec(`UPDATE copy_meta SET value = 'stale' WHERE key = 'schema'`));
+    await evict(t.tenant.id);
+    expect((await t.scim.get(`/Users/${big[0]!.id}`)).status).toBe(200);
+    await expectCopyEqualsD1(t, 'rebuild of large rows');
+  });
+
   it('equals D1 after concurrent creates: combined batches, and a duplicate that sends them alone', async () => {
     const t = await servedTenant();
     const names = Array.from({ length: 24 }, (_, i) => `u${i}@acme.test`);
@@ -96,6 +113,21 @@ describe('the serving copy after every kind of write', () => {
     await expectCopyEqualsD1(t, 'after the race');
     const listed = await (await t.scim.get('/Users?count=100')).json<{ totalResults: number }>();
     expect(listed.totalResults).toBe(24);
+  });
+});
+
+describe('row JSON cut into arrays that fit one SQLite value', () => {
+  it('keeps every row once, in order, each array within the limit unless one row alone is longer', () => {
+    const row = fc.oneof(fc.json(), fc.string({ unit: 'grapheme', maxLength: 40 }).map((t) => JSON.stringify({ t })));
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 60 }), fc.integer({ min: 2, max: 200 }), (rows, maxChars) => {
+        const arrays = [...jsonArrays(rows, maxChars)];
+        expect(arrays.flatMap((a) => JSON.parse(a) as unknown[])).toEqual(rows.map((r) => JSON.parse(r) as unknown));
+        for (const a of arrays) if (a.length > maxChars) expect((JSON.parse(a) as unknown[]).length).toBe(1);
+        expect(arrays.length === 0).toBe(rows.length === 0);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

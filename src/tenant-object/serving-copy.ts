@@ -100,8 +100,26 @@ const REBUILD = {
   ),
 };
 
-/** A table's changed rows when none changed. */
-const EMPTY = '[]';
+/**
+ * The most characters of row JSON one statement of the copy takes: SQLite refuses a longer string
+ * (a Durable Object's holds a value to 2 MB, as D1's does), and a UTF-8 character is up to three bytes.
+ */
+const MAX_JSON_CHARS = 600_000;
+
+/** Row JSON texts as JSON arrays of at most `maxChars` characters each (a row longer than that alone), in order. */
+export function* jsonArrays(rows: readonly string[], maxChars = MAX_JSON_CHARS): Generator<string> {
+  let start = 0;
+  let length = 2;
+  for (let i = 0; i < rows.length; i++) {
+    if (i > start && length + rows[i]!.length + 1 > maxChars) {
+      yield `[${rows.slice(start, i).join(',')}]`;
+      start = i;
+      length = 2;
+    }
+    length += rows[i]!.length + 1;
+  }
+  if (start < rows.length) yield `[${rows.slice(start).join(',')}]`;
+}
 
 /** A rebuild's stages, in order: parents before the rows that reference them. */
 const BUILD_STAGES = {
@@ -155,10 +173,10 @@ interface ChangedEvent {
 /** What one tail (or catch-up) read from D1: its events, and each table's changed rows as JSON array text. */
 interface ChangedRows {
   events: ChangedEvent[];
-  users: string;
-  emails: string;
-  groups: string;
-  members: string;
+  users: string[];
+  emails: string[];
+  groups: string[];
+  members: string[];
 }
 
 /** Thrown when the copy cannot follow D1 by catching up: it is rebuilt. */
@@ -304,11 +322,12 @@ export class ServingCopy {
         : stage.next && { ...build, stage: stage.next, after: [...BUILD_STAGES[stage.next].start] };
     this.#storage.transactionSync(() => {
       // A row may be here already: a write's tail brought it since the rebuild began. The page is newer or the same.
-      if (build.stage === 'members') this.#insert('group_members', JSON.stringify(main), 'ON CONFLICT DO NOTHING');
-      else this.#upsert(build.stage, JSON.stringify(main));
+      const rows = main.map((r) => JSON.stringify(r));
+      if (build.stage === 'members') this.#insert('group_members', rows, 'ON CONFLICT DO NOTHING');
+      else this.#upsert(build.stage, rows);
       if (emails) {
-        this.#storage.sql.exec(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT "value" FROM json_each(?))`, JSON.stringify(main.map((r) => r.id)));
-        this.#insert('user_emails', JSON.stringify(emails));
+        this.#dropEmailsOf(rows);
+        this.#insert('user_emails', emails.map((r) => JSON.stringify(r)));
       }
       const newest = main.reduce((max, r) => (typeof r.updated_at === 'string' && r.updated_at > max ? r.updated_at : max), this.#watermark().updatedAt);
       this.#writeMeta('updatedAt', newest);
@@ -332,9 +351,9 @@ export class ServingCopy {
       }
       this.#upsert('groups', changed.groups);
       this.#upsert('users', changed.users);
-      if (changed.users !== EMPTY) run(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT json_extract("value", '$.id') FROM json_each(?))`, changed.users);
+      this.#dropEmailsOf(changed.users);
       this.#insert('user_emails', changed.emails);
-      const members = JSON.parse(changed.members) as { group_id: string; user_id: string }[];
+      const members = changed.members.map((m) => JSON.parse(m) as { group_id: string; user_id: string });
       const present = new Set(members.map((m) => `${m.group_id}\u0000${m.user_id}`));
       for (const e of changed.events) {
         if ((e.type === 'group.user_added' || e.type === 'group.user_removed') && e.groupId && e.userId && !present.has(`${e.groupId}\u0000${e.userId}`)) {
@@ -350,33 +369,40 @@ export class ServingCopy {
     });
   }
 
-  /** The newest `updated_at` among `floor` and the rows of the JSON arrays `rowsJson`. */
-  #newest(floor: string, ...rowsJson: string[]): string {
+  /** The newest `updated_at` among `floor` and the rows of `rowsJson` (JSON texts of rows). */
+  #newest(floor: string, ...rowsJson: string[][]): string {
     let newest = floor;
-    for (const json of rowsJson) {
-      if (json === EMPTY) continue;
+    for (const json of rowsJson.flatMap((rows) => [...jsonArrays(rows)])) {
       const max = this.#storage.sql.exec<{ max: string | null }>(`SELECT max(json_extract("value", '$.updated_at')) AS "max" FROM json_each(?)`, json).one().max;
       if (max !== null && max > newest) newest = max;
     }
     return newest;
   }
 
+  /** Deletes the email rows of the users `userRows` (JSON texts of user rows). */
+  #dropEmailsOf(userRows: string[]): void {
+    for (const json of jsonArrays(userRows)) {
+      this.#storage.sql.exec(`DELETE FROM "user_emails" WHERE "user_id" IN (SELECT json_extract("value", '$.id') FROM json_each(?))`, json);
+    }
+  }
+
   /**
-   * Inserts the rows of `rowsJson` (a JSON array of D1's rows of `table`) in one statement that
-   * reads them from that one parameter: a statement per row cost more than the rows themselves.
+   * Inserts `rows` (JSON texts of D1's rows of `table`) a statement per JSON array that fits
+   * SQLite's value limit, each reading its rows from that one parameter: a statement per row cost
+   * more than the rows themselves.
    */
-  #insert(table: RowTable, rowsJson: string, conflict = ''): void {
-    if (rowsJson === EMPTY) return;
+  #insert(table: RowTable, rows: string[], conflict = ''): void {
     const columns = COLUMNS[table];
     const values = columns.map((c) => `json_extract("value", '$."${c}"')`);
     // `WHERE true`: SQLite would read an ON CONFLICT right after the SELECT's FROM as a join's ON.
-    this.#storage.sql.exec(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM json_each(?) WHERE true ${conflict}`, rowsJson);
+    const query = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM json_each(?) WHERE true ${conflict}`;
+    for (const json of jsonArrays(rows)) this.#storage.sql.exec(query, json);
   }
 
   /** Inserts or updates user or group rows by their `seq` (one-to-one with their ids). */
-  #upsert(table: 'users' | 'groups', rowsJson: string): void {
+  #upsert(table: 'users' | 'groups', rows: string[]): void {
     const updates = COLUMNS[table].filter((c) => c !== 'seq').map((c) => `"${c}" = excluded."${c}"`);
-    this.#insert(table, rowsJson, `ON CONFLICT ("seq") DO UPDATE SET ${updates.join(', ')}`);
+    this.#insert(table, rows, `ON CONFLICT ("seq") DO UPDATE SET ${updates.join(', ')}`);
   }
 
   /**
@@ -421,6 +447,5 @@ export class ServingCopy {
 function toChangedRows(results: D1Result[]): ChangedRows {
   const parts = Object.fromEntries(TAIL_PARTS.map((p) => [p, [] as string[]])) as Record<TailPart, string[]>;
   for (const { part, row } of results[0]!.results as { part: TailPart; row: string }[]) parts[part].push(row);
-  const array = (rows: string[]) => `[${rows.join(',')}]`;
-  return { events: JSON.parse(array(parts.events)) as ChangedEvent[], users: array(parts.users), emails: array(parts.emails), groups: array(parts.groups), members: array(parts.members) };
+  return { ...parts, events: parts.events.map((e) => JSON.parse(e) as ChangedEvent) };
 }
