@@ -70,6 +70,8 @@ describe('side statements merged across a combined batch', () => {
     const created = await Promise.all(plan.map((ctx, i) => createUser(ctx, oktaNewUser(unique(`u${i}`), { emails: i === 2 ? [{ value: `x${i}@merged.example` }] : [] }))));
     // The six user rows in one insert, the email rows in one, then user_count of a and of b, page buckets, audit rows, the events of a and of b.
     expect(calls).toEqual([1 + 1 + 4 + 2]);
+    const { results: emails } = await env.DB.prepare('SELECT tenant_id, user_id, value, type, "primary" FROM user_emails WHERE user_id IN (SELECT value FROM json_each(?))').bind(JSON.stringify(created.map((u) => u.id))).all();
+    expect(emails).toEqual([{ tenant_id: a.tenantId, user_id: created[2]!.id, value: 'x2@merged.example', type: null, primary: 0 }]);
     // Before merging: 5 statements a create (6 with emails).
     expect(calls[0]! / plan.length).toBeLessThan(1.5);
     await expectExact(a, [earlier[0]!, ...created.filter((_, i) => plan[i] === a)]);

@@ -121,7 +121,7 @@ const mergeEmailsOfCreates = (db: Database): MergeRule => ({
   key: 'user_emails:create',
   merge: (values) => ({
     statement: insertManyEmails(db),
-    values: { rows: JSON.stringify(values.flatMap((v) => (JSON.parse(v.emails as string) as EmailTuple[]).map((tuple) => [v.tenantId, v.userId, ...tuple]))) },
+    values: { rows: JSON.stringify(values.flatMap((v) => (v.tuples as EmailTuple[]).map((tuple) => [v.tenantId, v.userId, ...tuple]))) },
   }),
 });
 
@@ -130,7 +130,8 @@ function emailInserts(ctx: WriteContext, userId: string, data: ScimData, created
   const emails = emailTuples(data);
   if (!emails.length) return [];
   const run: CompiledRun = { statement: insertEmails(ctx.db), values: { tenantId: ctx.tenantId, userId, emails: JSON.stringify(emails) } };
-  return [created ? { ...run, merge: mergeEmailsOfCreates(ctx.db) } : run];
+  // `tuples`, which the statement alone does not bind, spares the merge parsing `emails` again.
+  return [created ? { ...run, values: { ...run.values, tuples: emails }, merge: mergeEmailsOfCreates(ctx.db) } : run];
 }
 
 /**
