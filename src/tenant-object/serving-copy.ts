@@ -58,18 +58,18 @@ const TAIL_PARTS = ['events', 'users', 'emails', 'groups', 'members'] as const;
 type TailPart = (typeof TAIL_PARTS)[number];
 
 /**
- * A tail: one statement whose rows are (part, the row as JSON text) — the events since the
- * watermark, then the rows they and the batch changed. One statement, not one per table: D1 counts
+ * A tail: one statement whose rows are (part, the row as JSON text, a user's or group's
+ * `updated_at`) — the events since the watermark, then the rows they and the batch changed. One statement, not one per table: D1 counts
  * and runs each statement of a batch; and rows as JSON text go into the copy's SQLite as they came.
  * A row each, not one JSON array a part: D1 holds a value to 2 MB, and a group rename brings every
  * member.
  */
-export const TAIL = toSql(sql`SELECT 'events' AS "part", json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId") AS "row"
+export const TAIL = toSql(sql`SELECT 'events' AS "part", json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId") AS "row", NULL AS "updatedAt"
     FROM (${changedEvents}) AS "e"
-  UNION ALL SELECT 'users', ${rowJson('users', 'u')} FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
-  UNION ALL SELECT 'emails', ${rowJson('user_emails', 'm')} FROM ${userEmails} AS "m" JOIN ${users} AS "u" ON "u"."id" = "m"."user_id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
-  UNION ALL SELECT 'groups', ${rowJson('groups', 'g')} FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?3
-  UNION ALL SELECT 'members', ${rowJson('group_members', 'gm')} FROM ${groupMembers} AS "gm" JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
+  UNION ALL SELECT 'users', ${rowJson('users', 'u')}, "u"."updated_at" FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
+  UNION ALL SELECT 'emails', ${rowJson('user_emails', 'm')}, NULL FROM ${userEmails} AS "m" JOIN ${users} AS "u" ON "u"."id" = "m"."user_id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
+  UNION ALL SELECT 'groups', ${rowJson('groups', 'g')}, "g"."updated_at" FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?3
+  UNION ALL SELECT 'members', ${rowJson('group_members', 'gm')}, NULL FROM ${groupMembers} AS "gm" JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
     ON "gm"."group_id" = "e"."groupId" AND "gm"."user_id" = "e"."userId"`);
 
 function prepareTail(d1: D1Database, tenantId: string, seq: number, since: string): D1PreparedStatement[] {
@@ -170,9 +170,10 @@ interface ChangedEvent {
   userId: string | null;
 }
 
-/** What one tail (or catch-up) read from D1: its events, and each table's changed rows as JSON array text. */
+/** What one tail (or catch-up) read from D1: its events, each table's changed rows as JSON texts, and the newest `updated_at` among them. */
 interface ChangedRows {
   events: ChangedEvent[];
+  newest: string | null;
   users: string[];
   emails: string[];
   groups: string[];
@@ -365,18 +366,8 @@ export class ServingCopy {
       const mark = this.#watermark();
       const lastSeq = changed.events.reduce((max, e) => Math.max(max, e.seq), mark.seq);
       this.#writeMeta('seq', String(lastSeq));
-      this.#writeMeta('updatedAt', this.#newest(mark.updatedAt, changed.users, changed.groups));
+      this.#writeMeta('updatedAt', changed.newest !== null && changed.newest > mark.updatedAt ? changed.newest : mark.updatedAt);
     });
-  }
-
-  /** The newest `updated_at` among `floor` and the rows of `rowsJson` (JSON texts of rows). */
-  #newest(floor: string, ...rowsJson: string[][]): string {
-    let newest = floor;
-    for (const json of rowsJson.flatMap((rows) => [...jsonArrays(rows)])) {
-      const max = this.#storage.sql.exec<{ max: string | null }>(`SELECT max(json_extract("value", '$.updated_at')) AS "max" FROM json_each(?)`, json).one().max;
-      if (max !== null && max > newest) newest = max;
-    }
-    return newest;
   }
 
   /** Deletes the email rows of the users `userRows` (JSON texts of user rows). */
@@ -446,6 +437,10 @@ export class ServingCopy {
 
 function toChangedRows(results: D1Result[]): ChangedRows {
   const parts = Object.fromEntries(TAIL_PARTS.map((p) => [p, [] as string[]])) as Record<TailPart, string[]>;
-  for (const { part, row } of results[0]!.results as { part: TailPart; row: string }[]) parts[part].push(row);
-  return { ...parts, events: parts.events.map((e) => JSON.parse(e) as ChangedEvent) };
+  let newest: string | null = null;
+  for (const { part, row, updatedAt } of results[0]!.results as { part: TailPart; row: string; updatedAt: string | null }[]) {
+    parts[part].push(row);
+    if (updatedAt !== null && (newest === null || updatedAt > newest)) newest = updatedAt;
+  }
+  return { ...parts, events: parts.events.map((e) => JSON.parse(e) as ChangedEvent), newest };
 }
