@@ -9,6 +9,8 @@
  * - `lookupMsWhileRebuilding`: lookups of random users one at a time until then (answered from D1):
  *   how many, p50, p99;
  * - `lookupMs`: 300 lookups once the copy is whole (p50, p99);
+ * - `pageMs`: then 100 pages of 100 users in the default order, each at a random `startIndex`
+ *   (an import walk's late pages, without the walk: p50, p99);
  * - `coldCurrentMs`: the first lookup after the Worker restarted on the same state (a new object
  *   whose copy is current: one D1 call to check it), then its own 300 lookups.
  */
@@ -25,6 +27,7 @@ import { seedDirectory } from '../test/support/seed-directory.ts';
 const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' } } });
 const users = Number(values.users);
 const LOOKUPS = 300;
+const PAGES = 100;
 
 /** Resolves once the tenant object's copy under `dir` is whole: its SQLite holds the copy and no rebuild under way. */
 async function copyWhole(dir: string): Promise<void> {
@@ -64,10 +67,18 @@ try {
     if (res.status !== 200 || body.totalResults !== 1) throw new Error(`lookup of user${n}: ${res.status} ${JSON.stringify(body)}`);
     return performance.now() - started;
   };
-  /** Lookups one at a time, `LOOKUPS` of them or until `until` says stop: how many, p50, p99. */
-  const percentiles = async (until: (done: number) => boolean = (done) => done === LOOKUPS) => {
+  /** One page of 100 users from `startIndex`; its wall time in ms. */
+  const page = async (startIndex: number): Promise<number> => {
+    const started = performance.now();
+    const res = await fetch(`${worker!.url}/scim/v2/big/Users?startIndex=${startIndex}&count=100`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { Resources?: unknown[] };
+    if (res.status !== 200 || body.Resources?.length !== 100) throw new Error(`page at ${startIndex}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+    return performance.now() - started;
+  };
+  /** `probe` (a lookup of a random user unless given) one at a time, `LOOKUPS` times or until `until` says stop: how many, p50, p99. */
+  const percentiles = async (until: (done: number) => boolean = (done) => done === LOOKUPS, probe = () => lookup(1 + Math.floor(Math.random() * users))) => {
     const times: number[] = [];
-    while (!until(times.length)) times.push(await lookup(1 + Math.floor(Math.random() * users)));
+    while (!until(times.length)) times.push(await probe());
     if (times.length === 0) return { n: 0, p50: null, p99: null };
     times.sort((a, b) => a - b);
     const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]! * 100) / 100;
@@ -80,11 +91,12 @@ try {
   void copyWhole(stateDir).then(() => (wholeAfterMs = Math.round(performance.now() - firstLookup)));
   const whileRebuilding = await percentiles(() => wholeAfterMs !== undefined);
   const warm = await percentiles();
+  const pages = await percentiles((done) => done === PAGES, () => page(1 + Math.floor(Math.random() * (users - 100))));
   await worker.stop();
   worker = await startLocalWorker({ build, persistDir: stateDir });
   const coldCurrentMs = Math.round((await lookup(1)) * 100) / 100;
   const afterRestart = await percentiles();
-  console.log(JSON.stringify({ users, seedSeconds: Math.round(seedSeconds), firstAnswerMs, wholeAfterMs, lookupMsWhileRebuilding: whileRebuilding, lookupMs: warm, coldCurrentMs, lookupMsAfterRestart: afterRestart }));
+  console.log(JSON.stringify({ users, seedSeconds: Math.round(seedSeconds), firstAnswerMs, wholeAfterMs, lookupMsWhileRebuilding: whileRebuilding, lookupMs: warm, pageMs: pages, coldCurrentMs, lookupMsAfterRestart: afterRestart }));
 } finally {
   await worker?.stop();
   rmSync(stateDir, { recursive: true, force: true });
