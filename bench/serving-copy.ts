@@ -2,8 +2,9 @@
  * `node bench/serving-copy.ts [--users 100000]`: what the tenant object's serving copy
  * (docs/serving-copy.md) costs when it is not warm. A tenant of N users is seeded straight in D1
  * (test/support/seed-directory.ts), then, through the Worker's SCIM API:
- * - `firstAnswerMs`: the first lookup of a fresh object with no copy yet (it copies the first 5,000
- *   rows of each kind, answers from D1, and leaves the rest of the rebuild to its alarm);
+ * - `firstAnswerMs`: the first lookup of a fresh object with no copy yet (it copies pages until it
+ *   holds 5,000 rows, answers from D1, and leaves the rest of the rebuild to its alarm, a page an
+ *   invocation);
  * - `wholeAfterMs`: from that first lookup until the copy is whole (the alarm copied the rest), read
  *   from the object's SQLite file as Miniflare persists it: no copy_meta `build` row left;
  * - `lookupMsWhileRebuilding`: lookups of random users one at a time until then (answered from D1):
