@@ -157,7 +157,7 @@ describe("a rebuild's pages", () => {
       const stage = () => (JSON.parse(state.storage.sql.exec<{ value: string }>(`SELECT "value" FROM "copy_meta" WHERE "key" = 'build'`).one().value) as { stage: string; after: unknown[] });
       while (stage().stage !== 'members') await copy.copyPage();
       await copy.copyPage();
-      // Two pages into the memberships, as an earlier version stored it: the last (group id, user id) copied.
+      // One page into the memberships, as an earlier version stored it: the last (group id, user id) copied.
       const copied = state.storage.sql.exec<{ group_id: string; user_id: string }>(`SELECT "group_id", "user_id" FROM "group_members" ORDER BY "group_id" DESC, "user_id" DESC LIMIT 1`).one();
       state.storage.sql.exec(`UPDATE "copy_meta" SET "value" = ? WHERE "key" = 'build'`, JSON.stringify({ ...stage(), after: [copied.group_id, copied.user_id] }));
       copy = new ServingCopy(state.storage, env.DB, t.tenant.id, { pageRows: 40 });

@@ -59,10 +59,10 @@ type TailPart = (typeof TAIL_PARTS)[number];
 
 /**
  * A tail: one statement whose rows are (part, the row as JSON text, a user's or group's
- * `updated_at`) — the events since the watermark, then the rows they and the batch changed. One statement, not one per table: D1 counts
- * and runs each statement of a batch; and rows as JSON text go into the copy's SQLite as they came.
- * A row each, not one JSON array a part: D1 holds a value to 2 MB, and a group rename brings every
- * member.
+ * `updated_at`) — the events since the watermark, then the rows they and the batch changed. One
+ * statement, not one per table: D1 counts and runs each statement of a batch; and rows as JSON text
+ * go into the copy's SQLite as they came. A row each, not one JSON array a part: D1 holds a value
+ * to 2 MB, and a group rename brings every member.
  */
 export const TAIL = toSql(sql`SELECT 'events' AS "part", json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId") AS "row", NULL AS "updatedAt"
     FROM (${changedEvents}) AS "e"
