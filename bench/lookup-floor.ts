@@ -67,8 +67,10 @@ const probe = new Miniflare(
     ],
   }),
 );
-const target = await startBenchTarget({ concurrency: CONCURRENCY });
+// Started inside the try: if the project's target fails to start, the probe is still disposed.
+let target: Awaited<ReturnType<typeof startBenchTarget>> | undefined;
 try {
+  target = await startBenchTarget({ concurrency: CONCURRENCY });
   await probe.ready;
   const probeClient = new HttpClient((await probe.unsafeGetDirectURL('probe')).origin, CONCURRENCY);
   await probeClient.send('GET', `/seed?n=${userCount}`, undefined, 300_000);
@@ -99,6 +101,6 @@ try {
   console.log(JSON.stringify({ users: userCount, concurrency: CONCURRENCY, edgeLookupOverProbeObjectLookup: ratios }));
   probeClient.close();
 } finally {
-  await target.close();
+  await target?.close();
   await probe.dispose();
 }
