@@ -14,14 +14,14 @@ describe('D1 rows per write', () => {
     const written = Object.fromEntries(rows.map((r) => [r.kind, r.rowsWritten]));
     // Where each figure comes from: bench/README.md (Rows written per write).
     expect(written).toEqual({
-      'user create': 18,
-      'user deactivate': 7,
-      'user reactivate': 7,
-      'user update (name.givenName)': 7,
-      'group create': 15,
-      'group member add': 12,
-      'user create, 16 in one combined batch': 15.1875,
-      'user delete': 12,
+      'user create': 16,
+      'user deactivate': 6,
+      'user reactivate': 6,
+      'user update (name.givenName)': 6,
+      'group create': 14,
+      'group member add': 10,
+      'user create, 16 in one combined batch': 13.1875,
+      'user delete': 11,
     });
     // Reads stay bounded too: no write's batch walks a table.
     for (const row of rows) expect(row.rowsRead, row.kind).toBeLessThan(40);

@@ -41,7 +41,7 @@ async function seedMany(tenantId: string, groupId: string, extra: number): Promi
        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
        SELECT 'seed-' || ?1 || '-' || i, ?1, 'seed' || i || '@example.com', 1, json_object('userName', 'seed' || i || '@example.com'), 1, ?3, ?3 FROM n`,
     ).bind(tenantId, extra, at),
-    env.DB.prepare(`INSERT INTO user_emails (tenant_id, user_id, value, type, "primary") SELECT tenant_id, id, user_name, 'work', 1 FROM users WHERE tenant_id = ?1 AND id LIKE 'seed-%'`).bind(tenantId),
+    env.DB.prepare(`INSERT INTO user_emails (tenant_id, user_id, position, value, type, "primary") SELECT tenant_id, id, 0, user_name, 'work', 1 FROM users WHERE tenant_id = ?1 AND id LIKE 'seed-%'`).bind(tenantId),
     env.DB.prepare(`INSERT INTO group_members (tenant_id, group_id, user_id, created_at) SELECT tenant_id, ?2, id, ?3 FROM users WHERE tenant_id = ?1 AND id LIKE 'seed-%'`).bind(tenantId, groupId, at),
   ]);
 }

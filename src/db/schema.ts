@@ -112,18 +112,24 @@ export const users = sqliteTable(
   ],
 );
 
-/** One row per email of a user, so `emails[type eq "work"].value eq "x"` is an index lookup. */
+/**
+ * One row per email of a user, so `emails[type eq "work"].value eq "x"` is an index lookup.
+ * `WITHOUT ROWID` (migrations/0019, which drizzle-kit cannot declare; test/node/migrations.test.ts
+ * pins it): the row lives in its key, so an email writes two rows, not three.
+ */
 export const userEmails = sqliteTable(
   'user_emails',
   {
     tenantId: text('tenant_id').notNull(),
     userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** The email's index in the user's `emails`: a user may list one address twice, with two types. */
+    position: integer('position').notNull(),
     /** lower-cased: emails are caseExact=false (RFC 7643 §4.1.2). */
     value: text('value').notNull(),
     type: text('type'),
     primary: integer('primary', { mode: 'boolean' }).notNull().default(false),
   },
-  (t) => [index('user_emails_tenant_value').on(t.tenantId, t.value), index('user_emails_user').on(t.userId)],
+  (t) => [primaryKey({ columns: [t.userId, t.position] }), index('user_emails_tenant_value').on(t.tenantId, t.value)],
 );
 
 /** SCIM groups; members live in `group_members`, never in `data`. */
@@ -163,7 +169,10 @@ export const pageBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.resourceType, t.bucket] })],
 );
 
-/** Group membership: one row per (group, user), so a change costs the members changed. */
+/**
+ * Group membership: one row per (group, user), so a change costs the members changed.
+ * `WITHOUT ROWID` (migrations/0019): a membership writes its key and its user entry, not a rowid row besides.
+ */
 export const groupMembers = sqliteTable(
   'group_members',
   {
@@ -286,7 +295,8 @@ export const auditLog = sqliteTable(
  * The directory change log: one row per committed change of a tenant's users and groups, written
  * in the same D1 batch as the change (src/events/event-log.ts). `seq` counts 1, 2, 3… per tenant
  * with no gap: the statement that inserts an event takes the tenant's highest `seq` plus one
- * inside the change's transaction, and D1 runs one transaction at a time.
+ * inside the change's transaction, and D1 runs one transaction at a time. `WITHOUT ROWID`
+ * (migrations/0019): the event is stored in its key, one written row, not a row and a key.
  */
 export const directoryEvents = sqliteTable(
   'directory_events',

@@ -24,8 +24,8 @@ export async function pruneEvents(db: Database, cutoff: string): Promise<number>
   const { deleted } = await deleteInChunks(
     db,
     (limit) =>
-      sql`DELETE FROM ${E} WHERE rowid IN (
-        SELECT "old".rowid FROM ${tenants} AS "t" JOIN ${E} AS "old" ON "old"."tenant_id" = "t"."id"
+      sql`DELETE FROM ${E} WHERE (${E.tenantId}, ${E.seq}) IN (
+        SELECT "old"."tenant_id", "old"."seq" FROM ${tenants} AS "t" JOIN ${E} AS "old" ON "old"."tenant_id" = "t"."id"
           WHERE "old"."seq" < coalesce(
             (SELECT "kept"."seq" FROM ${E} AS "kept" WHERE "kept"."tenant_id" = "t"."id" AND "kept"."occurred_at" >= ${cutoff} ORDER BY "kept"."seq" LIMIT 1),
             (SELECT max("newest"."seq") FROM ${E} AS "newest" WHERE "newest"."tenant_id" = "t"."id"))

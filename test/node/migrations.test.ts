@@ -1,17 +1,18 @@
 /** Migrations that rebuild a table keep every row, on the local runtime's D1 (the engine wrangler applies them with). */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { applyMigrations, startLocalD1 } from '../support/local-worker.ts';
 
-let local: Awaited<ReturnType<typeof startLocalD1>>;
-beforeAll(async () => {
-  local = await startLocalD1();
-});
-afterAll(async () => {
-  await local?.stop();
-});
+/** Runs `check` on a D1 of its own, with no migration applied yet, and stops it after. */
+async function onFreshD1(check: (d1: D1Database) => Promise<void>): Promise<void> {
+  const local = await startLocalD1();
+  try {
+    await check(local.d1);
+  } finally {
+    await local.stop();
+  }
+}
 
-it('0016 rebuilds audit_log without AUTOINCREMENT, keeping its rows, ids and indexes, and drops the event id index', async () => {
-  const { d1 } = local;
+it('0016 rebuilds audit_log without AUTOINCREMENT, keeping its rows, ids and indexes, and drops the event id index', () => onFreshD1(async (d1) => {
   await applyMigrations(d1, '0016');
   const insert = d1.prepare("INSERT INTO audit_log (tenant_id, at, actor, action, outcome) VALUES ('t1', ?, 'cli', ?, 'success')");
   await d1.batch([insert.bind('2026-01-01T00:00:00.000Z', 'first'), insert.bind('2026-01-02T00:00:00.000Z', 'second'), insert.bind('2026-01-03T00:00:00.000Z', 'third')]);
@@ -28,4 +29,54 @@ it('0016 rebuilds audit_log without AUTOINCREMENT, keeping its rows, ids and ind
   // The next id follows the newest row kept, as before.
   const next = await d1.prepare("INSERT INTO audit_log (tenant_id, at, actor, action, outcome) VALUES ('t1', '2026-01-04T00:00:00.000Z', 'cli', 'fourth', 'success') RETURNING id").first('id');
   expect(next).toBe(4);
-});
+}));
+
+it('0019–0021 key user_emails, group_members and directory_events WITHOUT ROWID, keeping every row, numbering each user’s emails in their order, and keeping the indexes and cascades', () => onFreshD1(async (d1) => {
+  await applyMigrations(d1, '0019');
+  const at = '2026-01-01T00:00:00.000Z';
+  const user = d1.prepare("INSERT INTO users (id, tenant_id, user_name, data, created_at, updated_at) VALUES (?, 't1', ?, '{}', ?3, ?3)");
+  const email = d1.prepare("INSERT INTO user_emails (tenant_id, user_id, value, type, \"primary\") VALUES ('t1', ?, ?, ?, ?)");
+  await d1.batch([
+    d1.prepare("INSERT INTO tenants (id, slug, name, roles, default_role, created_at, updated_at) VALUES ('t1', 'acme', 'Acme', '[\"member\"]', 'member', ?1, ?1)").bind(at),
+    user.bind('u1', 'ann', at),
+    user.bind('u2', 'bob', at),
+    d1.prepare("INSERT INTO groups (id, tenant_id, display_name, data, created_at, updated_at) VALUES ('g1', 't1', 'Staff', '{}', ?1, ?1)").bind(at),
+    // Ann lists one address twice, with two types; the rows of two users interleave.
+    email.bind('u1', 'ann@example.com', 'work', 1),
+    email.bind('u2', 'bob@example.com', 'work', 1),
+    email.bind('u1', 'ann@example.com', 'home', 0),
+    email.bind('u1', 'ann@home.example', null, 0),
+    d1.prepare("INSERT INTO group_members (tenant_id, group_id, user_id, created_at) VALUES ('t1', 'g1', 'u1', ?1), ('t1', 'g1', 'u2', ?1)").bind(at),
+    d1.prepare("INSERT INTO directory_events (tenant_id, seq, id, type, actor, occurred_at, data) VALUES ('t1', 1, 'evt_a', 'user.created', 'cli', ?1, '{}'), ('t1', 2, 'evt_b', 'group.user_added', 'cli', ?1, '{}')").bind(at),
+  ]);
+  const members = (await d1.prepare('SELECT * FROM group_members ORDER BY group_id, user_id').all()).results;
+  const events = (await d1.prepare('SELECT * FROM directory_events ORDER BY tenant_id, seq').all()).results;
+
+  await applyMigrations(d1);
+
+  expect((await d1.prepare('SELECT user_id, position, value, type, "primary" FROM user_emails ORDER BY user_id, position').all()).results).toEqual([
+    { user_id: 'u1', position: 0, value: 'ann@example.com', type: 'work', primary: 1 },
+    { user_id: 'u1', position: 1, value: 'ann@example.com', type: 'home', primary: 0 },
+    { user_id: 'u1', position: 2, value: 'ann@home.example', type: null, primary: 0 },
+    { user_id: 'u2', position: 0, value: 'bob@example.com', type: 'work', primary: 1 },
+  ]);
+  expect((await d1.prepare('SELECT * FROM group_members ORDER BY group_id, user_id').all()).results).toEqual(members);
+  expect((await d1.prepare('SELECT * FROM directory_events ORDER BY tenant_id, seq').all()).results).toEqual(events);
+
+  const schema = (await d1.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name IN ('user_emails', 'group_members', 'directory_events') ORDER BY tbl_name, type DESC, name").all<{ type: string; name: string; tbl_name: string; sql: string | null }>()).results;
+  expect(schema.filter((s) => s.type === 'table').map((s) => [s.name, /\) WITHOUT ROWID$/.test(s.sql ?? '')])).toEqual([
+    ['directory_events', true],
+    ['group_members', true],
+    ['user_emails', true],
+  ]);
+  // A WITHOUT ROWID table's primary key is the table itself: no automatic index beside it.
+  expect(schema.filter((s) => s.type === 'index').map((s) => s.name)).toEqual(['group_members_user', 'user_emails_tenant_value']);
+
+  // The references came along: deleting a user cascades, and a dangling membership is refused.
+  await d1.prepare("DELETE FROM users WHERE id = 'u1'").run();
+  expect(await d1.prepare("SELECT count(*) AS n FROM user_emails WHERE user_id = 'u1'").first('n')).toBe(0);
+  expect(await d1.prepare("SELECT count(*) AS n FROM group_members WHERE user_id = 'u1'").first('n')).toBe(0);
+  await expect(d1.prepare("INSERT INTO group_members (tenant_id, group_id, user_id, created_at) VALUES ('t1', 'g1', 'nobody', 'x')").run()).rejects.toThrow(/FOREIGN KEY/);
+  await d1.prepare("DELETE FROM tenants WHERE id = 't1'").run();
+  expect(await d1.prepare('SELECT count(*) AS n FROM directory_events').first('n')).toBe(0);
+}));

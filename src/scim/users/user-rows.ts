@@ -39,13 +39,13 @@ export function userColumns(data: JsonObject) {
   };
 }
 
-/** A `user_emails` row's value, type and primary flag (0/1), as the JSON array `insertEmails` reads. */
-export type EmailTuple = [value: string, type: string | null, primary: 0 | 1];
+/** A `user_emails` row's position, value, type and primary flag (0/1), as the JSON array `insertEmails` reads. */
+export type EmailTuple = [position: number, value: string, type: string | null, primary: 0 | 1];
 
 /** A normalized user's `user_emails` rows: values case-folded as SQLite's lower() does (emails are caseExact=false). */
 export function emailTuples(data: JsonObject): EmailTuple[] {
   const emails = Array.isArray(data.emails) ? (data.emails as JsonObject[]) : [];
-  return emails.filter((e) => typeof e.value === 'string').map((e) => [foldCase(e.value as string), typeof e.type === 'string' ? e.type : null, e.primary === true ? 1 : 0]);
+  return emails.filter((e) => typeof e.value === 'string').map((e, position) => [position, foldCase(e.value as string), typeof e.type === 'string' ? e.type : null, e.primary === true ? 1 : 0]);
 }
 
 /**
@@ -57,7 +57,7 @@ export const insertEmails = compiledOnce((db) =>
     db
       .insert(userEmails)
       .select(
-        sql`SELECT ${sql.placeholder('tenantId')}, ${sql.placeholder('userId')}, json_extract("e"."value", '$[0]'), json_extract("e"."value", '$[1]'), json_extract("e"."value", '$[2]') FROM json_each(${sql.placeholder('emails')}) AS "e"`,
+        sql`SELECT ${sql.placeholder('tenantId')}, ${sql.placeholder('userId')}, json_extract("e"."value", '$[0]'), json_extract("e"."value", '$[1]'), json_extract("e"."value", '$[2]'), json_extract("e"."value", '$[3]') FROM json_each(${sql.placeholder('emails')}) AS "e"`,
       ),
   ),
 );

@@ -112,9 +112,9 @@ function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: Comp
 /** Whether two states of a user store the same email rows. */
 const sameEmails = (a: ScimData, b: ScimData) => JSON.stringify(emailTuples(a)) === JSON.stringify(emailTuples(b));
 
-/** Many users' email rows in one insert: `rows` is a JSON array of [tenant, user, value, type, primary]. */
+/** Many users' email rows in one insert: `rows` is a JSON array of [tenant, user, position, value, type, primary]. */
 const insertManyEmails = compiledOnce((db) =>
-  compileStatement(db.insert(userEmails).select(sql`SELECT ${sql.join([0, 1, 2, 3, 4].map((i) => sql.raw(`json_extract("r"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${P('rows')}) AS "r"`)),
+  compileStatement(db.insert(userEmails).select(sql`SELECT ${sql.join([0, 1, 2, 3, 4, 5].map((i) => sql.raw(`json_extract("r"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${P('rows')}) AS "r"`)),
 );
 /** A combined batch's creates insert their emails in one statement, after their user rows (merged runs keep the order they were first met in). */
 const mergeEmailsOfCreates = (db: Database): MergeRule => ({
