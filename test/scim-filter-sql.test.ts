@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:test';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../src/db/client.ts';
@@ -212,7 +212,7 @@ function selectMatching(resourceType: ResourceTypeDefinition, filter: Filter) {
   return db
     .select({ id: table.id })
     .from(table)
-    .where(and(eq(table.tenantId, TENANT), filterToSql(resourceType, filter, TENANT)));
+    .where(filterToSql(resourceType, filter, TENANT));
 }
 
 async function sqlIds(resourceType: ResourceTypeDefinition, filter: Filter): Promise<string[]> {

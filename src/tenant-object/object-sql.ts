@@ -11,8 +11,8 @@ type Row = Record<string, SqlStorageValue>;
 /** D1 binds booleans as 0/1; the object's SQLite takes only numbers, strings, blobs and null. */
 const bindable = (values: unknown[]) => values.map((v) => (typeof v === 'boolean' ? Number(v) : v));
 
-function result<T>(rows: T[], changes = 0): D1Result<T> {
-  return { results: rows, success: true, meta: { duration: 0, size_after: 0, rows_read: 0, rows_written: changes, last_row_id: 0, changed_db: changes > 0, changes } };
+function result<T>(rows: T[], rowsRead: number, changes: number): D1Result<T> {
+  return { results: rows, success: true, meta: { duration: 0, size_after: 0, rows_read: rowsRead, rows_written: changes, last_row_id: 0, changed_db: changes > 0, changes } };
 }
 
 /** A statement of `ObjectSql`: its text and bound values, executed when asked for rows. */
@@ -31,11 +31,11 @@ class ObjectStatement implements D1PreparedStatement {
     return new ObjectStatement(this.#sql, this.#query, values);
   }
 
-  /** Runs the statement: its rows as objects, and how many rows it wrote. */
+  /** Runs the statement: its rows as objects, and how many rows it read and wrote. */
   execute<T>(): D1Result<T> {
     const cursor = this.#sql.exec<Row>(this.#query, ...bindable(this.#values));
     const rows = cursor.toArray() as T[];
-    return result(rows, cursor.rowsWritten);
+    return result(rows, cursor.rowsRead, cursor.rowsWritten);
   }
 
   async all<T>(): Promise<D1Result<T>> {

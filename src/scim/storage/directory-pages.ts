@@ -75,7 +75,7 @@ export async function directoryPage(db: Database, tenant: { id: string }, resour
   const rows = await db
     .select()
     .from(table as typeof users)
-    .where(and(eq(table.tenantId, tenant.id), gt(table.seq, after), filter))
+    .where(and(filter ?? eq(table.tenantId, tenant.id), gt(table.seq, after)))
     .orderBy(asc(table.seq))
     .limit(limit + 1)
     .all();

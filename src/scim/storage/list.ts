@@ -60,7 +60,8 @@ function compileShape(
   filter: SQL | undefined,
   counted: boolean,
 ): ListStatements {
-  const where = and(eq(table.tenantId, P.tenantId), filter)!;
+  // A filter's condition holds its tenant term: written so that SQLite starts from a lookup's ids when it has one.
+  const where = filter ?? eq(table.tenantId, P.tenantId);
   const counter = table === users ? tenants.userCount : tenants.groupCount;
   const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: counter }).from(tenants).where(eq(tenants.id, P.tenantId));
   const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
