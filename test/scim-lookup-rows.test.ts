@@ -1,13 +1,15 @@
 /**
  * A lookup by an indexed attribute reads the rows it finds, not the tenant's: counted by SQLite
  * itself (`rows_read`), in D1 and in the tenant object's serving copy, on a tenant of 3,000 users
- * in 30 groups of 100. Without statistics SQLite would start from the tenant's `(tenant_id, seq)`
- * range and test every row against a lookup of ids (src/scim/filter/to-sql.ts `compileFilter`).
+ * in 30 groups of 100; and so does sign-in's search for the person's user. Without statistics
+ * SQLite would start from the tenant's `(tenant_id, seq)` range and test every row against a
+ * lookup of ids (docs/storage-schema.md, "A lookup starts from what it finds").
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { database, type Database } from '../src/db/client.ts';
 import { groups, users } from '../src/db/schema.ts';
+import { linkUser } from '../src/oidc/link.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
 import { directoryPage } from '../src/scim/storage/directory-pages.ts';
 import { listPage } from '../src/scim/storage/list.ts';
@@ -57,6 +59,36 @@ function metered(d1: D1Database): { db: Database; read: () => number } {
   return { db: database(binding), read: () => read };
 }
 
+/**
+ * D1 that remembers the SELECTs it ran, and `read` the rows they read: each again with `all()`,
+ * whose meta counts them (drizzle's own selects come back through `raw()`, which has no meta).
+ */
+function rereadSelects(d1: D1Database): { d1: D1Database; read: () => Promise<number> } {
+  const selects: { query: string; values: unknown[] }[] = [];
+  const binding = {
+    prepare(query: string) {
+      const statement = d1.prepare(query);
+      if (!/^\s*select\b/i.test(query)) return statement;
+      selects.push({ query, values: [] });
+      const record = selects.at(-1)!;
+      return new Proxy(statement, {
+        get(target, name) {
+          if (name === 'bind') return (...values: unknown[]) => ((record.values = values), target.bind(...values));
+          const value = Reflect.get(target, name, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    },
+    batch: (statements: D1PreparedStatement[]) => d1.batch(statements),
+  } as unknown as D1Database;
+  const read = async () => {
+    let rows = 0;
+    for (const { query, values } of selects) rows += (await d1.prepare(query).bind(...values).all()).meta.rows_read;
+    return rows;
+  };
+  return { d1: binding, read };
+}
+
 /** A SCIM list's first page of `filter`, and the rows it read. */
 async function listRead(d1: D1Database, resource: 'User' | 'Group', filter: string) {
   const { db, read } = metered(d1);
@@ -96,6 +128,23 @@ describe('an indexed lookup reads what it finds', () => {
     for (const [i, [, filter, expected]] of lookups().entries()) {
       expect(results[i]!.found, filter).toBe(expected);
       expect(results[i]!.read, filter).toBeLessThanOrEqual(bound(expected));
+    }
+  });
+
+  it("in D1: sign-in's search for the person's user, by subject, externalId, userName or email", async () => {
+    const person = { emailVerified: true, preferredUsername: undefined, name: undefined, givenName: undefined, familyName: undefined, groups: undefined };
+    const policy = { issuer: 'https://idp.example', trustUnverifiedEmail: false, linkPreferredUsername: false };
+    for (const [sub, email, expected] of [
+      ['00u2500', 'user2500@example.com', 'externalId'],
+      ['00u2500', 'user2500@example.com', 'subject'],
+      // Found by email, but the user's externalId names another subject.
+      ['00uother', 'user2600@example.com', 'bound-elsewhere'],
+      ['00unobody', 'nobody@example.com', 'none'],
+    ] as const) {
+      const { d1, read } = rereadSelects(env.DB);
+      const result = await linkUser(database(d1), tenantId, { ...person, sub, email }, policy);
+      expect(result.kind === 'linked' ? result.matchedBy : result.kind, sub).toBe(expected);
+      expect(await read(), sub).toBeLessThanOrEqual(bound(1));
     }
   });
 

@@ -6,7 +6,8 @@
  * verified email (a userName or an email of the user) or, on opt-in, `preferred_username` equal to
  * the userName — case-insensitive except the subject. A user bound to another subject never links.
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { unionAll } from 'drizzle-orm/sqlite-core';
 import { now, type Database } from '../db/client.ts';
 import { signinSubjects, userEmails, users } from '../db/schema.ts';
 import type { SignInIdentity } from './identity.ts';
@@ -47,16 +48,19 @@ export async function linkUser(db: Database, tenantId: string, identity: SignInI
     WHEN ${users.externalId} = ${identity.sub} THEN ${EXTERNAL_ID}
     WHEN ${users.externalId} IS NOT NULL THEN ${BOUND_ELSEWHERE}
     ELSE ${BY_NAME} END`;
-  const bySubject = inArray(
-    users.id,
-    db.select({ id: signinSubjects.userId }).from(signinSubjects).where(and(eq(signinSubjects.tenantId, tenantId), eq(signinSubjects.issuer, policy.issuer), eq(signinSubjects.subject, identity.sub))),
-  );
-  const byEmail = email === undefined ? [] : [inArray(users.id, db.select({ id: userEmails.userId }).from(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.value, email))))];
-  const byName = names.length ? [inArray(sql`lower(${users.userName})`, names)] : [];
+  // Each way a user may match is an index lookup of ids; their union is what the query starts from.
+  const bySubject = db.select({ id: signinSubjects.userId }).from(signinSubjects).where(and(eq(signinSubjects.tenantId, tenantId), eq(signinSubjects.issuer, policy.issuer), eq(signinSubjects.subject, identity.sub)));
+  const ownIds = () => db.select({ id: users.id }).from(users);
+  const byExternalId = ownIds().where(and(eq(users.tenantId, tenantId), eq(users.externalId, identity.sub)));
+  const byNameOrEmail = [
+    ...(names.length ? [ownIds().where(and(eq(users.tenantId, tenantId), inArray(sql`lower(${users.userName})`, names)))] : []),
+    ...(email === undefined ? [] : [db.select({ id: userEmails.userId }).from(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.value, email)))]),
+  ];
   const candidates = await db
     .select({ id: users.id, rank })
     .from(users)
-    .where(and(eq(users.tenantId, tenantId), or(bySubject, eq(users.externalId, identity.sub), ...byName, ...byEmail)))
+    // `+tenant_id`: not an index term, so SQLite starts from the ids, not the tenant's rows (docs/storage-schema.md, "A lookup starts from what it finds").
+    .where(and(sql`+${users.tenantId} = ${tenantId}`, inArray(users.id, unionAll(bySubject, byExternalId, ...byNameOrEmail))))
     .orderBy(rank)
     .limit(4)
     .all();
