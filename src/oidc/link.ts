@@ -10,6 +10,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { unionAll } from 'drizzle-orm/sqlite-core';
 import { now, type Database } from '../db/client.ts';
 import { signinSubjects, userEmails, users } from '../db/schema.ts';
+import { tenantTermOfLookup } from '../db/tenant-term.ts';
 import type { SignInIdentity } from './identity.ts';
 import { foldCase } from '../common/fold-case.ts';
 
@@ -59,8 +60,7 @@ export async function linkUser(db: Database, tenantId: string, identity: SignInI
   const candidates = await db
     .select({ id: users.id, rank })
     .from(users)
-    // `+tenant_id`: not an index term, so SQLite starts from the ids, not the tenant's rows (docs/storage-schema.md, "A lookup starts from what it finds").
-    .where(and(sql`+${users.tenantId} = ${tenantId}`, inArray(users.id, unionAll(bySubject, byExternalId, ...byNameOrEmail))))
+    .where(and(tenantTermOfLookup(users.tenantId, tenantId), inArray(users.id, unionAll(bySubject, byExternalId, ...byNameOrEmail))))
     .orderBy(rank)
     .limit(4)
     .all();

@@ -30,6 +30,11 @@ export function oktaAddMembers(members: { value: string; display: string }[]) {
   return { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: members }] };
 }
 
+/** Okta's "Push Groups" rename: a pathless replace of the group's id and new displayName. */
+export function oktaRenameGroup(id: string, displayName: string) {
+  return { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id, displayName } }] };
+}
+
 /** Okta's "Push Groups" group creation: a displayName and no members yet. */
 export function oktaNewGroup(displayName: string) {
   return { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName, members: [] };

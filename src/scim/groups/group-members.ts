@@ -7,6 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, users } from '../../db/schema.ts';
+import { tenantTermOfLookup } from '../../db/tenant-term.ts';
 import { compiledOnce, compileStatement, runOnce, type CompiledRun, type CompiledStatement } from '../../db/compiled-statement.ts';
 import { eventsFromRows, eventsFromRowsValues, type EventOrigin, type EventType } from '../../events/event-log.ts';
 import { etag } from '../model/etag.ts';
@@ -53,13 +54,13 @@ const P = sql.placeholder;
  * attribute changed (a membership, or a group's name), so their ETag moves with it.
  */
 export function touchUsers(db: Database, tenantId: string, ids: readonly string[], at: string): CompiledRun {
-  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(eq(users.tenantId, tenantId), sql`${users.id} IN ${idList(ids)}`)));
+  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN ${idList(ids)}`)));
 }
 
 /** `touchUsers` for the group's members: all of them (before a rename or delete of the group), or all but `except` (before a full replace keeps only those). */
 export function touchMembersOf(db: Database, tenantId: string, groupId: string, at: string, except: readonly string[] = []): CompiledRun {
   const members = sql`SELECT ${groupMembers.userId} FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId} AND ${groupMembers.userId} NOT IN ${idList(except)}`;
-  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(eq(users.tenantId, tenantId), sql`${users.id} IN (${members})`)));
+  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN (${members})`)));
 }
 
 /**

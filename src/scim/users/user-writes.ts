@@ -6,6 +6,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
+import { tenantTermOfLookup } from '../../db/tenant-term.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditRun } from '../../audit/audit-log.ts';
 import { foldCase } from '../../common/fold-case.ts';
@@ -102,7 +103,7 @@ async function groupIdsOf(ctx: WriteContext, userId: string): Promise<string[]> 
 function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: CompiledRun[]; mark(pending: Promise<unknown>): void } {
   if (ids.length === 0) return { runs: [], mark: () => undefined };
   const update = sql`UPDATE ${groups} SET ${sql.identifier(groups.version.name)} = ${groups.version} + 1, ${sql.identifier(groups.updatedAt.name)} = ${at}
-    WHERE ${groups.tenantId} = ${ctx.tenantId} AND ${groups.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+    WHERE ${tenantTermOfLookup(groups.tenantId, ctx.tenantId)} AND ${groups.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
   return {
     runs: [runOnce(update)],
     mark: (pending) => ctx.groups?.forgetWhile(ids, pending),
