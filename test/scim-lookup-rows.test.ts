@@ -11,7 +11,7 @@ import { database, type Database } from '../src/db/client.ts';
 import { groups, users } from '../src/db/schema.ts';
 import { linkUser } from '../src/oidc/link.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../src/scim/schema/resource-types.ts';
-import { directoryPage } from '../src/scim/storage/directory-pages.ts';
+import { directoryPage, userNames } from '../src/scim/storage/directory-pages.ts';
 import { listPage } from '../src/scim/storage/list.ts';
 import { listQuerySchema } from '../src/scim/storage/list-query.ts';
 import { ObjectSql } from '../src/tenant-object/object-sql.ts';
@@ -146,6 +146,13 @@ describe('an indexed lookup reads what it finds', () => {
       expect(result.kind === 'linked' ? result.matchedBy : result.kind, sub).toBe(expected);
       expect(await read(), sub).toBeLessThanOrEqual(bound(1));
     }
+  });
+
+  it("in D1: the console's names of 30 users, by id", async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `u-${tenantId}-${100 * i + 7}`);
+    const { d1, read } = rereadSelects(env.DB);
+    expect((await userNames(database(d1), { id: tenantId }, ids)).size).toBe(30);
+    expect(await read()).toBeLessThanOrEqual(bound(30));
   });
 
   it('an `or` of a lookup and a scan still finds both (it reads the tenant: no lookup bounds it)', async () => {

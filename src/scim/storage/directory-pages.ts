@@ -9,6 +9,7 @@ import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, groups, users } from '../../db/schema.ts';
+import { tenantTermOfLookup } from '../../db/tenant-term.ts';
 import { ScimError } from '../../http/errors.ts';
 import { userAccess } from '../../tenants/access.ts';
 import { parseFilter } from '../filter/parser.ts';
@@ -126,6 +127,6 @@ export async function groupMembersPage(db: Database, tenant: { id: string }, gro
 /** The userName of each of `userIds` that exists in the tenant. */
 export async function userNames(db: Database, tenant: { id: string }, userIds: readonly string[]): Promise<Map<string, string>> {
   if (userIds.length === 0) return new Map();
-  const rows = await db.select({ id: users.id, userName: users.userName }).from(users).where(and(eq(users.tenantId, tenant.id), inArray(users.id, [...userIds]))).all();
+  const rows = await db.select({ id: users.id, userName: users.userName }).from(users).where(and(tenantTermOfLookup(users.tenantId, tenant.id), inArray(users.id, [...userIds]))).all();
   return new Map(rows.map((r) => [r.id, r.userName]));
 }
