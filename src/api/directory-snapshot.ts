@@ -1,10 +1,13 @@
 /**
  * The directory snapshot (`GET /api/v1/tenants/{slug}/directory`): the tenant's users, then its
- * groups, then its memberships, paged in id order, each object as the change log's events carry it.
+ * groups, then its memberships, each object as the change log's events carry it. Paged along the
+ * tenant's `(tenant_id, seq)` indexes (memberships group by group, each group's along its key), so
+ * a page reads its own rows: paged in id order, a page of a 3,000-user tenant read and sorted all
+ * 3,000 users, and memberships by group id walked every tenant's.
  * Every page names the `seq` the first page was read at; applying the feed after that seq to the
  * pages rebuilds the directory exactly, since each event sets the state it names (docs/interop.md 13).
  */
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
 import { groupMembers, groups, users } from '../db/schema.ts';
@@ -15,8 +18,8 @@ import { eventObject } from '../scim/storage/resource-events.ts';
 
 const PHASES = ['users', 'groups', 'memberships'] as const;
 
-/** Where the next page starts: the tenant it belongs to, the snapshot's seq, the phase, and the last key read in it (a membership's is group then user). */
-const cursorSchema = z.object({ tenant: z.string(), seq: z.number().int().min(0), phase: z.enum(PHASES), after: z.string(), afterUser: z.string().optional() });
+/** Where the next page starts: the tenant it belongs to, the snapshot's seq, the phase, and the last `seq` read in it (a membership's: its group's, then its user id). */
+const cursorSchema = z.object({ tenant: z.string(), seq: z.number().int().min(0), phase: z.enum(PHASES), after: z.number().int().min(0), afterUser: z.string().optional() });
 type Cursor = z.infer<typeof cursorSchema>;
 
 const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify(cursor)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -45,29 +48,30 @@ export interface SnapshotPage {
 
 /** One page of the snapshot of `tenant`: the first when `cursor` is absent. */
 export async function snapshotPage(db: Database, tenant: { id: string }, baseUrl: string, limit: number, cursorText: string | undefined): Promise<SnapshotPage> {
-  const cursor: Cursor = cursorText === undefined ? { tenant: tenant.id, seq: await lastSeq(db, tenant.id), phase: 'users', after: '' } : decodeCursor(cursorText, tenant.id);
+  const cursor: Cursor = cursorText === undefined ? { tenant: tenant.id, seq: await lastSeq(db, tenant.id), phase: 'users', after: 0 } : decodeCursor(cursorText, tenant.id);
   const page: SnapshotPage = { seq: cursor.seq, users: [], groups: [], memberships: [], next: null };
   if (cursor.phase === 'memberships') {
     const afterUser = cursor.afterUser ?? '';
     const rows = await db
-      .select({ groupId: groupMembers.groupId, userId: groupMembers.userId })
-      .from(groupMembers)
-      .where(and(eq(groupMembers.tenantId, tenant.id), or(gt(groupMembers.groupId, cursor.after), and(eq(groupMembers.groupId, cursor.after), gt(groupMembers.userId, afterUser)))))
-      .orderBy(asc(groupMembers.groupId), asc(groupMembers.userId))
+      .select({ groupId: groupMembers.groupId, userId: groupMembers.userId, groupSeq: groups.seq })
+      .from(groups)
+      .innerJoin(groupMembers, eq(groupMembers.groupId, groups.id))
+      .where(and(eq(groups.tenantId, tenant.id), gte(groups.seq, cursor.after), or(gt(groups.seq, cursor.after), gt(groupMembers.userId, afterUser))))
+      .orderBy(asc(groups.seq), asc(groupMembers.userId))
       .limit(limit)
       .all();
-    page.memberships = rows;
+    page.memberships = rows.map(({ groupId, userId }) => ({ groupId, userId }));
     const last = rows.at(-1);
-    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.groupId, afterUser: last.userId });
+    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.groupSeq, afterUser: last.userId });
   } else {
     const [table, resourceType] = cursor.phase === 'users' ? [users, USER_RESOURCE_TYPE] : [groups, GROUP_RESOURCE_TYPE];
-    const rows = await db.select().from(table).where(and(eq(table.tenantId, tenant.id), gt(table.id, cursor.after))).orderBy(asc(table.id)).limit(limit).all();
+    const rows = await db.select().from(table).where(and(eq(table.tenantId, tenant.id), gt(table.seq, cursor.after))).orderBy(asc(table.seq)).limit(limit).all();
     page[cursor.phase] = rows.map((row) => eventObject(resourceType, row, baseUrl));
     const last = rows.at(-1);
-    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.id });
+    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.seq });
   }
   // A phase read to its end hands over to the next one (the last phase ends the snapshot).
   const following = PHASES[PHASES.indexOf(cursor.phase) + 1];
-  if (page.next === null && following) page.next = encodeCursor({ tenant: tenant.id, seq: cursor.seq, phase: following, after: '' });
+  if (page.next === null && following) page.next = encodeCursor({ tenant: tenant.id, seq: cursor.seq, phase: following, after: 0 });
   return page;
 }
