@@ -2,8 +2,8 @@
  * The directory snapshot (`GET /api/v1/tenants/{slug}/directory`): the tenant's users, then its
  * groups, then its memberships, each object as the change log's events carry it. Paged along the
  * tenant's `(tenant_id, seq)` indexes (memberships group by group, each group's along its key), so
- * a page reads its own rows: paged in id order, a page of a 3,000-user tenant read and sorted all
- * 3,000 users, and memberships by group id walked every tenant's.
+ * a page reads its own rows. Paged by id, each page of a 3,000-user tenant read and sorted all its
+ * users, and a page of memberships by group id walked every tenant's.
  * Every page names the `seq` the first page was read at; applying the feed after that seq to the
  * pages rebuilds the directory exactly, since each event sets the state it names (docs/interop.md 13).
  */

@@ -114,7 +114,7 @@ export const users = sqliteTable(
 
 /**
  * One row per email of a user, so `emails[type eq "work"].value eq "x"` is an index lookup.
- * `WITHOUT ROWID` (migrations/0019, which drizzle-kit cannot declare; test/node/migrations.test.ts
+ * `WITHOUT ROWID` (migrations/0021, which drizzle-kit cannot declare; test/node/migrations.test.ts
  * pins it): the row lives in its key, so an email writes two rows, not three.
  */
 export const userEmails = sqliteTable(
@@ -171,7 +171,7 @@ export const pageBuckets = sqliteTable(
 
 /**
  * Group membership: one row per (group, user), so a change costs the members changed.
- * `WITHOUT ROWID` (migrations/0019): a membership writes its key and its user entry, not a rowid row besides.
+ * `WITHOUT ROWID` (migrations/0021): a membership writes its key and its user entry, not a rowid row besides.
  */
 export const groupMembers = sqliteTable(
   'group_members',
@@ -296,7 +296,7 @@ export const auditLog = sqliteTable(
  * in the same D1 batch as the change (src/events/event-log.ts). `seq` counts 1, 2, 3… per tenant
  * with no gap: the statement that inserts an event takes the tenant's highest `seq` plus one
  * inside the change's transaction, and D1 runs one transaction at a time. `WITHOUT ROWID`
- * (migrations/0019): the event is stored in its key, one written row, not a row and a key.
+ * (migrations/0021): the event is stored in its key, one written row, not a row and a key.
  */
 export const directoryEvents = sqliteTable(
   'directory_events',
