@@ -98,9 +98,10 @@ async function whileBusy<T>(run: () => Promise<T>): Promise<T> {
 
 /**
  * SQLITE_BUSY, as workerd reports it: by name, or hidden behind "internal error" — when the D1
- * simulator's bookmark read fails, and when SQLite refuses the lock where workerd passes on no
- * detail (its own log then says `SQLite failed … database is locked: SQLITE_BUSY`; a CI run of
- * test/node/tenant-cli.test.ts met it with two runs reading at once on a loaded machine). Either
+ * simulator's bookmark read fails, and as a bare "internal error; reference = …" where workerd
+ * passes on no detail (a CI run of test/node/tenant-cli.test.ts met one with two runs reading at
+ * once on a loaded machine; runs like it, with workerd's log on, log `SQLite failed … database is
+ * locked: SQLITE_BUSY`). Either
  * way it is thrown inside the statement's transaction, which is rolled back, so nothing of the
  * attempt was written; any other internal error still surfaces once the retries are spent.
  */
