@@ -8,7 +8,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { database, type Database } from '../src/db/client.ts';
+import { database } from '../src/db/client.ts';
 import { groups, users } from '../src/db/schema.ts';
 import { snapshotPage } from '../src/api/directory-snapshot.ts';
 import { linkUser } from '../src/oidc/link.ts';
@@ -17,7 +17,6 @@ import { directoryPage, userNames } from '../src/scim/storage/directory-pages.ts
 import { listPage } from '../src/scim/storage/list.ts';
 import { listQuerySchema } from '../src/scim/storage/list-query.ts';
 import { ObjectSql } from '../src/tenant-object/object-sql.ts';
-import { observedD1 } from './support/observed-d1.ts';
 import { seedDirectory } from './support/seed-directory.ts';
 import { tenantObject } from './support/serving-copy.ts';
 import { tenantWithToken } from './support/tenants.ts';
@@ -52,17 +51,6 @@ const lookups = () =>
     ['Group', 'displayName eq "Group 2401"', 1],
   ] as const;
 
-/** `db` with a tally of the rows its batches read (D1's meta; a lone drizzle select has none: see `rereadSelects`). */
-function metered(d1: D1Database): { db: Database; read: () => number } {
-  let read = 0;
-  const binding = observedD1(d1, async (kind, call) => {
-    const result = await call();
-    if (kind === 'batch') for (const r of result as D1Result[]) read += r.meta.rows_read;
-    return result;
-  });
-  return { db: database(binding), read: () => read };
-}
-
 /**
  * D1 that remembers the SELECTs it ran, and `read` the rows they read: each again with `all()`,
  * whose meta counts them (drizzle's own selects come back through `raw()`, which has no meta).
@@ -94,11 +82,11 @@ function rereadSelects(d1: D1Database): { d1: D1Database; read: () => Promise<nu
 }
 
 /** A SCIM list's first page of `filter`, and the rows it read. */
-async function listRead(d1: D1Database, resource: 'User' | 'Group', filter: string) {
-  const { db, read } = metered(d1);
+async function listRead(binding: D1Database, resource: 'User' | 'Group', filter: string) {
+  const { d1, read } = rereadSelects(binding);
   const [resourceType, table] = resource === 'User' ? [USER_RESOURCE_TYPE, users] : [GROUP_RESOURCE_TYPE, groups];
-  const page = await listPage(db, tenantId, resourceType, table as typeof users, listQuerySchema.parse({ filter, count: '100' }));
-  return { found: page.totalResults, read: read() };
+  const page = await listPage(database(d1), tenantId, resourceType, table as typeof users, listQuerySchema.parse({ filter, count: '100' }));
+  return { found: page.totalResults, read: await read() };
 }
 
 // Each match costs a few rows (the lookup's key, the row by id, for the count and for the page); a walk of the tenant costs 3,000 and more.

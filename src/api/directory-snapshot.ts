@@ -1,16 +1,17 @@
 /**
  * The directory snapshot (`GET /api/v1/tenants/{slug}/directory`): the tenant's users, then its
  * groups, then its memberships, each object as the change log's events carry it. Paged along the
- * tenant's `(tenant_id, seq)` indexes (memberships group by group, each group's along its key), so
- * a page reads its own rows. Paged by id, each page of a 3,000-user tenant read and sorted all its
- * users, and a page of memberships by group id walked every tenant's.
+ * tenant's `(tenant_id, seq)` indexes (memberships by `membershipPage`), so a page reads its own
+ * rows. Paged by id, each page of a 3,000-user tenant read and sorted all its users, and a page of
+ * memberships by group id walked every tenant's.
  * Every page names the `seq` the first page was read at; applying the feed after that seq to the
  * pages rebuilds the directory exactly, since each event sets the state it names (docs/interop.md 13).
  */
-import { and, asc, eq, gt, gte, or } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
-import { groupMembers, groups, users } from '../db/schema.ts';
+import { membershipPage, type MembershipPageRow } from '../db/membership-pages.ts';
+import { groups, users } from '../db/schema.ts';
 import { lastSeq } from '../events/event-feed.ts';
 import { ApiProblem } from '../http/errors.ts';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../scim/schema/resource-types.ts';
@@ -52,17 +53,10 @@ export async function snapshotPage(db: Database, tenant: { id: string }, baseUrl
   const page: SnapshotPage = { seq: cursor.seq, users: [], groups: [], memberships: [], next: null };
   if (cursor.phase === 'memberships') {
     const afterUser = cursor.afterUser ?? '';
-    const rows = await db
-      .select({ groupId: groupMembers.groupId, userId: groupMembers.userId, groupSeq: groups.seq })
-      .from(groups)
-      .innerJoin(groupMembers, eq(groupMembers.groupId, groups.id))
-      .where(and(eq(groups.tenantId, tenant.id), gte(groups.seq, cursor.after), or(gt(groups.seq, cursor.after), gt(groupMembers.userId, afterUser))))
-      .orderBy(asc(groups.seq), asc(groupMembers.userId))
-      .limit(limit)
-      .all();
-    page.memberships = rows.map(({ groupId, userId }) => ({ groupId, userId }));
+    const rows = await db.all<MembershipPageRow>(membershipPage(tenant.id, cursor.after, afterUser, limit));
+    page.memberships = rows.map((row) => ({ groupId: row.group_id, userId: row.user_id }));
     const last = rows.at(-1);
-    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.groupSeq, afterUser: last.userId });
+    if (rows.length === limit && last) page.next = encodeCursor({ ...cursor, after: last.group_seq, afterUser: last.user_id });
   } else {
     const [table, resourceType] = cursor.phase === 'users' ? [users, USER_RESOURCE_TYPE] : [groups, GROUP_RESOURCE_TYPE];
     const rows = await db.select().from(table).where(and(eq(table.tenantId, tenant.id), gt(table.seq, cursor.after))).orderBy(asc(table.seq)).limit(limit).all();
