@@ -56,8 +56,8 @@ try {
     await worker.db
       .prepare(
         `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
-         INSERT INTO audit_log (tenant_id, at, actor, action, resource_type, resource_id, outcome, status, detail)
-         SELECT ?, strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || (n * 864 / 1000) || ' seconds'), 'token:tok_history', 'user.patch', 'User', 'u' || n,
+         INSERT INTO audit_log (id, tenant_id, at, actor, action, resource_type, resource_id, outcome, status, detail)
+         SELECT n, ?, strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || (n * 864 / 1000) || ' seconds'), 'token:tok_history', 'user.patch', 'User', 'u' || n,
            CASE WHEN n % 1000 = 0 THEN 'failure' ELSE 'success' END, CASE WHEN n % 1000 = 0 THEN 409 ELSE 200 END, NULL FROM seq`,
       )
       .bind(AUDIT_ROWS - have, tenant.id)

@@ -11,11 +11,11 @@ import { tenantWithToken } from './support/tenants.ts';
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 
-/** `n` audit rows of `tenantId`, recorded `days` ago, as history from before (ids after every row so far). */
+/** `n` audit rows of `tenantId`, all recorded at one instant `days` ago, as history from before (ids 1…n of that instant). */
 async function history(tenantId: string, n: number, days: number, action = 'user.patch') {
   await env.DB.prepare(
     `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
-     INSERT INTO audit_log (tenant_id, at, actor, action, resource_type, resource_id, outcome, status) SELECT ?, ?, 'token:tok_old', ?, 'User', 'u' || i, 'success', 200 FROM k`,
+     INSERT INTO audit_log (id, tenant_id, at, actor, action, resource_type, resource_id, outcome, status) SELECT i, ?, ?, 'token:tok_old', ?, 'User', 'u' || i, 'success', 200 FROM k`,
   )
     .bind(n, tenantId, daysAgo(days), action)
     .run();
@@ -28,10 +28,11 @@ const prune = () => runScheduled(HOURLY_PRUNE);
 
 describe('audit retention', () => {
   it('deletes rows past 90 days in several chunks, of every tenant, and keeps younger rows and new writes', async () => {
-    // History first, as it lies in a real log: the oldest rows have the lowest ids.
     const b = { tenant: { id: crypto.randomUUID() } };
     const a = { tenant: { id: crypto.randomUUID() } };
     await history(a.tenant.id, DELETE_CHUNK * 2 + 500, 120, 'old.a');
+    // A row older than one written before it is pruned all the same.
+    await history(b.tenant.id, 5, 10, 'young.b');
     await history(b.tenant.id, 10, 91, 'old.b');
     await history(a.tenant.id, 20, 89, 'young.a');
     const live = await tenantWithToken();
@@ -44,6 +45,7 @@ describe('audit retention', () => {
     await prune();
     expect(await countOf(a.tenant.id, 'old.a')).toBe(0);
     expect(await countOf(b.tenant.id, 'old.b')).toBe(0);
+    expect(await countOf(b.tenant.id, 'young.b')).toBe(5);
     expect(await countOf(a.tenant.id, 'young.a')).toBe(20);
     expect(await countOf(a.tenant.id, 'user.create')).toBe(fresh);
     // Nothing more to do: a second run deletes nothing and the writes go on.

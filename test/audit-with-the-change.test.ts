@@ -13,7 +13,7 @@ import { env } from 'cloudflare:test';
 import { db, tenantRow, tenantWithToken, announce } from './support/tenants.ts';
 
 const actionsOf = async (tenantId: string) =>
-  (await db().select({ actor: auditLog.actor, action: auditLog.action, detail: auditLog.detail }).from(auditLog).where(eq(auditLog.tenantId, tenantId)).orderBy(asc(auditLog.id)).all()).filter(
+  (await db().select({ actor: auditLog.actor, action: auditLog.action, detail: auditLog.detail }).from(auditLog).where(eq(auditLog.tenantId, tenantId)).orderBy(asc(auditLog.at), asc(auditLog.id)).all()).filter(
     (row) => !['tenant.create', 'scim.enable', 'token.create', 'user.create'].includes(row.action),
   );
 
@@ -62,7 +62,7 @@ describe('audit rows written with their change', () => {
     // Past the link's cap the token is refused, and SCIM, asked in the same batch, stays off.
     await expect(createScimToken(db(), await tenantRow(t.slug), 'setup', 60, issuer)).rejects.toThrow(/issued 1 live SCIM tokens already/);
     expect((await tenantRow(t.slug)).scimEnabled).toBe(false);
-    const rows = await db().select({ actor: auditLog.actor, action: auditLog.action }).from(auditLog).where(eq(auditLog.tenantId, t.tenant.id)).orderBy(asc(auditLog.id)).all();
+    const rows = await db().select({ actor: auditLog.actor, action: auditLog.action }).from(auditLog).where(eq(auditLog.tenantId, t.tenant.id)).orderBy(asc(auditLog.at), asc(auditLog.id)).all();
     expect(rows.filter((r) => r.actor === issuer.actor).map((r) => r.action)).toEqual(['token.create', 'scim.enable']);
   });
 });

@@ -29,7 +29,7 @@ async function sessionStatus(browser: CookieJar): Promise<number> {
 }
 
 async function signOutAudit(tenantId: string) {
-  const rows = await env.DB.prepare("SELECT resource_id AS userId, outcome, detail FROM audit_log WHERE tenant_id = ? AND action = 'signout' ORDER BY id").bind(tenantId).all<{ userId: string; outcome: string; detail: string }>();
+  const rows = await env.DB.prepare("SELECT resource_id AS userId, outcome, detail FROM audit_log WHERE tenant_id = ? AND action = 'signout' ORDER BY at, id").bind(tenantId).all<{ userId: string; outcome: string; detail: string }>();
   return rows.results;
 }
 

@@ -2,12 +2,15 @@
  * Reads read about what they return, not the tenant's rows, counted by SQLite itself
  * (`rows_read`) on a tenant of 3,000 users in 30 groups of 100 beside another one as large: a
  * lookup by an indexed attribute, in D1 and in the tenant object's serving copy; sign-in's search
- * for the person's user; the console's names of users; the management API's directory snapshot.
+ * for the person's user; the console's names of users and its activity of one user or of failures;
+ * the management API's directory snapshot.
  * Without statistics SQLite would start from the tenant's `(tenant_id, seq)` range and test every
  * row against a lookup of ids (docs/storage-schema.md, "A lookup starts from what it finds").
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditInsert } from '../src/audit/audit-log.ts';
+import { auditPage, userHistory } from '../src/audit/audit-reader.ts';
 import { database } from '../src/db/client.ts';
 import { groups, users } from '../src/db/schema.ts';
 import { snapshotPage } from '../src/api/directory-snapshot.ts';
@@ -168,5 +171,43 @@ describe('an indexed lookup reads what it finds', () => {
   it('an `or` of a lookup and a scan still finds both (it reads the tenant: no lookup bounds it)', async () => {
     const { found } = await listRead(env.DB, 'User', 'emails.value eq "user2500@example.com" or userName sw "user2501@"');
     expect(found).toBe(2);
+  });
+});
+
+describe("the console's activity reads what it shows", () => {
+  const person = 'u-audited';
+  beforeAll(async () => {
+    // A year of sign-ins of other people, 3,000 rows, then the few rows about one person, written as the Worker writes them.
+    await env.DB.prepare(
+      `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 3000)
+       INSERT INTO audit_log (id, tenant_id, at, actor, action, resource_type, resource_id, outcome, status)
+       SELECT 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || (i * 3 * 3600) || ' seconds'), 'oidc', 'signin', 'User', 'u-other-' || i, 'success', 302 FROM k`,
+    )
+      .bind(tenantId)
+      .run();
+    const db = database(env.DB);
+    const about = { tenantId, resourceType: 'User', resourceId: person } as const;
+    await db.batch([
+      auditInsert(db, { ...about, actor: 'token:tok_a', action: 'user.create', outcome: 'success', status: 201 }),
+      auditInsert(db, { ...about, actor: 'oidc', action: 'signin', outcome: 'success', status: 302 }),
+      auditInsert(db, { ...about, actor: 'token:tok_a', action: 'user.patch', outcome: 'failure', status: 409, detail: 'conflict' }),
+    ]);
+  });
+
+  it('one user’s rows, the failures, and the users’ history, each by its index, not the tenant’s whole log', async () => {
+    const { d1, read } = rereadSelects(env.DB);
+    const db = database(d1);
+    const mine = await auditPage(db, tenantId, { kind: 'all', outcome: 'all', userId: person }, undefined, 10);
+    // Newest first, and rows of one instant in the order they were written.
+    expect(mine!.entries.map((e) => e.action)).toEqual(['user.patch', 'signin', 'user.create']);
+    const failures = await auditPage(db, tenantId, { kind: 'all', outcome: 'failure' }, undefined, 10);
+    expect(failures!.entries.map((e) => e.resourceId)).toEqual([person]);
+    expect(await userHistory(db, tenantId, [person, 'u-other-7'])).toEqual(
+      new Map([
+        [person, { createdBy: 'token:tok_a', lastSignIn: mine!.entries[1]!.at }],
+        ['u-other-7', { createdBy: null, lastSignIn: '2026-01-01T21:00:00.000Z' }],
+      ]),
+    );
+    expect(await read()).toBeLessThanOrEqual(bound(6));
   });
 });

@@ -225,7 +225,7 @@ describe('Groups endpoint', () => {
   it('audits group writes with the token as actor, refused ones too', async () => {
     const group = await createGroup(scim, 'Audited', [people[5]!.id]);
     await scim.post('/Groups', { schemas: [GROUP_URN], displayName: 'audited' });
-    const rows = await env.DB.prepare("SELECT action, outcome, status, detail FROM audit_log WHERE tenant_id = ? AND action = 'group.create' ORDER BY id DESC LIMIT 2")
+    const rows = await env.DB.prepare("SELECT action, outcome, status, detail FROM audit_log WHERE tenant_id = ? AND action = 'group.create' ORDER BY at DESC, id DESC LIMIT 2")
       .bind(tenantId)
       .all<{ action: string; outcome: string; status: number; detail: string | null }>();
     expect(rows.results).toEqual([

@@ -145,7 +145,7 @@ describe('Okta provisioning lifecycle', () => {
   });
 
   it('10. every write is in the audit log with the token id, and no secret is', async () => {
-    const rows = await env.DB.prepare('SELECT actor, action, outcome, status FROM audit_log WHERE tenant_id = ? ORDER BY id').bind(tenantId).all<{ actor: string; action: string; outcome: string; status: number }>();
+    const rows = await env.DB.prepare('SELECT actor, action, outcome, status FROM audit_log WHERE tenant_id = ? ORDER BY at, id').bind(tenantId).all<{ actor: string; action: string; outcome: string; status: number }>();
     const actions = rows.results.map((r) => `${r.action}:${r.outcome}:${r.status}`);
     expect(actions).toContain('user.create:success:201');
     expect(actions).toContain('user.create:failure:409');

@@ -120,7 +120,7 @@ describe('what a tenant may store', () => {
     const long = 'x'.repeat(5000);
     const refused = await t.scim.patch(`/Users/${created.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', value: long }] });
     expect((await scimError(refused, 400, 'invalidValue')).length).toBeGreaterThan(5000);
-    const row = await env.DB.prepare("SELECT detail FROM audit_log WHERE tenant_id = ? AND outcome = 'failure' ORDER BY id DESC LIMIT 1").bind(t.tenant.id).first<{ detail: string }>();
+    const row = await env.DB.prepare("SELECT detail FROM audit_log WHERE tenant_id = ? AND outcome = 'failure' ORDER BY at DESC, id DESC LIMIT 1").bind(t.tenant.id).first<{ detail: string }>();
     expect(row!.detail).toHaveLength(MAX_AUDIT_DETAIL);
     expect(row!.detail.endsWith('…')).toBe(true);
   });

@@ -29,7 +29,7 @@ async function storedUser(userId: string) {
 }
 
 async function auditOf(resourceId: string) {
-  const { results } = await env.DB.prepare('SELECT tenant_id AS tenantId, action, status, detail FROM audit_log WHERE resource_id = ? ORDER BY id').bind(resourceId).all();
+  const { results } = await env.DB.prepare('SELECT tenant_id AS tenantId, action, status, detail FROM audit_log WHERE resource_id = ? ORDER BY at, id').bind(resourceId).all();
   return results;
 }
 
@@ -142,7 +142,7 @@ describe('write statements reused across requests of one shape', () => {
       ).bind(tenant.id).all();
       expect(stored.results).toEqual(recount.results);
     }
-    const actions = await env.DB.prepare(`SELECT action, outcome, status FROM audit_log WHERE tenant_id = ? AND actor LIKE 'token:%' ORDER BY id`).bind(a.tenant.id).all();
+    const actions = await env.DB.prepare(`SELECT action, outcome, status FROM audit_log WHERE tenant_id = ? AND actor LIKE 'token:%' ORDER BY at, id`).bind(a.tenant.id).all();
     // The duplicate leaves its failure row (written after its batch, so in no fixed place), never a success row.
     expect(actions.results.filter((r) => r.action === 'user.create').sort((x, y) => String(x.outcome).localeCompare(String(y.outcome))).reverse()).toEqual([
       ...Array(3).fill({ action: 'user.create', outcome: 'success', status: 201 }),

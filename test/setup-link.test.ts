@@ -47,7 +47,7 @@ const postForm = (jar: CookieJar, slug: string, fields: Record<string, string>, 
   app(jar, `/setup/${slug}/connection`, { method: 'POST', headers, body: new URLSearchParams(fields) });
 
 async function auditRows(tenantId: string) {
-  const rows = await env.DB.prepare('SELECT actor, action, outcome, detail FROM audit_log WHERE tenant_id = ? ORDER BY id').bind(tenantId).all<{ actor: string; action: string; outcome: string; detail: string | null }>();
+  const rows = await env.DB.prepare('SELECT actor, action, outcome, detail FROM audit_log WHERE tenant_id = ? ORDER BY at, id').bind(tenantId).all<{ actor: string; action: string; outcome: string; detail: string | null }>();
   return rows.results;
 }
 

@@ -39,7 +39,7 @@ async function buckets(tenantId: string) {
 }
 
 async function audit(tenantId: string) {
-  const { results } = await env.DB.prepare(`SELECT actor, action, resource_type AS resourceType, resource_id AS resourceId, outcome, status, detail, at FROM audit_log WHERE tenant_id = ? AND resource_type = 'User' ORDER BY id`).bind(tenantId).all();
+  const { results } = await env.DB.prepare(`SELECT actor, action, resource_type AS resourceType, resource_id AS resourceId, outcome, status, detail, at FROM audit_log WHERE tenant_id = ? AND resource_type = 'User' ORDER BY at, id`).bind(tenantId).all();
   return results;
 }
 

@@ -44,7 +44,7 @@ describe('a write deciding on a row another write has not committed yet', () => 
     expect(first).toMatchObject({ ok: false, status: 401 });
     expect(resent).toMatchObject({ ok: true, value: { active: false, version: 2 } });
     expect(stored).toEqual({ active: 0, version: 2 });
-    const audit = await env.DB.prepare("SELECT actor, outcome FROM audit_log WHERE tenant_id = ? AND action = 'user.patch' ORDER BY id").bind(t.tenant.id).all();
+    const audit = await env.DB.prepare("SELECT actor, outcome FROM audit_log WHERE tenant_id = ? AND action = 'user.patch' ORDER BY at, id").bind(t.tenant.id).all();
     expect(audit.results).toEqual([{ actor: 'token:live', outcome: 'success' }]);
   });
 

@@ -3,7 +3,7 @@
  * records who did what to which resource, with the outcome, in the same D1 batch as the change.
  * Never a secret or a token.
  */
-import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../db/compiled-statement.ts';
 import { auditLog } from '../db/schema.ts';
@@ -66,9 +66,20 @@ function auditValues(event: AuditEvent): AuditValues {
 
 const p = (name: (typeof COLUMNS)[number]) => sql.placeholder(name);
 
+/**
+ * The id of a row of tenant `tenantId` at `at`, plus `offset`: one past the highest id of that
+ * tenant and instant, a seek along the table's key. Every insert takes it in its own statement,
+ * which D1 runs alone, so two writers never take one id; within a statement, SQLite reads the
+ * table before it inserts into it, and rows of one statement are set apart by `offset`.
+ */
+function nextId(tenantId: SQL | Placeholder, at: SQL | Placeholder, offset: SQL = sql`0`): SQL {
+  return sql`(SELECT coalesce(max(${auditLog.id}), 0) + 1 + ${offset} FROM ${auditLog} WHERE ${auditLog.tenantId} = ${tenantId} AND ${auditLog.at} = ${at})`;
+}
+
 const insertAudit = compiledOnce((db) =>
   compileStatement(
     db.insert(auditLog).values({
+      id: nextId(p('tenantId'), p('at')),
       tenantId: p('tenantId'),
       actor: p('actor'),
       action: p('action'),
@@ -82,12 +93,14 @@ const insertAudit = compiledOnce((db) =>
   ),
 );
 
-const COLUMN_LIST = sql.join(COLUMNS.map((c) => sql.identifier(auditLog[c].name)), sql`, `);
+const COLUMN_LIST = sql.join([auditLog.id, ...COLUMNS.map((c) => auditLog[c])].map((column) => sql.identifier(column.name)), sql`, `);
+
+const ofRow = (column: (typeof COLUMNS)[number]) => sql.raw(`json_extract("e"."value", '$[${COLUMNS.indexOf(column)}]')`);
 
 /** Many audit rows in one insert: `rows` is a JSON array of rows, each an array of values in `COLUMNS` order. */
 const insertAudits = compileStatement(
   sql`INSERT INTO ${auditLog} (${COLUMN_LIST})
-    SELECT ${sql.join(COLUMNS.map((_, i) => sql.raw(`json_extract("e"."value", '$[${i}]')`)), sql`, `)} FROM json_each(${sql.placeholder('rows')}) AS "e"`,
+    SELECT ${nextId(ofRow('tenantId'), ofRow('at'), sql.raw(`"e"."key"`))}, ${sql.join(COLUMNS.map(ofRow), sql`, `)} FROM json_each(${sql.placeholder('rows')}) AS "e"`,
 );
 
 /** In a combined batch (src/tenant-object/group-commit.ts) the writes' audit rows go in as one insert, in the order the writes were handed in. */
@@ -103,7 +116,8 @@ export function auditRun(db: Database, event: AuditEvent): CompiledRun {
 
 /** The audit row of `event` as a drizzle query, to join a drizzle batch. */
 export function auditInsert(db: Database, event: AuditEvent) {
-  return db.insert(auditLog).values(auditValues(event));
+  const values = auditValues(event);
+  return db.insert(auditLog).values({ ...values, id: nextId(sql`${values.tenantId}`, sql`${values.at}`) });
 }
 
 /**
@@ -113,9 +127,9 @@ export function auditInsert(db: Database, event: AuditEvent) {
  */
 export function auditInsertWhen(db: Database, event: AuditEvent, when: SQL, detail?: SQL) {
   const values = auditValues(event);
-  // An insert from a SELECT names every column of the table, in its order (`id` NULL: the next one).
+  // An insert from a SELECT names every column of the table, in its order.
   const columns = Object.keys(getTableColumns(auditLog)).map((c) =>
-    c === 'id' ? sql`NULL` : c === 'detail' && detail ? detailCut(detail) : sql`${values[c as keyof AuditValues]}`,
+    c === 'id' ? nextId(sql`${values.tenantId}`, sql`${values.at}`) : c === 'detail' && detail ? detailCut(detail) : sql`${values[c as keyof AuditValues]}`,
   );
   return db.insert(auditLog).select(sql`SELECT ${sql.join(columns, sql`, `)} WHERE ${when}`);
 }
@@ -128,7 +142,7 @@ export function auditInsertWhen(db: Database, event: AuditEvent, when: SQL, deta
 const insertAuditIfChanged = compiledOnce(() =>
   compileStatement(
     sql`INSERT INTO ${auditLog} (${COLUMN_LIST})
-      SELECT ${p('tenantId')}, ${p('actor')}, ${p('action')}, ${p('resourceType')}, ${p('resourceId')}, ${p('outcome')}, ${p('status')}, ${p('detail')} || changes() || ${sql.placeholder('detailEnd')}, ${p('at')}
+      SELECT ${nextId(p('tenantId'), p('at'))}, ${p('tenantId')}, ${p('actor')}, ${p('action')}, ${p('resourceType')}, ${p('resourceId')}, ${p('outcome')}, ${p('status')}, ${p('detail')} || changes() || ${sql.placeholder('detailEnd')}, ${p('at')}
       WHERE changes() > 0`,
   ),
 );
@@ -144,7 +158,7 @@ export async function latestAuditEntry(db: Database, tenantId: string, actorPref
     .select({ at: auditLog.at, action: auditLog.action, outcome: auditLog.outcome, status: auditLog.status, detail: auditLog.detail })
     .from(auditLog)
     .where(and(eq(auditLog.tenantId, tenantId), sql`substr(${auditLog.actor}, 1, ${actorPrefix.length}) = ${actorPrefix}`))
-    // Newest first along (tenant_id, at): the scan stops at the first row of that actor.
+    // Newest first along the table's key: the scan stops at the first row of that actor.
     .orderBy(desc(auditLog.at), desc(auditLog.id))
     .limit(1)
     .get();

@@ -2,9 +2,9 @@
  * Reading a tenant's audit log, newest first, for its admin console: filtered by kind (who acted:
  * provisioning is a SCIM token, sign-in the sign-in flow, configuration everyone else), outcome,
  * one user (the rows about them) and a time window; paged by a cursor on (at, id),
- * which walks the (tenant_id, at) index backwards.
+ * which walks the table's key `(tenant_id, at, id)` backwards.
  */
-import { and, desc, eq, gte, inArray, lt, max, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
@@ -32,6 +32,23 @@ function kindCondition(kind: AuditKind): SQL | undefined {
   return undefined;
 }
 
+/**
+ * The log as a query's source, naming the index of a rare filter: without statistics SQLite
+ * prefers the table's key, which also holds the tenant and the order, and so walks the tenant's
+ * whole log for a few rows. One user's rows beat failures; anything else walks the key. (drizzle
+ * has no INDEXED BY, so these queries are SQL with drizzle's columns and conditions.)
+ */
+function auditSource(about: 'user' | 'failures' | 'any'): SQL {
+  if (about === 'any') return sql`${auditLog}`;
+  return sql`${auditLog} INDEXED BY ${sql.identifier(about === 'user' ? 'audit_log_tenant_resource_at' : 'audit_log_tenant_failures_at')}`;
+}
+
+/** Every column, named as an AuditEntry names it (none needs decoding: text and integers). */
+const ENTRY_COLUMNS = sql.join(
+  Object.entries(getTableColumns(auditLog)).map(([key, column]) => sql`${column} AS ${sql.identifier(key)}`),
+  sql`, `,
+);
+
 /** A literal, not a parameter, for failures: only then can SQLite use the partial index of failures. */
 function outcomeCondition(outcome: AuditFilter['outcome']): SQL | undefined {
   if (outcome === 'all') return undefined;
@@ -57,23 +74,17 @@ function decodeCursor(text: string): [string, number] | undefined {
 export async function auditPage(db: Database, tenantId: string, filter: AuditFilter, cursor: string | undefined, limit: number): Promise<{ entries: AuditEntry[]; next: string | null } | undefined> {
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   if (cursor !== undefined && !after) return undefined;
-  const rows = await db
-    .select()
-    .from(auditLog)
-    .where(
-      and(
-        eq(auditLog.tenantId, tenantId),
-        kindCondition(filter.kind),
-        outcomeCondition(filter.outcome),
-        filter.userId ? eq(auditLog.resourceId, filter.userId) : undefined,
-        filter.from ? gte(auditLog.at, filter.from) : undefined,
-        filter.until ? lt(auditLog.at, filter.until) : undefined,
-        after ? or(lt(auditLog.at, after[0]), and(eq(auditLog.at, after[0]), lt(auditLog.id, after[1]))) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLog.at), desc(auditLog.id))
-    .limit(limit + 1)
-    .all();
+  const where = and(
+    eq(auditLog.tenantId, tenantId),
+    kindCondition(filter.kind),
+    outcomeCondition(filter.outcome),
+    filter.userId ? eq(auditLog.resourceId, filter.userId) : undefined,
+    filter.from ? gte(auditLog.at, filter.from) : undefined,
+    filter.until ? lt(auditLog.at, filter.until) : undefined,
+    after ? or(lt(auditLog.at, after[0]), and(eq(auditLog.at, after[0]), lt(auditLog.id, after[1]))) : undefined,
+  );
+  const source = auditSource(filter.userId ? 'user' : filter.outcome === 'failure' ? 'failures' : 'any');
+  const rows = await db.all<AuditEntry>(sql`SELECT ${ENTRY_COLUMNS} FROM ${source} WHERE ${where} ORDER BY ${auditLog.at} DESC, ${auditLog.id} DESC LIMIT ${limit + 1}`);
   const entries = rows.slice(0, limit);
   const last = entries.at(-1);
   return { entries, next: rows.length > limit && last ? encodeCursor(last) : null };
@@ -82,13 +93,14 @@ export async function auditPage(db: Database, tenantId: string, filter: AuditFil
 /** What the log says of each of `userIds`: who created them (SCIM token or sign-in) and when they last signed in. */
 export async function userHistory(db: Database, tenantId: string, userIds: readonly string[]): Promise<Map<string, { createdBy: string | null; lastSignIn: string | null }>> {
   if (userIds.length === 0) return new Map();
-  // Both read the (tenant_id, resource_id, at) index, one round trip.
+  // One statement, both parts along the (tenant_id, resource_id, at) index.
   const about = and(eq(auditLog.tenantId, tenantId), inArray(auditLog.resourceId, [...userIds]));
-  const [created, signedIn] = await db.batch([
-    db.select({ userId: auditLog.resourceId, actor: auditLog.actor }).from(auditLog).where(and(about, eq(auditLog.action, 'user.create'), eq(auditLog.outcome, 'success'))),
-    db.select({ userId: auditLog.resourceId, at: max(auditLog.at) }).from(auditLog).where(and(about, eq(auditLog.action, 'signin'), eq(auditLog.outcome, 'success'))).groupBy(auditLog.resourceId),
-  ]);
-  return new Map(
-    userIds.map((id) => [id, { createdBy: created.find((r) => r.userId === id)?.actor ?? null, lastSignIn: signedIn.find((r) => r.userId === id)?.at ?? null }] as const),
+  const rows = await db.all<{ part: 'created' | 'signedIn'; userId: string; value: string }>(
+    sql`SELECT 'created' AS "part", ${auditLog.resourceId} AS "userId", ${auditLog.actor} AS "value" FROM ${auditSource('user')}
+        WHERE ${and(about, eq(auditLog.action, 'user.create'), eq(auditLog.outcome, 'success'))}
+      UNION ALL SELECT 'signedIn', ${auditLog.resourceId}, max(${auditLog.at}) FROM ${auditSource('user')}
+        WHERE ${and(about, eq(auditLog.action, 'signin'), eq(auditLog.outcome, 'success'))} GROUP BY ${auditLog.resourceId}`,
   );
+  const valueOf = (part: 'created' | 'signedIn', id: string) => rows.find((r) => r.part === part && r.userId === id)?.value ?? null;
+  return new Map(userIds.map((id) => [id, { createdBy: valueOf('created', id), lastSignIn: valueOf('signedIn', id) }] as const));
 }

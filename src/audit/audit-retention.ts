@@ -1,9 +1,10 @@
 /**
  * Retention of the audit log: rows older than the deployment's retention (`AUDIT_RETENTION_DAYS`,
- * default 90) are deleted by the hourly scheduled job in chunks (src/db/chunked-delete.ts). A
- * chunk looks only at the oldest rows by id — insertion order, which is time order for rows the
- * Worker writes — so it reads at most a chunk of rows and needs no index on `at` (which every
- * audited write would pay for). A row written out of time order waits until the rows before it go.
+ * default 90) are deleted by the hourly scheduled job in chunks (src/db/chunked-delete.ts). The log
+ * is stored in its key `(tenant_id, at, id)`, so each tenant's oldest rows begin its range: a chunk
+ * reads the rows it deletes and about two more per tenant, and needs no index on `at` alone (which
+ * every audited write would pay for). The log keeps the rows of deleted tenants, so a chunk finds
+ * the tenants in the log itself, not in `tenants`.
  */
 import { sql } from 'drizzle-orm';
 import { deleteInChunks } from '../db/chunked-delete.ts';
@@ -15,11 +16,18 @@ const MAX_CHUNKS = 200;
 
 const A = auditLog;
 
-/** Deletes audit rows recorded before `cutoff` (ISO time), oldest first; returns how many. */
+/** Deletes audit rows recorded before `cutoff` (ISO time), each tenant's oldest first; returns how many. */
 export async function pruneAudit(db: Database, cutoff: string): Promise<number> {
   const { deleted } = await deleteInChunks(
     db,
-    (limit) => sql`DELETE FROM ${A} WHERE ${A.id} IN (SELECT "oldest"."id" FROM (SELECT ${A.id} AS "id", ${A.at} AS "at" FROM ${A} ORDER BY ${A.id} LIMIT ${limit}) AS "oldest" WHERE "oldest"."at" < ${cutoff})`,
+    // The log's tenants one after another, each found from the one before by a seek along the key.
+    (limit) =>
+      sql`DELETE FROM ${A} WHERE (${A.tenantId}, ${A.at}, ${A.id}) IN (
+        WITH RECURSIVE "tenant"("id") AS (
+          SELECT min(${A.tenantId}) FROM ${A}
+          UNION ALL SELECT (SELECT min(${A.tenantId}) FROM ${A} WHERE ${A.tenantId} > "tenant"."id") FROM "tenant" WHERE "tenant"."id" IS NOT NULL)
+        SELECT "old"."tenant_id", "old"."at", "old"."id" FROM "tenant" JOIN ${A} AS "old" ON "old"."tenant_id" = "tenant"."id" AND "old"."at" < ${cutoff}
+        LIMIT ${limit})`,
     MAX_CHUNKS,
   );
   return deleted;

@@ -266,13 +266,17 @@ export const setupLinks = sqliteTable(
   (t) => [index('setup_links_tenant').on(t.tenantId)],
 );
 
-/** Every write and sign-in: who (token id, `cli`, `oidc`, `setup:<link id>`), what, when, outcome. Never a secret. */
+/**
+ * Every write and sign-in: who (token id, `cli`, `oidc`, `setup:<link id>`), what, when, outcome.
+ * Never a secret. Stored in its key `(tenant_id, at, id)` (`WITHOUT ROWID`, migrations/0023): the
+ * row is its tenant's time order, one written row where a rowid and a `(tenant_id, at)` index were
+ * two. `id` numbers the tenant's rows of one `at` (1, 2, …), in the order they were written
+ * (src/audit/audit-log.ts).
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {
-    // The rowid, not AUTOINCREMENT (which writes sqlite_sequence on every insert): rows go only from
-    // the oldest end (retention), so an id is never handed out twice while a newer row exists.
-    id: integer('id').primaryKey(),
+    id: integer('id').notNull(),
     tenantId: text('tenant_id').notNull(),
     at: text('at').notNull(),
     actor: text('actor').notNull(),
@@ -284,7 +288,7 @@ export const auditLog = sqliteTable(
     detail: text('detail'),
   },
   (t) => [
-    index('audit_log_tenant_at').on(t.tenantId, t.at),
+    primaryKey({ columns: [t.tenantId, t.at, t.id] }),
     // The console's Activity by user, and its failures: without them a rare filter reads the whole log.
     index('audit_log_tenant_resource_at').on(t.tenantId, t.resourceId, t.at),
     index('audit_log_tenant_failures_at').on(t.tenantId, t.at).where(sql`outcome = 'failure'`),

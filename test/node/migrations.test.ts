@@ -19,7 +19,8 @@ it('0016 rebuilds audit_log without AUTOINCREMENT, keeping its rows, ids and ind
   await d1.prepare("DELETE FROM audit_log WHERE action = 'first'").run();
   const before = (await d1.prepare('SELECT * FROM audit_log ORDER BY id').all()).results;
 
-  await applyMigrations(d1);
+  // As 0016 left it: 0022 and 0023 key the log by time (tested below).
+  await applyMigrations(d1, '0022');
 
   expect((await d1.prepare('SELECT * FROM audit_log ORDER BY id').all()).results).toEqual(before);
   const indexes = (await d1.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name").all<{ name: string }>()).results.map((r) => r.name);
@@ -79,4 +80,28 @@ it('0019–0021 key user_emails, group_members and directory_events WITHOUT ROWI
   await expect(d1.prepare("INSERT INTO group_members (tenant_id, group_id, user_id, created_at) VALUES ('t1', 'g1', 'nobody', 'x')").run()).rejects.toThrow(/FOREIGN KEY/);
   await d1.prepare("DELETE FROM tenants WHERE id = 't1'").run();
   expect(await d1.prepare('SELECT count(*) AS n FROM directory_events').first('n')).toBe(0);
+}));
+
+it('0022–0023 store audit_log WITHOUT ROWID in its key (tenant_id, at, id), keeping every row and id, and its two indexes', () => onFreshD1(async (d1) => {
+  await applyMigrations(d1, '0022');
+  const insert = d1.prepare("INSERT INTO audit_log (tenant_id, at, actor, action, outcome, resource_id) VALUES (?, ?, 'cli', ?, ?, 'u1')");
+  const [early, late] = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'];
+  // Two rows of one tenant and instant, the tenants' rows interleaved, a later row written first.
+  await d1.batch([insert.bind('t2', late, 'b-late', 'success'), insert.bind('t1', early, 'a-first', 'success'), insert.bind('t2', early, 'b-early', 'failure'), insert.bind('t1', early, 'a-second', 'success')]);
+  const before = (await d1.prepare('SELECT * FROM audit_log ORDER BY id').all()).results;
+
+  await applyMigrations(d1);
+
+  expect((await d1.prepare('SELECT * FROM audit_log ORDER BY id').all()).results).toEqual(before);
+  // The key's order is each tenant's time order, rows of one instant in the order they were written.
+  expect((await d1.prepare('SELECT action FROM audit_log ORDER BY tenant_id, at, id').all<{ action: string }>()).results.map((r) => r.action)).toEqual(['a-first', 'a-second', 'b-early', 'b-late']);
+  const schema = (await d1.prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'audit_log' ORDER BY type DESC, name").all<{ type: string; name: string; sql: string | null }>()).results;
+  expect(schema.map((s) => [s.type, s.name])).toEqual([
+    ['table', 'audit_log'],
+    ['index', 'audit_log_tenant_failures_at'],
+    ['index', 'audit_log_tenant_resource_at'],
+  ]);
+  expect(schema[0]!.sql).toMatch(/PRIMARY KEY\(`tenant_id`, `at`, `id`\)\s*\) WITHOUT ROWID$/);
+  // The key is unique: a second row of one tenant, instant and id is refused.
+  await expect(d1.prepare("INSERT INTO audit_log (id, tenant_id, at, actor, action, outcome) VALUES (?, 't1', ?, 'cli', 'again', 'success')").bind(before.find((r) => r.action === 'a-first')!.id, early).run()).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
 }));

@@ -141,7 +141,7 @@ export async function fakeAuthorize(authorizeUrl: string): Promise<string> {
 
 /** The tenant's sign-in audit rows, newest first. */
 export async function signInAudit(tenantId: string) {
-  const rows = await env.DB.prepare("SELECT outcome, status, detail FROM audit_log WHERE tenant_id = ? AND action = 'signin' ORDER BY id DESC").bind(tenantId).all<{ outcome: string; status: number; detail: string }>();
+  const rows = await env.DB.prepare("SELECT outcome, status, detail FROM audit_log WHERE tenant_id = ? AND action = 'signin' ORDER BY at DESC, id DESC").bind(tenantId).all<{ outcome: string; status: number; detail: string }>();
   return rows.results;
 }
 
