@@ -10,7 +10,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditInsert } from '../src/audit/audit-log.ts';
-import { auditPage, userHistory } from '../src/audit/audit-reader.ts';
+import { auditPage, latestProvisioningRequest, userHistory } from '../src/audit/audit-reader.ts';
 import { database } from '../src/db/client.ts';
 import { groups, users } from '../src/db/schema.ts';
 import { snapshotPage } from '../src/api/directory-snapshot.ts';
@@ -174,17 +174,21 @@ describe('an indexed lookup reads what it finds', () => {
   });
 });
 
+/** A year of sign-ins of other people in `tenant`'s log, 3,000 rows, all in 2025. */
+const signIns = (tenant: string) =>
+  env.DB.prepare(
+    `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 3000)
+     INSERT INTO audit_log (id, tenant_id, at, actor, action, resource_type, resource_id, outcome, status)
+     SELECT 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', '2025-01-01', '+' || (i * 3 * 3600) || ' seconds'), 'oidc', 'signin', 'User', 'u-other-' || i, 'success', 302 FROM k`,
+  )
+    .bind(tenant)
+    .run();
+
 describe("the console's activity reads what it shows", () => {
   const person = 'u-audited';
   beforeAll(async () => {
-    // A year of sign-ins of other people, 3,000 rows, then the few rows about one person, written as the Worker writes them.
-    await env.DB.prepare(
-      `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 3000)
-       INSERT INTO audit_log (id, tenant_id, at, actor, action, resource_type, resource_id, outcome, status)
-       SELECT 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || (i * 3 * 3600) || ' seconds'), 'oidc', 'signin', 'User', 'u-other-' || i, 'success', 302 FROM k`,
-    )
-      .bind(tenantId)
-      .run();
+    // The sign-ins, then the few rows about one person, written as the Worker writes them.
+    await signIns(tenantId);
     const db = database(env.DB);
     const about = { tenantId, resourceType: 'User', resourceId: person } as const;
     await db.batch([
@@ -205,9 +209,20 @@ describe("the console's activity reads what it shows", () => {
     expect(await userHistory(db, tenantId, [person, 'u-other-7'])).toEqual(
       new Map([
         [person, { createdBy: 'token:tok_a', lastSignIn: mine!.entries[1]!.at }],
-        ['u-other-7', { createdBy: null, lastSignIn: '2026-01-01T21:00:00.000Z' }],
+        ['u-other-7', { createdBy: null, lastSignIn: '2025-01-01T21:00:00.000Z' }],
       ]),
     );
     expect(await read()).toBeLessThanOrEqual(bound(6));
+  });
+
+  it("the last provisioning request: the newest token row, and nothing read for a tenant whose tokens were never used", async () => {
+    await env.DB.prepare('UPDATE scim_tokens SET last_used_at = created_at WHERE tenant_id = ?').bind(tenantId).run();
+    const unused = (await tenantWithToken()).tenant.id;
+    await signIns(unused);
+    const { d1, read } = rereadSelects(env.DB);
+    const db = database(d1);
+    expect(await latestProvisioningRequest(db, tenantId)).toMatchObject({ action: 'user.patch', outcome: 'failure', status: 409, detail: 'conflict' });
+    expect(await latestProvisioningRequest(db, unused)).toBeUndefined();
+    expect(await read()).toBeLessThanOrEqual(bound(2));
   });
 });

@@ -8,7 +8,6 @@ import { zValidator } from '@hono/zod-validator';
 import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
-import { latestAuditEntry } from '../audit/audit-log.ts';
 import { configOf } from '../config.ts';
 import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
@@ -29,7 +28,7 @@ import { catalogRole, listRoleMappings, mapGroupsToRoles, setConfiguringRole, se
 import { addDomain, dohTxtLookup, listDomains, removeDomain, verificationRecord, verifyDomain } from '../tenants/domain-store.ts';
 import { highestRole } from '../tenants/roles.ts';
 import { foldCase } from '../common/fold-case.ts';
-import { AUDIT_KINDS, auditPage, userHistory, type AuditEntry } from '../audit/audit-reader.ts';
+import { AUDIT_KINDS, auditPage, latestProvisioningRequest, userHistory, type AuditEntry } from '../audit/audit-reader.ts';
 import { accessAnnouncer } from '../scim/port/tenant-reads.ts';
 import { createScimToken, listScimTokens, revokeScimToken, setScimEnabled, type Tenant } from '../tenants/tenant-store.ts';
 import { consoleViewer, setupLinkViewer, type ConsoleViewer } from './access.ts';
@@ -150,7 +149,7 @@ async function renderAuthentication(c: AdminContext, flash: Flash, form?: Connec
 async function renderProvisioning(c: AdminContext, flash: Flash, created?: { token: string; label: string }, status: 200 | 422 = 200) {
   const viewer = c.get('viewer');
   const db = database(c.env.DB);
-  const [tokens, lastRequest] = await Promise.all([listScimTokens(db, viewer.tenant), latestAuditEntry(db, viewer.tenant.id, 'token:')]);
+  const [tokens, lastRequest] = await Promise.all([listScimTokens(db, viewer.tenant), latestProvisioningRequest(db, viewer.tenant.id)]);
   return c.html(provisioningPage({ viewer, scimBaseUrl: tenantScimBase(origin(c), viewer.tenant.slug), tokens: tokens.reverse(), lastRequest, created, flash }), status);
 }
 

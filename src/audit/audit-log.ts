@@ -3,7 +3,7 @@
  * records who did what to which resource, with the outcome, in the same D1 batch as the change.
  * Never a secret or a token.
  */
-import { and, desc, eq, getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../db/compiled-statement.ts';
 import { auditLog } from '../db/schema.ts';
@@ -150,16 +150,4 @@ const insertAuditIfChanged = compiledOnce(() =>
 /** `auditRun` of an event whose count is what the previous statement changed, written only if it changed something. */
 export function auditRunIfChanged(db: Database, event: AuditEvent & { detail: string; detailEnd: string }): CompiledRun {
   return { statement: insertAuditIfChanged(db), values: { ...auditValues(event), detail: event.detail, detailEnd: event.detailEnd } };
-}
-
-/** The tenant's latest audit row by an actor starting with `actorPrefix` (`token:` for SCIM requests), if any. */
-export async function latestAuditEntry(db: Database, tenantId: string, actorPrefix: string) {
-  return db
-    .select({ at: auditLog.at, action: auditLog.action, outcome: auditLog.outcome, status: auditLog.status, detail: auditLog.detail })
-    .from(auditLog)
-    .where(and(eq(auditLog.tenantId, tenantId), sql`substr(${auditLog.actor}, 1, ${actorPrefix.length}) = ${actorPrefix}`))
-    // Newest first along the table's key: the scan stops at the first row of that actor.
-    .orderBy(desc(auditLog.at), desc(auditLog.id))
-    .limit(1)
-    .get();
 }

@@ -4,9 +4,9 @@
  * one user (the rows about them) and a time window; paged by a cursor on (at, id),
  * which walks the table's key `(tenant_id, at, id)` backwards.
  */
-import { and, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { auditLog } from '../db/schema.ts';
+import { auditLog, scimTokens } from '../db/schema.ts';
 
 export const AUDIT_KINDS = ['all', 'provisioning', 'sign-in', 'configuration'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
@@ -103,4 +103,20 @@ export async function userHistory(db: Database, tenantId: string, userIds: reado
   );
   const valueOf = (part: 'created' | 'signedIn', id: string) => rows.find((r) => r.part === part && r.userId === id)?.value ?? null;
   return new Map(userIds.map((id) => [id, { createdBy: valueOf('created', id), lastSignIn: valueOf('signedIn', id) }] as const));
+}
+
+/**
+ * The tenant's latest SCIM request that left an audit row (a write or a refusal), if any: newest
+ * first along the table's key, back no further than the creation of the oldest token that was ever
+ * used. So a tenant that never provisioned reads nothing, rather than its whole log of sign-ins.
+ */
+export async function latestProvisioningRequest(db: Database, tenantId: string) {
+  const oldestUsedToken = sql`(SELECT min(${scimTokens.createdAt}) FROM ${scimTokens} WHERE ${scimTokens.tenantId} = ${tenantId} AND ${scimTokens.lastUsedAt} IS NOT NULL)`;
+  return db
+    .select({ at: auditLog.at, action: auditLog.action, outcome: auditLog.outcome, status: auditLog.status, detail: auditLog.detail })
+    .from(auditLog)
+    .where(and(eq(auditLog.tenantId, tenantId), gte(auditLog.at, oldestUsedToken), actorStarts('token:')))
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(1)
+    .get();
 }
