@@ -22,9 +22,12 @@ describe('D1 rows per write', () => {
       'group create': 13,
       'group member add': 9,
       'group rename (one member)': 8,
+      'group member remove (one member)': 8,
       'user create, 16 in one combined batch': 12.1875,
       'user delete': 10,
     });
+    // A member add or remove is decided in its batch: no read of the membership before it.
+    for (const kind of ['group member add', 'group member remove (one member)']) expect(rows.find((r) => r.kind === kind)!.d1Calls, kind).toBe(1);
     // Reads stay bounded too: no write's batch walks a table.
     for (const row of rows) expect(row.rowsRead, row.kind).toBeLessThan(40);
   });

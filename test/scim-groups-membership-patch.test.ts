@@ -173,6 +173,20 @@ describe('Group PATCH shapes and rules', () => {
     expect(after.meta.lastModified > group.meta.lastModified).toBe(true);
   });
 
+  it("a removal moves the group's version once and the leaver's, and leaves the others as they were", async () => {
+    const [a, b] = users;
+    const group = await freshGroup([a!, b!]);
+    const before = async (id: string) => ((await (await scim.get(`/Users/${id}`)).json()) as { meta: { version: string }; groups?: { value: string }[] });
+    const [leaver, stayer] = [await before(a!.id), await before(b!.id)];
+    const res = await patchGroup(scim, group.id, [{ op: 'remove', path: `members[value eq "${a!.id}"]` }]);
+    expect(res.headers.get('etag')).toBe('W/"2"');
+    expect(await memberIdsOf(scim, group.id)).toEqual(ids(b!));
+    const [left, stayed] = [await before(a!.id), await before(b!.id)];
+    expect(left.meta.version).not.toBe(leaver.meta.version);
+    expect((left.groups ?? []).map((g) => g.value)).not.toContain(group.id);
+    expect(stayed.meta.version).toBe(stayer.meta.version);
+  });
+
   it('remove members without a value empties the group', async () => {
     const group = await freshGroup(users.slice(0, 3));
     expect((await patchGroup(scim, group.id, [{ op: 'remove', path: 'members' }])).status).toBe(204);

@@ -30,6 +30,11 @@ export function oktaAddMembers(members: { value: string; display: string }[]) {
   return { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: members }] };
 }
 
+/** Okta's "Push Groups" membership remove: `remove members[value eq "id"]`. */
+export function oktaRemoveMember(userId: string) {
+  return { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${userId}"]` }] };
+}
+
 /** Okta's "Push Groups" rename: a pathless replace of the group's id and new displayName. */
 export function oktaRenameGroup(id: string, displayName: string) {
   return { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id, displayName } }] };

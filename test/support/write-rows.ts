@@ -19,7 +19,7 @@ import type { UserRow } from '../../src/scim/users/user-rows.ts';
 import { GroupCommitD1 } from '../../src/tenant-object/group-commit.ts';
 import { RowCache } from '../../src/tenant-object/row-cache.ts';
 import { observedD1 } from './observed-d1.ts';
-import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaRenameGroup, oktaSetActive } from './okta-bodies.ts';
+import { oktaAddMembers, oktaNewGroup, oktaNewUser, oktaRemoveMember, oktaRenameGroup, oktaSetActive } from './okta-bodies.ts';
 
 /** One kind of write: D1 calls, statements in its batches, and the rows those batches read and wrote (per write). */
 export interface WriteRows {
@@ -100,6 +100,10 @@ export async function measureWriteRows(d1: D1Database, check: TokenCheck): Promi
   const group = await measure('group create', 1, () => guarded(() => createGroup(ctx, oktaNewGroup('Engineering'))));
   await measure('group member add', 1, () => guarded(() => patchGroup(ctx, group.id, patch(oktaAddMembers([{ value: user.id, display: user.userName }])), undefined)));
   await measure('group rename (one member)', 1, () => guarded(() => patchGroup(ctx, group.id, patch(oktaRenameGroup(group.id, 'Platform')), undefined)));
+  // Another member leaves; the first stays a member for its delete below.
+  const leaver = await guarded(() => createUser(ctx, oktaNewUser('charles.babbage@example.com')));
+  await guarded(() => patchGroup(ctx, group.id, patch(oktaAddMembers([{ value: leaver.id, display: leaver.userName }])), undefined));
+  await measure('group member remove (one member)', 1, () => guarded(() => patchGroup(ctx, group.id, patch(oktaRemoveMember(leaver.id)), undefined)));
   await measure('user create, 16 in one combined batch', 16, () =>
     Promise.all(Array.from({ length: 16 }, (_, i) => guarded(() => createUser(ctx, oktaNewUser(`batch.user${i}@example.com`))))),
   );

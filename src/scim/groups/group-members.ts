@@ -4,7 +4,7 @@
  * handful of parameters (D1 allows 100 a statement) and costs N index operations, whatever the
  * group's size.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { groupMembers, users } from '../../db/schema.ts';
 import { tenantTermOfLookup } from '../../db/tenant-term.ts';
@@ -57,10 +57,20 @@ export function touchUsers(db: Database, tenantId: string, ids: readonly string[
   return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN ${idList(ids)}`)));
 }
 
+/** `touchUsers` for the group's members that `which` (a condition on the member's user id) picks. */
+function touchMembers(db: Database, tenantId: string, groupId: string, at: string, which: SQL): CompiledRun {
+  const members = sql`SELECT ${groupMembers.userId} FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId} AND ${which}`;
+  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN (${members})`)));
+}
+
 /** `touchUsers` for the group's members: all of them (before a rename or delete of the group), or all but `except` (before a full replace keeps only those). */
 export function touchMembersOf(db: Database, tenantId: string, groupId: string, at: string, except: readonly string[] = []): CompiledRun {
-  const members = sql`SELECT ${groupMembers.userId} FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId} AND ${groupMembers.userId} NOT IN ${idList(except)}`;
-  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN (${members})`)));
+  return touchMembers(db, tenantId, groupId, at, sql`${groupMembers.userId} NOT IN ${idList(except)}`);
+}
+
+/** `touchUsers` for those of `ids` that are members of the group now (before a remove decided in its batch). */
+export function touchMembersAmong(db: Database, tenantId: string, groupId: string, ids: readonly string[], at: string): CompiledRun {
+  return touchMembers(db, tenantId, groupId, at, sql`${groupMembers.userId} IN ${idList(ids)}`);
 }
 
 /**

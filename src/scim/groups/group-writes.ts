@@ -25,7 +25,7 @@ import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../storage/write-context.ts';
 import type { RowMemory } from '../storage/row-memory.ts';
 import { createdEvent, deletedEvent, optional, updatedEvent } from '../storage/resource-events.ts';
-import { addMembers, firstMembers, keepOnlyMembers, memberAddedEvents, memberCount, memberRemovedEvents, membersAmong, membersLeavingEvents, removeMembers, touchAddedMembers, touchMembersOf, touchUsers, unknownUserIds, type EventGroup, type MemberRow } from './group-members.ts';
+import { addMembers, firstMembers, keepOnlyMembers, memberAddedEvents, memberCount, memberRemovedEvents, membersAmong, membersLeavingEvents, removeMembers, touchAddedMembers, touchMembersAmong, touchMembersOf, touchUsers, unknownUserIds, type EventGroup, type MemberRow } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../../common/fold-case.ts';
 
@@ -212,25 +212,43 @@ const bumpIfChanged = compiledOnce((db) =>
 );
 
 /**
- * A PATCH that only adds members, decided in its batch instead of after a read of the membership
- * (which waited for every write handed in before it): the insert skips current members, and the
- * audit row and the version bump follow only if it added any, so a re-sent add stays a no-op
- * (204, version unchanged). A later write of this group waits for this one's commit.
+ * A PATCH that only adds or only removes members, decided in its batch instead of after a read of
+ * the membership (which waited for every write handed in before it): the insert skips current
+ * members, the delete non-members, and the audit row and the version bump follow only if it
+ * changed any, so a re-sent change stays a no-op (204, version unchanged). A later write of this
+ * group waits for this one's commit.
  */
-async function addOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, current: GroupRow, ids: string[]): Promise<GroupRow> {
-  await requireUsers(ctx, ids);
+async function membersOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, current: GroupRow, change: { add: string[] } | { remove: string[] }): Promise<GroupRow> {
   const at = now();
   const entry = { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 } as const;
   const bump: CompiledRun = { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } };
-  const statements = [
-    { statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } },
-    memberAddedEvents(ctx, { ...current, version: current.version + 1 }, ids),
-    addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
-    auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
-    bump,
-    // Last, so the statements above still read changes() of the insert; only the members it added move.
-    touchAddedMembers(ctx.db, current.id, ids, at),
-  ];
+  const next = { ...current, version: current.version + 1 };
+  let ids: string[];
+  let statements: CompiledRun[];
+  if ('add' in change) {
+    ids = change.add;
+    await requireUsers(ctx, ids);
+    statements = [
+      memberAddedEvents(ctx, next, ids),
+      addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
+      auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
+      bump,
+      // Last, so the statements above still read changes() of the insert; only the members it added move.
+      touchAddedMembers(ctx.db, current.id, ids, at),
+    ];
+  } else {
+    // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
+    ids = change.remove;
+    statements = [
+      memberRemovedEvents(ctx, next, ids),
+      // Before the delete, which the audit row's count reads through changes(): only members move.
+      touchMembersAmong(ctx.db, ctx.tenantId, current.id, ids, at),
+      removeMembers(ctx.db, current.id, ids),
+      auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +0 -', detailEnd: '' }),
+      bump,
+    ];
+  }
+  statements.unshift({ statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } });
   const write = commit(ctx, current.displayName, statements).then(
     (results) => {
       const row = (results[statements.indexOf(bump)]![0] as GroupRow | undefined) ?? current;
@@ -267,7 +285,9 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
   const current = await requireGroup(ctx, id, ifMatch);
   const { memberChanges, rest } = splitMemberOperations(patch.Operations);
   const { add, remove, replaceAll } = memberChanges;
-  if (ctx.groups && rest.length === 0 && add.length > 0 && remove.length === 0 && !replaceAll) return addOnly({ ...ctx, groups: ctx.groups }, current, add);
+  if (ctx.groups && rest.length === 0 && !replaceAll && (add.length === 0) !== (remove.length === 0)) {
+    return membersOnly({ ...ctx, groups: ctx.groups }, current, add.length ? { add } : { remove });
+  }
   const data = rest.length ? applyPatch(GROUP_RESOURCE_TYPE, { id: current.id, ...current.data }, rest, { tenantRoles: ctx.tenantRoles }) : current.data;
   // PATCH answers 204 without the group: no members to read.
   return update(ctx, current, data, memberChanges, 'group.patch', false);
