@@ -19,15 +19,37 @@ describe('group commit', () => {
   it('sends the batches handed in together as one, and those handed in while it is written as the next, each getting its own results', async () => {
     const table = await freshTable();
     const { d1, calls } = countingD1();
-    const gc = new GroupCommitD1(d1, () => undefined);
+    const [sent, release] = [deferred(), deferred()];
+    const held = { prepare: (query: string) => d1.prepare(query), batch: async (statements: D1PreparedStatement[]) => (sent.resolve(), await release.promise, d1.batch(statements)) } as unknown as D1Database;
+    const gc = new GroupCommitD1(held, () => undefined);
     const insert = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?) RETURNING name`).bind(name)]);
     const first = ['a', 'b'].map(insert);
-    // One turn of the event loop later the first group is on its way; these wait for it.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The first group is on its way; these wait for it.
+    await sent.promise;
     const second = ['c', 'd', 'e'].map(insert);
+    release.resolve();
     const results = await Promise.all([...first, ...second]);
     expect(calls).toEqual([2, 3]);
     expect(results.map((r) => r.map((x) => (x.results[0] as { name: string }).name))).toEqual([['a'], ['b'], ['c'], ['d'], ['e']]);
+  });
+
+  it('lingers up to three turns of the event loop while each brings more writes, then sends the group; a lone write goes a turn later', async () => {
+    const table = await freshTable();
+    const { d1, calls } = countingD1();
+    const gc = new GroupCommitD1(d1, () => undefined);
+    const insert = (name: string) => gc.batch([gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);
+    const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+    // Two writes at once, then one a turn, as requests keep arriving: three turns join c, d and e; f is one too late.
+    const writes = [insert('a'), insert('b')];
+    for (const name of ['c', 'd', 'e', 'f']) {
+      await turn();
+      writes.push(insert(name));
+    }
+    await Promise.all(writes);
+    expect(calls).toEqual([5, 1]);
+    // Nothing arrives after it: it does not wait.
+    await insert('g');
+    expect(calls).toEqual([5, 1, 1]);
   });
 
   it('retries each write alone when one of a group fails, so only that one fails', async () => {

@@ -19,6 +19,15 @@ import { combine, type BatchPart } from './combined-batch.ts';
 
 /** The most writes one combined batch carries (D1 counts each statement against per-call limits). */
 const MAX_WRITES_PER_GROUP = 32;
+/**
+ * How long a flush lingers while writes keep arriving: each turn of the event loop lets requests
+ * already received hand in their writes. Larger groups mean fewer calls to D1, which every tenant
+ * shares; the cost is a few turns of latency, and only while writes keep coming. Measured in
+ * bench/README.md ("Group commit lingers").
+ */
+const LINGER_TURNS = 3;
+/** A group this large flushes without lingering more. */
+const LINGER_UNTIL = 16;
 
 /**
  * A statement to put in front of the next batch handed in (the token guard), and whether it was.
@@ -193,14 +202,27 @@ export class GroupCommitD1 implements D1Statements {
     });
   }
 
-  /** Flushes on the next turn of the event loop, so writes whose requests already arrived join the group. */
+  /**
+   * Flushes on a later turn of the event loop, so writes whose requests already arrived join the
+   * group: one turn, and up to LINGER_TURNS more while each turn brings more writes and the group
+   * is below LINGER_UNTIL. A read does not wait for it (`settled` flushes at once).
+   */
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setTimeout(() => {
+    let seen = this.#pending.length;
+    let turns = 0;
+    const turn = () => {
+      if (this.#pending.length > seen && turns < LINGER_TURNS && this.#pending.length < LINGER_UNTIL) {
+        seen = this.#pending.length;
+        turns++;
+        setTimeout(turn, 0);
+        return;
+      }
       this.#flushScheduled = false;
       this.#flush();
-    }, 0);
+    };
+    setTimeout(turn, 0);
   }
 
   async #write(group: PendingBatch[]): Promise<void> {
