@@ -9,7 +9,7 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { now } from '../../db/client.ts';
 import { groups } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
-import { auditRun, auditRunIfChanged } from '../../audit/audit-log.ts';
+import { auditRun, auditRunIfChanged, type AuditEvent } from '../../audit/audit-log.ts';
 import { applyPatch } from '../patch/apply.ts';
 import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
 import type { PatchRequest } from '../patch/request.ts';
@@ -211,6 +211,32 @@ const bumpIfChanged = compiledOnce((db) =>
   ),
 );
 
+type MembersOnlyStep = { ctx: WriteContext; current: GroupRow; next: GroupRow; ids: string[]; at: string; audit: AuditEvent; bump: CompiledRun };
+
+/** An add decided in its batch: the insert skips current members; audit row and bump follow its changes(). */
+function addingStatements({ ctx, current, next, ids, at, audit, bump }: MembersOnlyStep): CompiledRun[] {
+  return [
+    memberAddedEvents(ctx, next, ids),
+    addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
+    auditRunIfChanged(ctx.db, { ...audit, detail: 'members: +', detailEnd: ' -0' }),
+    bump,
+    // Last, so the statements above still read changes() of the insert; only the members it added move.
+    touchAddedMembers(ctx.db, current.id, ids, at),
+  ];
+}
+
+/** A remove decided in its batch: events and version bumps of those who are members, then the delete, whose changes() the audit row and bump follow. */
+function removingStatements({ ctx, current, next, ids, at, audit, bump }: MembersOnlyStep): CompiledRun[] {
+  // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
+  return [
+    memberRemovedEvents(ctx, next, ids),
+    touchMembersAmong(ctx.db, ctx.tenantId, current.id, ids, at),
+    removeMembers(ctx.db, current.id, ids),
+    auditRunIfChanged(ctx.db, { ...audit, detail: 'members: +0 -', detailEnd: '' }),
+    bump,
+  ];
+}
+
 /**
  * A PATCH that only adds or only removes members, decided in its batch instead of after a read of
  * the membership (which waited for every write handed in before it): the insert skips current
@@ -219,39 +245,22 @@ const bumpIfChanged = compiledOnce((db) =>
  * group waits for this one's commit.
  */
 async function membersOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, current: GroupRow, change: { add: string[] } | { remove: string[] }): Promise<GroupRow> {
+  const ids = 'add' in change ? change.add : change.remove;
+  if ('add' in change) await requireUsers(ctx, ids);
   const at = now();
-  const entry = { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 } as const;
-  const bump: CompiledRun = { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } };
-  const next = { ...current, version: current.version + 1 };
-  let ids: string[];
-  let statements: CompiledRun[];
-  if ('add' in change) {
-    ids = change.add;
-    await requireUsers(ctx, ids);
-    statements = [
-      memberAddedEvents(ctx, next, ids),
-      addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
-      auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +', detailEnd: ' -0' }),
-      bump,
-      // Last, so the statements above still read changes() of the insert; only the members it added move.
-      touchAddedMembers(ctx.db, current.id, ids, at),
-    ];
-  } else {
-    // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
-    ids = change.remove;
-    statements = [
-      memberRemovedEvents(ctx, next, ids),
-      // Before the delete, which the audit row's count reads through changes(): only members move.
-      touchMembersAmong(ctx.db, ctx.tenantId, current.id, ids, at),
-      removeMembers(ctx.db, current.id, ids),
-      auditRunIfChanged(ctx.db, { ...entry, detail: 'members: +0 -', detailEnd: '' }),
-      bump,
-    ];
-  }
-  statements.unshift({ statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } });
+  const step: MembersOnlyStep = {
+    ctx,
+    current,
+    next: { ...current, version: current.version + 1 },
+    ids,
+    at,
+    audit: { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 },
+    bump: { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
+  };
+  const statements = [{ statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } }, ...('add' in change ? addingStatements(step) : removingStatements(step))];
   const write = commit(ctx, current.displayName, statements).then(
     (results) => {
-      const row = (results[statements.indexOf(bump)]![0] as GroupRow | undefined) ?? current;
+      const row = (results[statements.indexOf(step.bump)]![0] as GroupRow | undefined) ?? current;
       ctx.groups.set(row);
       return row;
     },
