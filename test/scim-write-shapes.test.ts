@@ -111,6 +111,22 @@ describe('write statements reused across requests of one shape', () => {
     expect((await auditOf(group.id)).map((r) => r.detail)).toEqual(['members: +0 -0', 'members: +1 -0', 'members: +1 -0', 'members: +1 -0']);
   });
 
+  it('decides a PATCH that removes and adds members in its batch: counted exactly in its audit row, a re-sent one a no-op', async () => {
+    const { scim } = await tenantWithToken();
+    const [m1, m2, m3, m4] = await Promise.all(['c1', 'c2', 'c3', 'c4'].map((n) => createUser(scim, unique(n), [])));
+    const group = (await (await scim.post('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: unique('changes') })).json()) as { id: string };
+    expect((await scim.patch(`/Groups/${group.id}`, oktaAddMembers([m1!, m2!].map((m) => ({ value: m.id, display: m.userName }))))).status).toBe(204);
+    // Okta's shape: a remove by filter and an add in one request.
+    const change = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${m1!.id}"]` }, ...oktaAddMembers([m3!, m4!].map((m) => ({ value: m.id, display: m.userName }))).Operations] };
+    const first = await scim.patch(`/Groups/${group.id}`, change);
+    expect([first.status, first.headers.get('etag')]).toEqual([204, 'W/"3"']);
+    const again = await scim.patch(`/Groups/${group.id}`, change);
+    expect([again.status, again.headers.get('etag')]).toEqual([204, 'W/"3"']);
+    const { results } = await env.DB.prepare('SELECT user_id AS userId FROM group_members WHERE group_id = ? ORDER BY user_id').bind(group.id).all();
+    expect(results.map((r) => r.userId)).toEqual([m2!, m3!, m4!].map((m) => m.id).sort());
+    expect((await auditOf(group.id)).map((r) => r.detail)).toEqual(['members: +0 -0', 'members: +2 -0', 'members: +2 -1']);
+  });
+
   it('keeps counters, page buckets and audit rows exact when concurrent writes of two tenants share group commits, a duplicate among them', async () => {
     const a = await tenantWithToken();
     const b = await tenantWithToken();

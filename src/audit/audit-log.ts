@@ -5,7 +5,7 @@
  */
 import { getTableColumns, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
-import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../db/compiled-statement.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type CompiledStatement, type MergeRule } from '../db/compiled-statement.ts';
 import { auditLog } from '../db/schema.ts';
 
 /** Who acts: a SCIM token, sign-in, the operator's CLI, or the IT admin through a setup link. */
@@ -135,19 +135,22 @@ export function auditInsertWhen(db: Database, event: AuditEvent, when: SQL, deta
 }
 
 /**
- * The insert of an audit row whose detail ends with how many rows the previous statement of the
- * batch changed (`${detail}${changes()}${detailEnd}`), only if it changed any: for a write whose
- * effect is decided in its batch (group member adds). Then `changes()` is 1 for the next statement.
+ * An audit insert, compiled once, whose detail the batch itself computes: `source` is a SELECT of
+ * one row, `"detail"` and `"changed"`, with named placeholders of its own; the row is written only
+ * when `"changed"` is above 0. For a write whose effect is decided in its batch (group member
+ * changes). Then `changes()` is 1 for the next statement if it wrote the row, else 0.
  */
-const insertAuditIfChanged = compiledOnce(() =>
-  compileStatement(
-    sql`INSERT INTO ${auditLog} (${COLUMN_LIST})
-      SELECT ${nextId(p('tenantId'), p('at'))}, ${p('tenantId')}, ${p('actor')}, ${p('action')}, ${p('resourceType')}, ${p('resourceId')}, ${p('outcome')}, ${p('status')}, ${p('detail')} || changes() || ${sql.placeholder('detailEnd')}, ${p('at')}
-      WHERE changes() > 0`,
-  ),
-);
+export function auditFromRow(source: SQL): (db: Database) => CompiledStatement<unknown> {
+  return compiledOnce(() =>
+    compileStatement(
+      sql`INSERT INTO ${auditLog} (${COLUMN_LIST})
+        SELECT ${nextId(p('tenantId'), p('at'))}, ${p('tenantId')}, ${p('actor')}, ${p('action')}, ${p('resourceType')}, ${p('resourceId')}, ${p('outcome')}, ${p('status')}, "s"."detail", ${p('at')}
+        FROM (${source}) AS "s" WHERE "s"."changed" > 0`,
+    ),
+  );
+}
 
-/** `auditRun` of an event whose count is what the previous statement changed, written only if it changed something. */
-export function auditRunIfChanged(db: Database, event: AuditEvent & { detail: string; detailEnd: string }): CompiledRun {
-  return { statement: insertAuditIfChanged(db), values: { ...auditValues(event), detail: event.detail, detailEnd: event.detailEnd } };
+/** A run of an `auditFromRow` statement for `event`, with the values its source binds. */
+export function auditRunFromRow(statement: CompiledStatement<unknown>, event: AuditEvent, sourceValues: Record<string, unknown>): CompiledRun {
+  return { statement, values: { ...auditValues(event), ...sourceValues } };
 }

@@ -104,6 +104,11 @@ export async function measureWriteRows(d1: D1Database, check: TokenCheck): Promi
   const leaver = await guarded(() => createUser(ctx, oktaNewUser('charles.babbage@example.com')));
   await guarded(() => patchGroup(ctx, group.id, patch(oktaAddMembers([{ value: leaver.id, display: leaver.userName }])), undefined));
   await measure('group member remove (one member)', 1, () => guarded(() => patchGroup(ctx, group.id, patch(oktaRemoveMember(leaver.id)), undefined)));
+  // Okta's push of a changed membership: one leaves, one joins, in one PATCH (the first comes back after, for its delete below).
+  const joiner = await guarded(() => createUser(ctx, oktaNewUser('grace.hopper@example.com')));
+  const mixed = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [...oktaRemoveMember(user.id).Operations, ...oktaAddMembers([{ value: joiner.id, display: joiner.userName }]).Operations] };
+  await measure('group members: one removed, one added', 1, () => guarded(() => patchGroup(ctx, group.id, patch(mixed), undefined)));
+  await guarded(() => patchGroup(ctx, group.id, patch(oktaAddMembers([{ value: user.id, display: user.userName }])), undefined));
   await measure('user create, 16 in one combined batch', 16, () =>
     Promise.all(Array.from({ length: 16 }, (_, i) => guarded(() => createUser(ctx, oktaNewUser(`batch.user${i}@example.com`))))),
   );

@@ -6,11 +6,12 @@
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { groupMembers, users } from '../../db/schema.ts';
+import { directoryEvents, groupMembers, users } from '../../db/schema.ts';
 import { tenantTermOfLookup } from '../../db/tenant-term.ts';
 import { compiledOnce, compileStatement, runOnce, type CompiledRun, type CompiledStatement } from '../../db/compiled-statement.ts';
 import { eventsFromRows, eventsFromRowsValues, type EventOrigin, type EventType } from '../../events/event-log.ts';
 import { etag } from '../model/etag.ts';
+import { auditFromRow, auditRunFromRow, type AuditEvent } from '../../audit/audit-log.ts';
 
 /** One member as a group's `members` attribute shows it. */
 export interface MemberRow {
@@ -203,4 +204,23 @@ export function memberRemovedEvents(origin: EventOrigin, group: EventGroup, user
 /** The `group.user_removed` events of `keepOnlyMembers(…, userIds)`: put just before it. */
 export function membersLeavingEvents(origin: EventOrigin, group: EventGroup, keptIds: readonly string[]): CompiledRun {
   return membershipEvents(leavingEvents, origin, 'group.user_removed', group, keptIds);
+}
+
+const E = directoryEvents;
+/**
+ * `members: +A -R` of a membership change decided in its batch, counted from the change-log events
+ * its statements just inserted: the tenant's newest `most` events (no more than the change names
+ * ids), those of this group at its new version. A write's own statements run together in a batch,
+ * and no two writes of one group share a batch, so nothing else matches.
+ */
+const membershipChangeAudit = auditFromRow(
+  sql`SELECT 'members: +' || "n"."added" || ' -' || "n"."removed" AS "detail", "n"."added" + "n"."removed" AS "changed"
+      FROM (SELECT coalesce(sum("e"."type" = 'group.user_added'), 0) AS "added", coalesce(sum("e"."type" = 'group.user_removed'), 0) AS "removed"
+        FROM (SELECT ${E.type} AS "type", ${E.data} AS "data" FROM ${E} WHERE ${E.tenantId} = ${P('tenantId')} ORDER BY ${E.seq} DESC LIMIT ${P('most')}) AS "e"
+        WHERE json_extract("e"."data", '$.group.id') = ${P('groupId')} AND json_extract("e"."data", '$.group.version') = ${P('version')}) AS "n"`,
+);
+
+/** The audit row of a membership change of `group` (at its new version) naming `most` ids, decided in its batch: written only if it changed a membership. Put after the change's statements. */
+export function membershipChangeAuditRun(db: Database, event: AuditEvent, group: EventGroup, most: number): CompiledRun {
+  return auditRunFromRow(membershipChangeAudit(db), event, { groupId: group.id, version: etag(group.version), most });
 }

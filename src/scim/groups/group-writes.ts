@@ -9,7 +9,7 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { now } from '../../db/client.ts';
 import { groups } from '../../db/schema.ts';
 import { ScimError } from '../../http/errors.ts';
-import { auditRun, auditRunIfChanged, type AuditEvent } from '../../audit/audit-log.ts';
+import { auditRun } from '../../audit/audit-log.ts';
 import { applyPatch } from '../patch/apply.ts';
 import { splitMemberOperations, type MemberChanges } from '../patch/members.ts';
 import type { PatchRequest } from '../patch/request.ts';
@@ -25,7 +25,7 @@ import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../storage/write-context.ts';
 import type { RowMemory } from '../storage/row-memory.ts';
 import { createdEvent, deletedEvent, optional, updatedEvent } from '../storage/resource-events.ts';
-import { addMembers, firstMembers, keepOnlyMembers, memberAddedEvents, memberCount, memberRemovedEvents, membersAmong, membersLeavingEvents, removeMembers, touchAddedMembers, touchMembersAmong, touchMembersOf, touchUsers, unknownUserIds, type EventGroup, type MemberRow } from './group-members.ts';
+import { addMembers, firstMembers, keepOnlyMembers, memberAddedEvents, memberCount, memberRemovedEvents, membersAmong, membersLeavingEvents, membershipChangeAuditRun, removeMembers, touchAddedMembers, touchMembersAmong, touchMembersOf, touchUsers, unknownUserIds, type EventGroup, type MemberRow } from './group-members.ts';
 import { displayNameHolder, findGroupRow, groupColumns, type GroupRow } from './group-rows.ts';
 import { foldCase } from '../../common/fold-case.ts';
 
@@ -211,56 +211,30 @@ const bumpIfChanged = compiledOnce((db) =>
   ),
 );
 
-type MembersOnlyStep = { ctx: WriteContext; current: GroupRow; next: GroupRow; ids: string[]; at: string; audit: AuditEvent; bump: CompiledRun };
-
-/** An add decided in its batch: the insert skips current members; audit row and bump follow its changes(). */
-function addingStatements({ ctx, current, next, ids, at, audit, bump }: MembersOnlyStep): CompiledRun[] {
-  return [
-    memberAddedEvents(ctx, next, ids),
-    addMembers(ctx.db, ctx.tenantId, current.id, ids, at),
-    auditRunIfChanged(ctx.db, { ...audit, detail: 'members: +', detailEnd: ' -0' }),
-    bump,
-    // Last, so the statements above still read changes() of the insert; only the members it added move.
-    touchAddedMembers(ctx.db, current.id, ids, at),
-  ];
-}
-
-/** A remove decided in its batch: events and version bumps of those who are members, then the delete, whose changes() the audit row and bump follow. */
-function removingStatements({ ctx, current, next, ids, at, audit, bump }: MembersOnlyStep): CompiledRun[] {
-  // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
-  return [
-    memberRemovedEvents(ctx, next, ids),
-    touchMembersAmong(ctx.db, ctx.tenantId, current.id, ids, at),
-    removeMembers(ctx.db, current.id, ids),
-    auditRunIfChanged(ctx.db, { ...audit, detail: 'members: +0 -', detailEnd: '' }),
-    bump,
-  ];
-}
-
 /**
- * A PATCH that only adds or only removes members, decided in its batch instead of after a read of
- * the membership (which waited for every write handed in before it): the insert skips current
- * members, the delete non-members, and the audit row and the version bump follow only if it
- * changed any, so a re-sent change stays a no-op (204, version unchanged). A later write of this
- * group waits for this one's commit.
+ * A PATCH that only adds and removes members (no id both), decided in its batch instead of after a
+ * read of the membership (which waited for every write handed in before it): the delete skips
+ * non-members and the insert current members; the audit row counts the events they wrote, and the
+ * version bump follows only if it was written, so a re-sent change stays a no-op (204, version
+ * unchanged). A later write of this group waits for this one's commit.
  */
-async function membersOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, current: GroupRow, change: { add: string[] } | { remove: string[] }): Promise<GroupRow> {
-  const ids = 'add' in change ? change.add : change.remove;
-  if ('add' in change) await requireUsers(ctx, ids);
+async function membersChange(ctx: WriteContext & { groups: RowMemory<GroupRow> }, current: GroupRow, add: string[], remove: string[]): Promise<GroupRow> {
+  await requireUsers(ctx, add);
   const at = now();
-  const step: MembersOnlyStep = {
-    ctx,
-    current,
-    next: { ...current, version: current.version + 1 },
-    ids,
-    at,
-    audit: { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 },
-    bump: { statement: bumpIfChanged(ctx.db), values: { version: current.version + 1, updatedAt: at, id: current.id, currentVersion: current.version } },
-  };
-  const statements = [{ statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } }, ...('add' in change ? addingStatements(step) : removingStatements(step))];
+  const next = { ...current, version: current.version + 1 };
+  const audit = { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.patch', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 200 } as const;
+  const bump: CompiledRun = { statement: bumpIfChanged(ctx.db), values: { version: next.version, updatedAt: at, id: current.id, currentVersion: current.version } };
+  const statements = [
+    { statement: versionStill(ctx.db), values: { id: current.id, currentVersion: current.version } },
+    // Removing an id that is no member (or no user: Okta removes users it has deleted) is a no-op.
+    ...(remove.length ? [memberRemovedEvents(ctx, next, remove), touchMembersAmong(ctx.db, ctx.tenantId, current.id, remove, at), removeMembers(ctx.db, current.id, remove)] : []),
+    ...(add.length ? [memberAddedEvents(ctx, next, add), addMembers(ctx.db, ctx.tenantId, current.id, add, at), touchAddedMembers(ctx.db, current.id, add, at)] : []),
+    membershipChangeAuditRun(ctx.db, audit, next, add.length + remove.length),
+    bump,
+  ];
   const write = commit(ctx, current.displayName, statements).then(
     (results) => {
-      const row = (results[statements.indexOf(step.bump)]![0] as GroupRow | undefined) ?? current;
+      const row = (results[statements.indexOf(bump)]![0] as GroupRow | undefined) ?? current;
       ctx.groups.set(row);
       return row;
     },
@@ -269,7 +243,7 @@ async function membersOnly(ctx: WriteContext & { groups: RowMemory<GroupRow> }, 
       throw err;
     },
   );
-  markUsers(ctx, ids, write);
+  markUsers(ctx, [...add, ...remove], write);
   return settledBeforeReuse(ctx.groups, current.id, write);
 }
 
@@ -294,8 +268,9 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
   const current = await requireGroup(ctx, id, ifMatch);
   const { memberChanges, rest } = splitMemberOperations(patch.Operations);
   const { add, remove, replaceAll } = memberChanges;
-  if (ctx.groups && rest.length === 0 && !replaceAll && (add.length === 0) !== (remove.length === 0)) {
-    return membersOnly({ ...ctx, groups: ctx.groups }, current, add.length ? { add } : { remove });
+  const removing = new Set(remove);
+  if (ctx.groups && rest.length === 0 && !replaceAll && add.length + remove.length > 0 && !add.some((id) => removing.has(id))) {
+    return membersChange({ ...ctx, groups: ctx.groups }, current, add, remove);
   }
   const data = rest.length ? applyPatch(GROUP_RESOURCE_TYPE, { id: current.id, ...current.data }, rest, { tenantRoles: ctx.tenantRoles }) : current.data;
   // PATCH answers 204 without the group: no members to read.
