@@ -212,7 +212,7 @@ const bumpIfChanged = compiledOnce((db) =>
 );
 
 /**
- * A PATCH that only adds and removes members (no id both), decided in its batch instead of after a
+ * A PATCH that only adds and removes members, decided in its batch instead of after a
  * read of the membership (which waited for every write handed in before it): the delete skips
  * non-members and the insert current members; the audit row counts the events they wrote, and the
  * version bump follows only if it was written, so a re-sent change stays a no-op (204, version
@@ -268,8 +268,8 @@ export async function patchGroup(ctx: WriteContext, id: string, patch: PatchRequ
   const current = await requireGroup(ctx, id, ifMatch);
   const { memberChanges, rest } = splitMemberOperations(patch.Operations);
   const { add, remove, replaceAll } = memberChanges;
-  const removing = new Set(remove);
-  if (ctx.groups && rest.length === 0 && !replaceAll && add.length + remove.length > 0 && !add.some((id) => removing.has(id))) {
+  // The fold nets out an id both added and removed, so `add` and `remove` never share one.
+  if (ctx.groups && rest.length === 0 && !replaceAll && add.length + remove.length > 0) {
     return membersChange({ ...ctx, groups: ctx.groups }, current, add, remove);
   }
   const data = rest.length ? applyPatch(GROUP_RESOURCE_TYPE, { id: current.id, ...current.data }, rest, { tenantRoles: ctx.tenantRoles }) : current.data;
