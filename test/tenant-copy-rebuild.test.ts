@@ -6,7 +6,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
-import { database, now } from '../src/db/client.ts';
+import { database } from '../src/db/client.ts';
 import { patchRequestSchema } from '../src/scim/patch/request.ts';
 import { toOutcome } from '../src/scim/port/write-outcome.ts';
 import type { WriteContext } from '../src/scim/storage/write-context.ts';
@@ -29,20 +29,16 @@ const patch = (operations: unknown[]) => patchRequestSchema.parse({ schemas: [PA
 /** SCIM writes the way the tenant object runs them, over `d1` (which applies their tails to a copy, or not). */
 function writer(t: Tenant, d1: GroupCommitD1) {
   const ctx: WriteContext = { db: database(d1), tenantId: t.tenant.id, tenantRoles: t.tenant.roles, actor: 'token:test', baseUrl: `https://edge.test/scim/v2/${t.slug}`, users: new RowCache(), groups: new RowCache() };
-  const run = <T>(write: () => Promise<T>) => {
-    d1.writeStarting(now());
-    return toOutcome(write);
-  };
   return {
-    createUser: (userName: string) => run(() => createUser(ctx, oktaNewUser(userName))),
-    renameUser: (id: string, userName: string) => run(() => patchUser(ctx, id, patch([{ op: 'replace', value: { userName } }]), undefined)),
-    deactivate: (id: string) => run(() => patchUser(ctx, id, patchRequestSchema.parse(oktaSetActive(false)), undefined)),
-    deleteUser: (id: string) => run(() => deleteUser(ctx, id, undefined)),
-    createGroup: (displayName: string) => run(() => createGroup(ctx, oktaNewGroup(displayName))),
-    addMember: (groupId: string, userId: string) => run(() => patchGroup(ctx, groupId, patchRequestSchema.parse(oktaAddMembers([{ value: userId, display: userId }])), undefined)),
-    removeMember: (groupId: string, userId: string) => run(() => patchGroup(ctx, groupId, patch([{ op: 'remove', path: `members[value eq "${userId}"]` }]), undefined)),
-    renameGroup: (id: string, displayName: string) => run(() => patchGroup(ctx, id, patch([{ op: 'replace', value: { displayName } }]), undefined)),
-    deleteGroup: (id: string) => run(() => deleteGroup(ctx, id, undefined)),
+    createUser: (userName: string) => toOutcome(() => createUser(ctx, oktaNewUser(userName))),
+    renameUser: (id: string, userName: string) => toOutcome(() => patchUser(ctx, id, patch([{ op: 'replace', value: { userName } }]), undefined)),
+    deactivate: (id: string) => toOutcome(() => patchUser(ctx, id, patchRequestSchema.parse(oktaSetActive(false)), undefined)),
+    deleteUser: (id: string) => toOutcome(() => deleteUser(ctx, id, undefined)),
+    createGroup: (displayName: string) => toOutcome(() => createGroup(ctx, oktaNewGroup(displayName))),
+    addMember: (groupId: string, userId: string) => toOutcome(() => patchGroup(ctx, groupId, patchRequestSchema.parse(oktaAddMembers([{ value: userId, display: userId }])), undefined)),
+    removeMember: (groupId: string, userId: string) => toOutcome(() => patchGroup(ctx, groupId, patch([{ op: 'remove', path: `members[value eq "${userId}"]` }]), undefined)),
+    renameGroup: (id: string, displayName: string) => toOutcome(() => patchGroup(ctx, id, patch([{ op: 'replace', value: { displayName } }]), undefined)),
+    deleteGroup: (id: string) => toOutcome(() => deleteGroup(ctx, id, undefined)),
   };
 }
 
@@ -65,7 +61,7 @@ describe('a rebuild in pages', () => {
     let restarts = 0;
     await runInDurableObject(tenantObject(t.tenant.id), async (_object, state) => {
       let copy = new ServingCopy(state.storage, env.DB, t.tenant.id, { pageRows: 2 });
-      const tail: BatchTail = { tail: (since) => copy.tail(since), applyTail: (results) => copy.applyTail(results), invalidate: () => copy.invalidate() };
+      const tail: BatchTail = { tail: () => copy.tail(), applyTail: (results, returned) => copy.applyTail(results, returned), invalidate: () => copy.invalidate() };
       const applied = writer(t, new GroupCommitD1(env.DB, () => undefined, tail));
       const unapplied = writer(t, new GroupCommitD1(env.DB, () => undefined));
 

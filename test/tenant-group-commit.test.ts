@@ -195,7 +195,7 @@ describe('group commit merges', () => {
       key: log,
       merge: (values) => ({ statement: compileStatement(sql`INSERT INTO ${sql.identifier(log)} (name) SELECT value FROM json_each(${sql.placeholder('names')})`), values: { names: JSON.stringify(values.map((v) => v.name)) } }),
     };
-    return gc.prepare(`INSERT INTO ${log} (name) VALUES (?)`).bind(name).mergeable(rule, { name });
+    return gc.prepare(`INSERT INTO ${log} (name) VALUES (?)`).bind(name).tagged({ merge: { rule, values: { name } } });
   }
 
   it('puts one merged statement after every write of a combined batch, and hands each write its own results in place', async () => {

@@ -26,6 +26,8 @@ export interface CompiledRun {
   values: Record<string, unknown>;
   /** Set on a side statement (counter, page bucket, audit row) that a combined batch may merge with other writes'. */
   merge?: MergeRule;
+  /** Set on a statement whose rows are `CopyRow`s (src/db/row-json.ts): the serving copy takes them once the batch commits. */
+  copyRows?: true;
 }
 
 /**
@@ -42,9 +44,15 @@ export interface MergeRule {
   merge(values: readonly Record<string, unknown>[]): CompiledRun;
 }
 
-/** A prepared statement that a group commit can tag with its run's merge rule (others ignore it). */
-interface MergeableStatement extends D1PreparedStatement {
-  mergeable?(rule: MergeRule, values: Record<string, unknown>): D1PreparedStatement;
+/** What a group commit needs to know of a statement beyond its text: its run's merge rule, and whether its rows are for the serving copy. */
+export interface StatementTags {
+  merge?: { rule: MergeRule; values: Record<string, unknown> };
+  copyRows?: true;
+}
+
+/** A prepared statement that a group commit can tag (others ignore the tags). */
+interface TaggableStatement extends D1PreparedStatement {
+  tagged?(tags: StatementTags): D1PreparedStatement;
 }
 
 const dialect = new SQLiteAsyncDialect();
@@ -152,8 +160,9 @@ export function prepareRun(d1: D1Statements, { statement, values }: CompiledRun)
 export async function batchCompiled(d1: D1Statements, runs: readonly CompiledRun[]): Promise<unknown[][]> {
   const results = await d1.batch(
     runs.map((run) => {
-      const prepared: MergeableStatement = prepareRun(d1, run);
-      return run.merge && prepared.mergeable ? prepared.mergeable(run.merge, run.values) : prepared;
+      const prepared: TaggableStatement = prepareRun(d1, run);
+      if (!(run.merge || run.copyRows) || !prepared.tagged) return prepared;
+      return prepared.tagged({ ...(run.merge ? { merge: { rule: run.merge, values: run.values } } : {}), ...(run.copyRows ? { copyRows: true } : {}) });
     }),
   );
   return results.map((result, i) => ((result.results ?? []) as Record<string, unknown>[]).map((row) => runs[i]!.statement.decode(row)));

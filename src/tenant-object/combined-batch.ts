@@ -7,12 +7,11 @@
  * Merged runs go last, so every write's own statements run in the order they would alone; the
  * batch is one transaction, so a merged run counts exactly the writes that commit with it.
  */
-import { prepareRun, type MergeRule } from '../db/compiled-statement.ts';
+import { prepareRun, type MergeRule, type StatementTags } from '../db/compiled-statement.ts';
 
-/** One statement of a write's batch: as sent alone, and the merge it may join in a combined batch. */
-export interface BatchPart {
+/** One statement of a write's batch: as sent alone, the merge it may join in a combined batch, whether its rows are for the copy (never merged). */
+export interface BatchPart extends StatementTags {
   inner: D1PreparedStatement;
-  merge?: { rule: MergeRule; values: Record<string, unknown> };
 }
 
 interface Merged {
@@ -26,6 +25,8 @@ interface Merged {
 /** A combined batch's statements, and how to hand each write the results of its own statements. */
 export interface CombinedBatch {
   statements: D1PreparedStatement[];
+  /** Where the statements returning rows for the serving copy are, in batch order. */
+  copyRowsAt: number[];
   /** Each write's results, one per statement it handed in; a merged statement's position gets the merged run's. */
   resultsOf(results: readonly D1Result[]): D1Result[][];
 }
@@ -34,9 +35,14 @@ export interface CombinedBatch {
 export function combine(d1: D1Database, guards: Iterable<D1PreparedStatement>, writes: readonly (readonly BatchPart[])[]): CombinedBatch {
   const statements = [...guards];
   const merges = new Map<string, Merged>();
+  const copyRowsAt: number[] = [];
   const positions = writes.map((parts) =>
     parts.map((part): number | Merged => {
-      if (!part.merge) return statements.push(part.inner) - 1;
+      if (!part.merge) {
+        const at = statements.push(part.inner) - 1;
+        if (part.copyRows) copyRowsAt.push(at);
+        return at;
+      }
       const { rule, values } = part.merge;
       let merged = merges.get(rule.key);
       if (!merged) merges.set(rule.key, (merged = { rule, values: [], first: part.inner, index: -1 }));
@@ -49,6 +55,7 @@ export function combine(d1: D1Database, guards: Iterable<D1PreparedStatement>, w
   }
   return {
     statements,
+    copyRowsAt,
     resultsOf: (results) => positions.map((write) => write.map((at) => results[typeof at === 'number' ? at : at.index]!)),
   };
 }

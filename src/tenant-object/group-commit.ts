@@ -13,7 +13,8 @@
  */
 
 import type { D1Statements } from '../db/client.ts';
-import type { MergeRule } from '../db/compiled-statement.ts';
+import type { StatementTags } from '../db/compiled-statement.ts';
+import type { CopyRow } from '../db/row-json.ts';
 import { D1Unavailable, mayHaveCommittedBefore, withTransientRetry, type AfterTransientFailure } from '../common/d1-failures.ts';
 import { combine, type BatchPart } from './combined-batch.ts';
 
@@ -44,47 +45,52 @@ export interface BatchGuard {
  * once D1 has committed it (the serving copy: src/tenant-object/serving-copy.ts).
  */
 export interface BatchTail {
-  /** The tail of a batch whose writes started no earlier than `since`; undefined for none. */
-  tail(since: string): D1PreparedStatement[] | undefined;
-  applyTail(results: D1Result[]): void;
+  /** The statements to end a batch with; undefined for none. */
+  tail(): D1PreparedStatement[] | undefined;
+  /** Takes the tail's results and the rows the batch's own statements returned for the copy, in batch order. */
+  applyTail(results: D1Result[], returned: CopyRow[]): void;
   /** A batch failed in a way that may have committed: what it changed is not known. */
   invalidate(): void;
 }
 
 interface PendingBatch {
   guard: BatchGuard | undefined;
-  /** When the write that handed it in started: every row it changed has `updated_at` at or after it. */
-  since: string;
   statements: BatchPart[];
   resolve(results: D1Result[]): void;
   reject(error: unknown): void;
 }
 
-/** A batch's statements as sent alone: its guard first. */
-function alone(g: PendingBatch): D1PreparedStatement[] {
+/** A batch's statements as sent alone (its guard first), and where those returning rows for the copy are. */
+function alone(g: PendingBatch): { statements: D1PreparedStatement[]; copyRowsAt: number[] } {
   const statements = g.statements.map((s) => s.inner);
-  return g.guard ? [g.guard.statement, ...statements] : statements;
+  const offset = g.guard ? 1 : 0;
+  return {
+    statements: g.guard ? [g.guard.statement, ...statements] : statements,
+    copyRowsAt: g.statements.flatMap((s, i) => (s.copyRows ? [i + offset] : [])),
+  };
 }
 
 /** A D1 statement whose direct execution first waits for the pending group commits. */
 class BarrierStatement implements BatchPart, D1PreparedStatement {
   readonly inner: D1PreparedStatement;
   readonly merge: BatchPart['merge'];
+  readonly copyRows: BatchPart['copyRows'];
   readonly #owner: GroupCommitD1;
 
-  constructor(inner: D1PreparedStatement, owner: GroupCommitD1, merge?: BatchPart['merge']) {
+  constructor(inner: D1PreparedStatement, owner: GroupCommitD1, tags: StatementTags = {}) {
     this.inner = inner;
     this.#owner = owner;
-    this.merge = merge;
+    this.merge = tags.merge;
+    this.copyRows = tags.copyRows;
   }
 
   bind(...values: unknown[]): BarrierStatement {
     return new BarrierStatement(this.inner.bind(...values), this.#owner);
   }
 
-  /** This statement, which a combined batch may merge by `rule` with the same statement of other writes. */
-  mergeable(rule: MergeRule, values: Record<string, unknown>): BarrierStatement {
-    return new BarrierStatement(this.inner, this.#owner, { rule, values });
+  /** This statement with `tags`: a merge a combined batch may make with the same statement of other writes, rows for the copy. */
+  tagged(tags: StatementTags): BarrierStatement {
+    return new BarrierStatement(this.inner, this.#owner, tags);
   }
 
   first<T = unknown>(column: string): Promise<T | null>;
@@ -127,7 +133,6 @@ export class GroupCommitD1 implements D1Statements {
   readonly #onBatchHandedIn: () => void;
   readonly #tail: BatchTail | undefined;
   #pending: PendingBatch[] = [];
-  #writeStartedAt = '';
   /** Batches handed in, and batches written (or failed), since the object started: in order, so a count is a position. */
   #handedIn = 0;
   #written = 0;
@@ -139,11 +144,6 @@ export class GroupCommitD1 implements D1Statements {
     this.#d1 = d1;
     this.#onBatchHandedIn = onBatchHandedIn;
     this.#tail = tail;
-  }
-
-  /** Records when the running write started (writes run one at a time until they hand in their batch). */
-  writeStarting(at: string): void {
-    this.#writeStartedAt = at;
   }
 
   prepare(query: string): BarrierStatement {
@@ -171,9 +171,8 @@ export class GroupCommitD1 implements D1Statements {
     const guard = this.#nextGuard;
     this.#nextGuard = undefined;
     if (guard) guard.used = true;
-    const since = this.#writeStartedAt;
     this.#handedIn++;
-    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, since, statements, resolve, reject }));
+    const result = new Promise<D1Result[]>((resolve, reject) => this.#pending.push({ guard, statements, resolve, reject }));
     this.#onBatchHandedIn();
     this.#scheduleFlush();
     return result as Promise<D1Result<T>[]>;
@@ -235,8 +234,7 @@ export class GroupCommitD1 implements D1Statements {
       for (const g of group) if (g.guard) guards.set(g.guard.key, g.guard.statement);
       try {
         const combined = combine(this.#d1, guards.values(), group.map((g) => g.statements));
-        const since = group.reduce((earliest, g) => (g.since < earliest ? g.since : earliest), group[0]!.since);
-        const results = combined.resultsOf(await this.#withTail(combined.statements, since));
+        const results = combined.resultsOf(await this.#withTail(combined.statements, combined.copyRowsAt));
         group.forEach((g, i) => g.resolve(results[i]!));
         return;
       } catch (err) {
@@ -251,7 +249,8 @@ export class GroupCommitD1 implements D1Statements {
     }
     for (const g of group) {
       try {
-        const results = await this.#withTail(alone(g), g.since);
+        const { statements, copyRowsAt } = alone(g);
+        const results = await this.#withTail(statements, copyRowsAt);
         g.resolve(g.guard ? results.slice(1) : results);
       } catch (err) {
         if (afterTransient && typeof err === 'object' && err !== null) (err as AfterTransientFailure).afterTransientFailure = true;
@@ -260,15 +259,21 @@ export class GroupCommitD1 implements D1Statements {
     }
   }
 
-  /** Sends `statements` with the tail, hands the tail its results once committed, and answers the rest. */
-  async #withTail(statements: D1PreparedStatement[], since: string): Promise<D1Result[]> {
-    const tail = this.#tail?.tail(since) ?? [];
+  /**
+   * Sends `statements` with the tail, hands the tail its results once committed (with the rows of
+   * the statements at `copyRowsAt`), and answers the rest.
+   */
+  async #withTail(statements: D1PreparedStatement[], copyRowsAt: readonly number[]): Promise<D1Result[]> {
+    const tail = this.#tail?.tail() ?? [];
     const results = await withTransientRetry(() => this.#d1.batch([...statements, ...tail])).catch((err: unknown) => {
       if (err instanceof D1Unavailable || mayHaveCommittedBefore(err)) this.#tail?.invalidate();
       throw err;
     });
     if (tail.length === 0) return results;
-    this.#tail!.applyTail(results.slice(statements.length));
+    this.#tail!.applyTail(
+      results.slice(statements.length),
+      copyRowsAt.flatMap((i) => (results[i]!.results ?? []) as CopyRow[]),
+    );
     return results.slice(0, statements.length);
   }
 }

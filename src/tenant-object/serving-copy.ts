@@ -3,8 +3,9 @@
  * object's own SQLite, read with the same query code as D1 (src/tenant-object/object-sql.ts). D1
  * stays the system of record; the copy is derived from it and coherent with it
  * (docs/serving-copy.md):
- * - a write's D1 batch ends with the copy's *tail*: the rows that batch (or anything since the copy's
- *   watermark) changed, read inside the same transaction, and applied here once D1 has committed;
+ * - a write's D1 batch ends with the copy's *tail*: the rows the change-log events since the copy's
+ *   watermark name, read inside the same transaction, and applied here once D1 has committed with
+ *   the rows the batch's statements returned (those a write changes with no event naming them);
  * - the watermark is the tenant's change-log `seq` (gapless per tenant, src/events/event-log.ts):
  *   when the object starts, a copy whose watermark is not D1's catches up from the log, or is
  *   rebuilt from D1 when the log no longer reaches back to it, or the tables' schema changed;
@@ -12,9 +13,9 @@
  *   page it copied); the copy follows every write meanwhile, and reads go to D1 until it is whole.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { getTableConfig, SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
-import { now } from '../db/client.ts';
+import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { membershipPage } from '../db/membership-pages.ts';
+import { COPIED_COLUMNS, rowJson, type CopiedTable, type CopyRow } from '../db/row-json.ts';
 import { directoryEvents, groupMembers, groups, userEmails, users } from '../db/schema.ts';
 
 /** The D1 tables the copy holds, parents first. */
@@ -25,33 +26,21 @@ const REBUILD_PAGE_ROWS = 5000;
 /** Past this many change-log events behind, a rebuild is cheaper than a catch-up. */
 const MAX_CATCH_UP_EVENTS = 20_000;
 /**
- * A catch-up re-reads rows updated this long before the newest the copy applied: enough for the
- * clocks of the object's instances (each `updated_at` is its writer's clock) to disagree.
+ * After a deletion, a catch-up reads the rows updated since this long before it: the deletion's
+ * event and the versions it moved take their times from one instance's clock, a moment apart.
  */
-const CATCH_UP_OVERLAP_MS = 60_000;
+const CLOCK_OVERLAP_MS = 60_000;
 
 type Row = Record<string, unknown>;
 
 const dialect = new SQLiteAsyncDialect();
 const toSql = (query: SQL) => dialect.sqlToQuery(query).sql;
 
-/** The column names of each copied row table, as D1 (the drizzle schema) names them. */
-const COLUMNS = {
-  users: getTableConfig(users).columns.map((c) => c.name),
-  user_emails: getTableConfig(userEmails).columns.map((c) => c.name),
-  groups: getTableConfig(groups).columns.map((c) => c.name),
-  group_members: getTableConfig(groupMembers).columns.map((c) => c.name),
-};
-type RowTable = keyof typeof COLUMNS;
-
-/** A row of `table` (aliased `alias`) as one JSON object text of its columns: the object's SQLite reads it as is. */
-const rowJson = (table: RowTable, alias: string) => sql.raw(`json_object(${COLUMNS[table].map((c) => `'${c}', "${alias}"."${c}"`).join(', ')})`);
-
-// Numbered parameters: ?1 the tenant, ?2 the copy's watermark (seq), ?3 the oldest `updated_at` to read.
+// Numbered parameters: ?1 the tenant, ?2 the copy's watermark (seq).
 const changedEvents = sql`SELECT ${directoryEvents.seq} AS "seq", ${directoryEvents.type} AS "type",
   json_extract(${directoryEvents.data}, '$.object.id') AS "objectId",
   json_extract(${directoryEvents.data}, '$.group.id') AS "groupId",
-  json_extract(${directoryEvents.data}, '$.user.id') AS "userId"
+  json_extract(${directoryEvents.data}, '$.user.id') AS "userId", ${directoryEvents.occurredAt} AS "occurredAt"
   FROM ${directoryEvents} WHERE ${directoryEvents.tenantId} = ?1 AND ${directoryEvents.seq} > ?2`;
 
 /** The parts of a tail, as its rows name them. */
@@ -59,23 +48,42 @@ const TAIL_PARTS = ['events', 'users', 'emails', 'groups', 'members'] as const;
 type TailPart = (typeof TAIL_PARTS)[number];
 
 /**
- * A tail: one statement whose rows are (part, the row as JSON text, a user's or group's
- * `updated_at`) — the events since the watermark, then the rows they and the batch changed. One
- * statement, not one per table: D1 counts and runs each statement of a batch; and rows as JSON text
- * go into the copy's SQLite as they came. A row each, not one JSON array a part: D1 holds a value
- * to 2 MB, and a group rename brings every member.
+ * The users, their emails, and the groups whose ids the CTEs "uid" and "gid" hold, as tail rows:
+ * (part, id, the row as JSON text). Each row is a probe of the `id` index.
  */
-export const TAIL = toSql(sql`SELECT 'events' AS "part", json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId") AS "row", NULL AS "updatedAt"
-    FROM (${changedEvents}) AS "e"
-  UNION ALL SELECT 'users', ${rowJson('users', 'u')}, "u"."updated_at" FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
-  UNION ALL SELECT 'emails', ${rowJson('user_emails', 'm')}, NULL FROM ${userEmails} AS "m" JOIN ${users} AS "u" ON "u"."id" = "m"."user_id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?3
-  UNION ALL SELECT 'groups', ${rowJson('groups', 'g')}, "g"."updated_at" FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?3
-  UNION ALL SELECT 'members', ${rowJson('group_members', 'gm')}, NULL FROM ${groupMembers} AS "gm" JOIN (${changedEvents} AND ${directoryEvents.type} IN ('group.user_added', 'group.user_removed')) AS "e"
-    ON "gm"."group_id" = "e"."groupId" AND "gm"."user_id" = "e"."userId"`);
+const rowsById = sql`SELECT 'users' AS "part", "u"."id" AS "id", ${rowJson('users', 'u')} AS "row" FROM "uid" CROSS JOIN ${users} AS "u" ON "u"."id" = "uid"."id" WHERE "u"."tenant_id" = ?1
+  UNION ALL SELECT 'emails', "u"."id", ${rowJson('user_emails', 'm')} FROM "uid" CROSS JOIN ${users} AS "u" ON "u"."id" = "uid"."id" CROSS JOIN ${userEmails} AS "m" ON "m"."user_id" = "u"."id" WHERE "u"."tenant_id" = ?1
+  UNION ALL SELECT 'groups', "g"."id", ${rowJson('groups', 'g')} FROM "gid" CROSS JOIN ${groups} AS "g" ON "g"."id" = "gid"."id" WHERE "g"."tenant_id" = ?1`;
 
-function prepareTail(d1: D1Database, tenantId: string, seq: number, since: string): D1PreparedStatement[] {
-  return [d1.prepare(TAIL).bind(tenantId, seq, since)];
+/**
+ * A tail: one statement whose rows are (part, id, the row as JSON text) — the events since the
+ * watermark, then the users and groups they name, with the named users' emails and the
+ * memberships the events name. Rows a write changes without an event naming them (members'
+ * versions moved by a rename) come back from the write's own statement (`returningCopyRows`).
+ * `related`, for a catch-up, which has no such rows: also the members of the groups the events
+ * name, and the groups of the users they name, as they are in D1.
+ * One statement, not one per table: D1 counts and runs each statement of a batch; and rows as JSON
+ * text go into the copy's SQLite as they came. A row each, not one JSON array a part: D1 holds a
+ * value to 2 MB, and a group rename brings every member.
+ */
+function tailQuery(related: boolean): string {
+  const relatedUsers = related ? sql` UNION SELECT "gm"."user_id" FROM "e" CROSS JOIN ${groupMembers} AS "gm" ON "gm"."group_id" = "e"."objectId" WHERE "e"."type" LIKE 'group.%'` : sql``;
+  const relatedGroups = related ? sql` UNION SELECT "gm"."group_id" FROM "e" CROSS JOIN ${groupMembers} AS "gm" ON "gm"."user_id" = "e"."objectId" WHERE "e"."type" LIKE 'user.%'` : sql``;
+  return toSql(sql`WITH "e" AS MATERIALIZED (${changedEvents}),
+    "uid" ("id") AS (SELECT "objectId" FROM "e" WHERE "type" LIKE 'user.%' AND "objectId" IS NOT NULL UNION SELECT "userId" FROM "e" WHERE "userId" IS NOT NULL${relatedUsers}),
+    "gid" ("id") AS (SELECT "objectId" FROM "e" WHERE "type" LIKE 'group.%' AND "objectId" IS NOT NULL UNION SELECT "groupId" FROM "e" WHERE "groupId" IS NOT NULL${relatedGroups})
+  SELECT 'events' AS "part", NULL AS "id", json_object('seq', "e"."seq", 'type', "e"."type", 'objectId', "e"."objectId", 'groupId', "e"."groupId", 'userId', "e"."userId", 'occurredAt', "e"."occurredAt") AS "row" FROM "e"
+  UNION ALL ${rowsById}
+  UNION ALL SELECT 'members', NULL, ${rowJson('group_members', 'gm')} FROM "e" CROSS JOIN ${groupMembers} AS "gm" ON "gm"."group_id" = "e"."groupId" AND "gm"."user_id" = "e"."userId"
+    WHERE "e"."type" IN ('group.user_added', 'group.user_removed')`);
 }
+export const TAIL = tailQuery(false);
+export const CATCH_UP = tailQuery(true);
+
+/** The tenant's users (with their emails) and groups updated at or after ?2, as tail rows: a scan of the tenant's rows. */
+const UPDATED_SINCE = toSql(sql`SELECT 'users' AS "part", "u"."id" AS "id", ${rowJson('users', 'u')} AS "row" FROM ${users} AS "u" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?2
+  UNION ALL SELECT 'emails', "u"."id", ${rowJson('user_emails', 'm')} FROM ${users} AS "u" CROSS JOIN ${userEmails} AS "m" ON "m"."user_id" = "u"."id" WHERE "u"."tenant_id" = ?1 AND "u"."updated_at" >= ?2
+  UNION ALL SELECT 'groups', "g"."id", ${rowJson('groups', 'g')} FROM ${groups} AS "g" WHERE "g"."tenant_id" = ?1 AND "g"."updated_at" >= ?2`);
 
 /** Where the copy stands against D1, read when the object starts. */
 const STANDING = {
@@ -165,26 +173,29 @@ interface ChangedEvent {
   objectId: string | null;
   groupId: string | null;
   userId: string | null;
+  occurredAt: string;
 }
 
-/** What one tail (or catch-up) read from D1: its events, each table's changed rows as JSON texts, and the newest `updated_at` among them. */
+/** A row of a tail: its part, the user's or group's id (an email's user's; null for events and memberships), the row as JSON text. */
+interface TailRow {
+  part: TailPart;
+  id: string | null;
+  row: string;
+}
+
+/** What one tail (or catch-up) read from D1: its events, and each table's changed rows as JSON texts. */
 interface ChangedRows {
   events: ChangedEvent[];
-  newest: string | null;
   users: string[];
   emails: string[];
   groups: string[];
   members: string[];
+  /** The ids of the users and groups among the rows. */
+  ids: Set<string>;
 }
 
 /** Thrown when the copy cannot follow D1 by catching up: it is rebuilt. */
 class CopyOutOfReach extends Error {}
-
-/** How far the copy is: `seq` the change log's, `updatedAt` the newest row `updated_at` applied. */
-interface Watermark {
-  seq: number;
-  updatedAt: string;
-}
 
 function readMeta(storage: DurableObjectStorage, key: string): string | undefined {
   return storage.sql.exec<{ value: string }>(`SELECT "value" FROM "copy_meta" WHERE "key" = ?`, key).toArray()[0]?.value;
@@ -242,20 +253,21 @@ export class ServingCopy {
   }
 
   /**
-   * The statements to end a write's D1 batch with, reading what changed since the watermark and
-   * every row updated at or after `since` (the earliest time any write of the batch started);
+   * The statements to end a write's D1 batch with, reading what changed since the watermark;
    * undefined while the copy does not follow D1 (it will catch up from the log first).
    */
-  tail(since: string): D1PreparedStatement[] | undefined {
+  tail(): D1PreparedStatement[] | undefined {
     if (!this.#following) return undefined;
-    const { seq } = this.#watermark();
-    return prepareTail(this.#d1, this.#tenantId, seq, since);
+    return [this.#d1.prepare(TAIL).bind(this.#tenantId, this.#watermarkSeq())];
   }
 
-  /** Applies a committed batch's tail results; a copy that cannot take them is rebuilt before it serves again. */
-  applyTail(results: D1Result[]): void {
+  /**
+   * Applies a committed batch's tail results, with the rows its statements returned for the copy
+   * (in batch order); a copy that cannot take them is rebuilt before it serves again.
+   */
+  applyTail(results: D1Result[], returned: readonly CopyRow[] = []): void {
     try {
-      this.#apply(toChangedRows(results));
+      this.#apply(toChangedRows(results), returned);
     } catch (err) {
       this.#following = false;
       this.#writeMeta('rebuild', '1');
@@ -269,24 +281,16 @@ export class ServingCopy {
    */
   async bringUpToDate(): Promise<void> {
     this.#ensureLocalSchema();
-    const mark = this.#watermark();
-    const [schemaRows, logRows] = await this.#d1.batch([this.#d1.prepare(STANDING.schema), this.#d1.prepare(STANDING.log).bind(this.#tenantId, mark.seq)]);
+    const seq = this.#watermarkSeq();
+    const [schemaRows, logRows] = await this.#d1.batch([this.#d1.prepare(STANDING.schema), this.#d1.prepare(STANDING.log).bind(this.#tenantId, seq)]);
     const schema = (schemaRows!.results as { type: string; name: string; sql: string }[]).map((r) => r.sql);
     const { last, next } = logRows!.results[0] as { last: number; next: number | null };
     const fingerprint = schema.join(';\n');
     const build = storedBuild(this.#storage);
     try {
       if ((build?.fingerprint ?? this.#readMeta('schema')) !== fingerprint || this.#readMeta('rebuild') !== undefined) throw new CopyOutOfReach('schema');
-      if (last < mark.seq || (last > mark.seq && next !== mark.seq + 1) || last - mark.seq > MAX_CATCH_UP_EVENTS) throw new CopyOutOfReach('log');
-      if (last > mark.seq) {
-        const since = mark.updatedAt === '' ? '' : new Date(Date.parse(mark.updatedAt) - CATCH_UP_OVERLAP_MS).toISOString();
-        const results = await this.#d1.batch(prepareTail(this.#d1, this.#tenantId, mark.seq, since));
-        try {
-          this.#apply(toChangedRows(results));
-        } catch (err) {
-          throw new CopyOutOfReach(`catch-up did not apply: ${String(err)}`);
-        }
-      }
+      if (last < seq || (last > seq && next !== seq + 1) || last - seq > MAX_CATCH_UP_EVENTS) throw new CopyOutOfReach('log');
+      if (last > seq) await this.#catchUp(seq);
       this.#build = build;
     } catch (err) {
       if (!(err instanceof CopyOutOfReach)) throw err;
@@ -331,8 +335,6 @@ export class ServingCopy {
         this.#dropEmailsOf(rows);
         this.#insert('user_emails', emails.map((r) => JSON.stringify(r)));
       }
-      const newest = main.reduce((max, r) => (typeof r.updated_at === 'string' && r.updated_at > max ? r.updated_at : max), this.#watermark().updatedAt);
-      this.#writeMeta('updatedAt', newest);
       if (next) this.#writeMeta('build', JSON.stringify(next));
       else {
         this.#storage.sql.exec(`DELETE FROM "copy_meta" WHERE "key" = 'build'`);
@@ -343,16 +345,49 @@ export class ServingCopy {
     return main.length;
   }
 
-  #apply(changed: ChangedRows): void {
+  /**
+   * Catches up with what D1 committed past the watermark `seq` and the copy never applied: the
+   * catch-up tail, which brings the rows the events name and those related to them through D1's
+   * memberships. A deleted user's groups and a deleted group's members moved their versions
+   * through memberships D1 no longer holds (and a copy being rebuilt may not hold yet): after a
+   * deletion, every user and group updated since shortly before it is read again — a scan of the
+   * tenant's rows, since no index orders them by `updated_at` (one more written row per write), for
+   * a case as rare as a commit whose apply was lost.
+   */
+  async #catchUp(seq: number): Promise<void> {
+    const [tail] = await this.#d1.batch([this.#d1.prepare(CATCH_UP).bind(this.#tenantId, seq)]);
+    const deletions = (tail!.results as TailRow[]).filter((r) => r.part === 'events').map((r) => JSON.parse(r.row) as ChangedEvent).filter((e) => e.type === 'user.deleted' || e.type === 'group.deleted');
+    const results = [tail!];
+    if (deletions.length > 0) {
+      const earliest = deletions.reduce((min, e) => (e.occurredAt < min ? e.occurredAt : min), deletions[0]!.occurredAt);
+      const since = new Date(Date.parse(earliest) - CLOCK_OVERLAP_MS).toISOString();
+      results.push(...(await this.#d1.batch([this.#d1.prepare(UPDATED_SINCE).bind(this.#tenantId, since)])));
+    }
+    try {
+      this.#apply(toChangedRows(results), []);
+    } catch (err) {
+      throw new CopyOutOfReach(`catch-up did not apply: ${String(err)}`);
+    }
+  }
+
+  /**
+   * Applies what a tail read, and `returned`: rows the batch's statements returned for the copy,
+   * in batch order. A returned row whose id the tail brings, or whose row the batch deleted, is an
+   * earlier state of it: only the others are applied, each as its last statement returned it.
+   */
+  #apply(changed: ChangedRows, returned: readonly CopyRow[]): void {
     this.#storage.transactionSync(() => {
       const run = (query: string, ...values: unknown[]) => this.#storage.sql.exec(query, ...(values as SqlStorageValue[]));
+      const gone = new Set<string>();
       // Deletions first: a name a deleted row held may be taken by a row this tail brings.
       for (const e of changed.events) {
         if (e.type === 'user.deleted' && e.objectId) run(`DELETE FROM "users" WHERE "id" = ?`, e.objectId);
         if (e.type === 'group.deleted' && e.objectId) run(`DELETE FROM "groups" WHERE "id" = ?`, e.objectId);
+        if ((e.type === 'user.deleted' || e.type === 'group.deleted') && e.objectId) gone.add(e.objectId);
       }
-      this.#upsert('groups', changed.groups);
-      this.#upsert('users', changed.users);
+      const touched = returned.filter((r) => !gone.has(r.id) && !changed.ids.has(r.id));
+      this.#upsert('groups', [...changed.groups, ...touched.filter((r) => r.part === 'groups').map((r) => r.row)]);
+      this.#upsert('users', [...changed.users, ...touched.filter((r) => r.part === 'users').map((r) => r.row)]);
       this.#dropEmailsOf(changed.users);
       this.#insert('user_emails', changed.emails);
       const members = changed.members.map((m) => JSON.parse(m) as { group_id: string; user_id: string });
@@ -364,10 +399,8 @@ export class ServingCopy {
       }
       // A membership's user and group are in this tail too (a member change moves both versions), copied or not.
       this.#insert('group_members', changed.members, 'ON CONFLICT DO NOTHING');
-      const mark = this.#watermark();
-      const lastSeq = changed.events.reduce((max, e) => Math.max(max, e.seq), mark.seq);
+      const lastSeq = changed.events.reduce((max, e) => Math.max(max, e.seq), this.#watermarkSeq());
       this.#writeMeta('seq', String(lastSeq));
-      this.#writeMeta('updatedAt', changed.newest !== null && changed.newest > mark.updatedAt ? changed.newest : mark.updatedAt);
     });
   }
 
@@ -383,8 +416,8 @@ export class ServingCopy {
    * SQLite's value limit, each reading its rows from that one parameter: a statement per row cost
    * more than the rows themselves.
    */
-  #insert(table: RowTable, rows: string[], conflict = ''): void {
-    const columns = COLUMNS[table];
+  #insert(table: CopiedTable, rows: string[], conflict = ''): void {
+    const columns = COPIED_COLUMNS[table];
     const values = columns.map((c) => `json_extract("value", '$."${c}"')`);
     // `WHERE true`: SQLite would read an ON CONFLICT right after the SELECT's FROM as a join's ON.
     const query = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${values.join(', ')} FROM json_each(?) WHERE true ${conflict}`;
@@ -393,7 +426,7 @@ export class ServingCopy {
 
   /** Inserts or updates user or group rows by their `seq` (one-to-one with their ids). */
   #upsert(table: 'users' | 'groups', rows: string[]): void {
-    const updates = COLUMNS[table].filter((c) => c !== 'seq').map((c) => `"${c}" = excluded."${c}"`);
+    const updates = COPIED_COLUMNS[table].filter((c) => c !== 'seq').map((c) => `"${c}" = excluded."${c}"`);
     this.#insert(table, rows, `ON CONFLICT ("seq") DO UPDATE SET ${updates.join(', ')}`);
   }
 
@@ -412,8 +445,6 @@ export class ServingCopy {
       for (const trigger of TRIGGERS) run(trigger);
       run(`INSERT INTO "tenants" ("id") VALUES (?)`, this.#tenantId);
       this.#writeMeta('seq', String(lastSeq));
-      // Rows changed before now come with the pages; a catch-up needs only those changed since.
-      this.#writeMeta('updatedAt', now());
       this.#writeMeta('build', JSON.stringify(build));
     });
     this.#build = build;
@@ -423,8 +454,9 @@ export class ServingCopy {
     for (const statement of LOCAL_SCHEMA) this.#storage.sql.exec(statement);
   }
 
-  #watermark(): Watermark {
-    return { seq: Number(this.#readMeta('seq') ?? 0), updatedAt: this.#readMeta('updatedAt') ?? '' };
+  /** How far the copy is: the change log's `seq` it applied up to. */
+  #watermarkSeq(): number {
+    return Number(this.#readMeta('seq') ?? 0);
   }
 
   #readMeta(key: string): string | undefined {
@@ -436,12 +468,20 @@ export class ServingCopy {
   }
 }
 
+/**
+ * The rows of tail statements' results, by part. A user or group (with its emails) that an earlier
+ * statement brought is left out of a later one's rows: the copy takes each row once.
+ */
 function toChangedRows(results: D1Result[]): ChangedRows {
   const parts = Object.fromEntries(TAIL_PARTS.map((p) => [p, [] as string[]])) as Record<TailPart, string[]>;
-  let newest: string | null = null;
-  for (const { part, row, updatedAt } of results[0]!.results as { part: TailPart; row: string; updatedAt: string | null }[]) {
-    parts[part].push(row);
-    if (updatedAt !== null && (newest === null || updatedAt > newest)) newest = updatedAt;
+  const ids = new Set<string>();
+  for (const result of results) {
+    const earlier = new Set(ids);
+    for (const { part, id, row } of result.results as TailRow[]) {
+      if (id !== null && earlier.has(id)) continue;
+      parts[part].push(row);
+      if (id !== null) ids.add(id);
+    }
   }
-  return { ...parts, events: parts.events.map((e) => JSON.parse(e) as ChangedEvent), newest };
+  return { ...parts, events: parts.events.map((e) => JSON.parse(e) as ChangedEvent), ids };
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { database, now, type Database } from '../db/client.ts';
+import { database, type Database } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { auditRun } from '../audit/audit-log.ts';
 import { runCompiled } from '../db/compiled-statement.ts';
@@ -44,8 +44,8 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
    * which ends with the serving copy's tail (once the copy exists).
    */
   readonly #d1 = new GroupCommitD1(this.env.DB, () => this.#writes.releaseCurrent(), {
-    tail: (since) => this.#copy?.tail(since),
-    applyTail: (results) => this.#copy?.applyTail(results),
+    tail: () => this.#copy?.tail(),
+    applyTail: (results, returned) => this.#copy?.applyTail(results, returned),
     invalidate: () => this.#copy?.invalidate(),
   });
   readonly #users = new RowCache<UserRow>();
@@ -82,7 +82,6 @@ export class TenantObject extends DurableObject<Env> implements TenantWrites, Te
     }
     const ctx: WriteContext = { db: database(this.#d1), tenantId: request.tenantId, tenantRoles: request.tenantRoles, actor: request.actor, baseUrl: request.baseUrl, users: this.#users, groups: this.#groups };
     return this.#writes.run(async () => {
-      this.#d1.writeStarting(now());
       const guard = request.tokenCheck && this.#d1.guardNextBatch(tokenGuard(this.env.DB, request.tokenCheck), tokenCheckKey(request.tokenCheck));
       const outcome = await toOutcome(() => run(ctx)).finally(() => guard && this.#d1.clearGuard(guard)).catch((err: unknown) => {
         this.#forget(resourceType, resourceId);

@@ -9,6 +9,7 @@ import type { Database } from '../../db/client.ts';
 import { directoryEvents, groupMembers, users } from '../../db/schema.ts';
 import { tenantTermOfLookup } from '../../db/tenant-term.ts';
 import { compiledOnce, compileStatement, runOnce, type CompiledRun, type CompiledStatement } from '../../db/compiled-statement.ts';
+import { returningCopyRows } from '../../db/row-json.ts';
 import { eventsFromRows, eventsFromRowsValues, type EventOrigin, type EventType } from '../../events/event-log.ts';
 import { etag } from '../model/etag.ts';
 import { auditFromRow, auditRunFromRow, type AuditEvent } from '../../audit/audit-log.ts';
@@ -50,18 +51,24 @@ export async function memberCount(db: Database, groupId: string): Promise<number
 
 const P = sql.placeholder;
 
+/** Moves the version and `lastModified` of the tenant's users that `which` picks, returning them for the serving copy. */
+function touchUsersWhere(db: Database, tenantId: string, at: string, which: SQL): CompiledRun {
+  const update = db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), which));
+  return { ...runOnce(returningCopyRows('users', update)), copyRows: true };
+}
+
 /**
  * Moves the version and `lastModified` of the tenant's users `ids`: their read-only `groups`
  * attribute changed (a membership, or a group's name), so their ETag moves with it.
  */
 export function touchUsers(db: Database, tenantId: string, ids: readonly string[], at: string): CompiledRun {
-  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN ${idList(ids)}`)));
+  return touchUsersWhere(db, tenantId, at, sql`${users.id} IN ${idList(ids)}`);
 }
 
 /** `touchUsers` for the group's members that `which` (a condition on the member's user id) picks. */
 function touchMembers(db: Database, tenantId: string, groupId: string, at: string, which: SQL): CompiledRun {
   const members = sql`SELECT ${groupMembers.userId} FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${groupId} AND ${which}`;
-  return runOnce(db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), sql`${users.id} IN (${members})`)));
+  return touchUsersWhere(db, tenantId, at, sql`${users.id} IN (${members})`);
 }
 
 /** `touchUsers` for the group's members: all of them (before a rename or delete of the group), or all but `except` (before a full replace keeps only those). */
@@ -80,16 +87,19 @@ export function touchMembersAmong(db: Database, tenantId: string, groupId: strin
  */
 const touchAddedAt = compiledOnce((db) =>
   compileStatement(
-    db
-      .update(users)
-      .set({ version: sql`${users.version} + 1`, updatedAt: sql`${P('at')}` })
-      .where(
-        sql`${users.id} IN (SELECT value FROM json_each(${P('ids')})) AND EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.userId} = ${users.id} AND ${groupMembers.createdAt} = ${P('at')})`,
-      ),
+    returningCopyRows(
+      'users',
+      db
+        .update(users)
+        .set({ version: sql`${users.version} + 1`, updatedAt: sql`${P('at')}` })
+        .where(
+          sql`${users.id} IN (SELECT value FROM json_each(${P('ids')})) AND EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.userId} = ${users.id} AND ${groupMembers.createdAt} = ${P('at')})`,
+        ),
+    ),
   ),
 );
 export function touchAddedMembers(db: Database, groupId: string, ids: readonly string[], at: string): CompiledRun {
-  return { statement: touchAddedAt(db), values: { groupId, ids: JSON.stringify(ids), at } };
+  return { statement: touchAddedAt(db), values: { groupId, ids: JSON.stringify(ids), at }, copyRows: true };
 }
 
 /**

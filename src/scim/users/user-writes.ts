@@ -7,6 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { tenantTermOfLookup } from '../../db/tenant-term.ts';
+import { returningCopyRows } from '../../db/row-json.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditRun } from '../../audit/audit-log.ts';
 import { foldCase } from '../../common/fold-case.ts';
@@ -105,7 +106,7 @@ function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: Comp
   const update = sql`UPDATE ${groups} SET ${sql.identifier(groups.version.name)} = ${groups.version} + 1, ${sql.identifier(groups.updatedAt.name)} = ${at}
     WHERE ${tenantTermOfLookup(groups.tenantId, ctx.tenantId)} AND ${groups.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
   return {
-    runs: [runOnce(update)],
+    runs: [{ ...runOnce(returningCopyRows('groups', update)), copyRows: true }],
     mark: (pending) => ctx.groups?.forgetWhile(ids, pending),
   };
 }
