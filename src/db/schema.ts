@@ -85,7 +85,9 @@ export const apiKeys = sqliteTable(
 /**
  * SCIM users. Searchable single-valued attributes live in columns (indexed where SCIM looks them
  * up); the whole stored resource lives in `data` (JSON) so every other attribute stays filterable.
- * `seq` gives the stable, index-backed default order for paging.
+ * `seq` gives the stable, index-backed default order for paging. No index on `updated_at` (nor on
+ * groups'): it would be a written row more for every write, and the serving copy finds the rows a
+ * write changed by the change log and the write's own statements (docs/serving-copy.md).
  */
 export const users = sqliteTable(
   'users',
@@ -106,7 +108,6 @@ export const users = sqliteTable(
     index('users_tenant_external_id').on(t.tenantId, t.externalId),
     index('users_tenant_display_name').on(t.tenantId, sql`lower(${t.displayName})`),
     index('users_tenant_seq').on(t.tenantId, t.seq),
-    index('users_tenant_updated').on(t.tenantId, t.updatedAt),
     // Only users that have SCIM roles (few, and none from Okta's default app): a role filter reads those, not every row.
     index('users_tenant_with_roles').on(t.tenantId, t.seq).where(sql`json_type(${t.data}, ${sql.raw(`'${USERS_ROLES_PATH}'`)}) IS NOT NULL`),
   ],
@@ -149,7 +150,6 @@ export const groups = sqliteTable(
     uniqueIndex('groups_tenant_display_name').on(t.tenantId, sql`lower(${t.displayName})`),
     index('groups_tenant_external_id').on(t.tenantId, t.externalId),
     index('groups_tenant_seq').on(t.tenantId, t.seq),
-    index('groups_tenant_updated').on(t.tenantId, t.updatedAt),
   ],
 );
 
