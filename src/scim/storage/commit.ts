@@ -1,5 +1,4 @@
 /** Runs a write's D1 batch (one transaction) and maps the backstops' failures to SCIM errors. */
-import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client.ts';
 import { ScimError } from '../../http/errors.ts';
 import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../common/d1-failures.ts';
@@ -49,14 +48,9 @@ function isUniqueFailure(err: unknown): boolean {
 }
 
 /**
- * Runs `statements` as one batch and returns each one's result (rows of a `.returning()`): a
- * version-guard abort is 409 "retry", a unique-index failure is `errors.uniqueness()`.
+ * Runs compiled statements (src/db/compiled-statement.ts) as one batch and returns each one's
+ * decoded rows: a version-guard abort is 409 "retry", a unique-index failure is `errors.uniqueness()`.
  */
-export function commitBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(db: Database, statements: T, errors: CommitErrors<BatchResponse<T>>): Promise<BatchResponse<T>> {
-  return explained(errors, () => db.batch(statements));
-}
-
-/** `commitBatch` for compiled statements (src/db/compiled-statement.ts): each run's decoded rows. */
 export function commitCompiled(db: Database, runs: readonly CompiledRun[], errors: CommitErrors<unknown[][]>): Promise<unknown[][]> {
   return explained(errors, () => batchCompiled(db.$client, runs));
 }
