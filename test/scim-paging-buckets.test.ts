@@ -19,9 +19,13 @@ import { tenantRow, tenantWithToken, type ScimClient, announce } from './support
 const db = () => database(env.DB);
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
-/** Moves the next seq of `table` a bucket and a half on, as other tenants' inserts would. */
+/** Moves the next seq of `table` a bucket and a half on, as other tenants' inserts would: a row of another tenant that far past the highest. */
 async function skipSeqs(table: 'users' | 'groups'): Promise<void> {
-  await env.DB.prepare('UPDATE sqlite_sequence SET seq = seq + 1500 WHERE name = ?').bind(table).run();
+  const { tenant } = await tenantWithToken();
+  const name = table === 'users' ? 'user_name' : 'display_name';
+  await env.DB.prepare(`INSERT INTO ${table} (seq, id, tenant_id, ${name}, data, created_at, updated_at) SELECT max(seq) + 1500, ?1, ?2, 'elsewhere', '{}', ?3, ?3 FROM ${table}`)
+    .bind(crypto.randomUUID(), tenant.id, new Date().toISOString())
+    .run();
 }
 
 /** `n` users created concurrently through the API (the tenant object group-commits them). */

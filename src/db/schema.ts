@@ -92,7 +92,7 @@ export const apiKeys = sqliteTable(
 export const users = sqliteTable(
   'users',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     id: text('id').notNull().unique(),
     tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
     userName: text('user_name').notNull(),
@@ -137,7 +137,7 @@ export const userEmails = sqliteTable(
 export const groups = sqliteTable(
   'groups',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     id: text('id').notNull().unique(),
     tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
     displayName: text('display_name').notNull(),

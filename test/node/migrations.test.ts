@@ -105,3 +105,49 @@ it('0022–0023 store audit_log WITHOUT ROWID in its key (tenant_id, at, id), ke
   // The key is unique: a second row of one tenant, instant and id is refused.
   await expect(d1.prepare("INSERT INTO audit_log (id, tenant_id, at, actor, action, outcome) VALUES (?, 't1', ?, 'cli', 'again', 'success')").bind(before.find((r) => r.action === 'a-first')!.id, early).run()).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
 }));
+
+it('0025 takes AUTOINCREMENT off users and groups, keeping every row of them and of the three tables that reference them, their indexes and cascades', () => onFreshD1(async (d1) => {
+  await applyMigrations(d1, '0025');
+  const at = '2026-01-01T00:00:00.000Z';
+  const user = d1.prepare("INSERT INTO users (id, tenant_id, user_name, display_name, data, created_at, updated_at) VALUES (?, 't1', ?, ?, '{}', ?4, ?4)");
+  const group = d1.prepare("INSERT INTO groups (id, tenant_id, display_name, data, created_at, updated_at) VALUES (?, 't1', ?, '{}', ?3, ?3)");
+  await d1.batch([
+    d1.prepare("INSERT INTO tenants (id, slug, name, roles, default_role, created_at, updated_at) VALUES ('t1', 'acme', 'Acme', '[\"member\"]', 'member', ?1, ?1)").bind(at),
+    user.bind('u1', 'ann', 'Ann', at),
+    user.bind('u2', 'bob', null, at),
+    user.bind('u3', 'cy', 'Cy', at),
+    group.bind('g1', 'Staff', at),
+    group.bind('g2', 'Admins', at),
+    d1.prepare("INSERT INTO user_emails (tenant_id, user_id, position, value, type, \"primary\") VALUES ('t1', 'u1', 0, 'ann@example.com', 'work', 1), ('t1', 'u1', 1, 'ann@home.example', NULL, 0), ('t1', 'u2', 0, 'bob@example.com', 'work', 1)"),
+    d1.prepare("INSERT INTO group_members (tenant_id, group_id, user_id, created_at) VALUES ('t1', 'g1', 'u1', ?1), ('t1', 'g1', 'u2', ?1), ('t1', 'g2', 'u2', ?1)").bind(at),
+    d1.prepare("INSERT INTO signin_subjects (tenant_id, issuer, subject, user_id, created_at) VALUES ('t1', 'https://idp.example', 'sub-ann', 'u1', ?1)").bind(at),
+  ]);
+  // A gap in seq, as deletions leave: the rows keep their seq.
+  await d1.prepare("DELETE FROM users WHERE id = 'u2'").run();
+  const tables = ['users', 'groups', 'user_emails', 'group_members', 'signin_subjects'] as const;
+  const everything = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, (await d1.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all()).results])));
+  const before = await everything();
+  const indexesBefore = (await d1.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (${tables.map((t) => `'${t}'`).join(', ')}) AND sql IS NOT NULL ORDER BY name`).all<{ name: string }>()).results;
+  expect(before.user_emails).toHaveLength(2);
+
+  await applyMigrations(d1);
+
+  expect(await everything()).toEqual(before);
+  expect((await d1.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN (${tables.map((t) => `'${t}'`).join(', ')}) AND sql IS NOT NULL ORDER BY name`).all<{ name: string }>()).results).toEqual(indexesBefore);
+  for (const table of ['users', 'groups']) {
+    expect(await d1.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").bind(table).first('sql')).not.toMatch(/AUTOINCREMENT/);
+  }
+  for (const table of ['user_emails', 'group_members']) expect(await d1.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").bind(table).first('sql')).toMatch(/\) WITHOUT ROWID$/);
+  expect(await d1.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '%_held' OR name LIKE '%_rebuilt'").first('n')).toBe(0);
+  // A create takes one past the highest seq, and no sqlite_sequence row is written for it.
+  const highest = await d1.prepare('SELECT max(seq) AS s FROM users').first<number>('s');
+  expect(await d1.prepare("INSERT INTO users (id, tenant_id, user_name, data, created_at, updated_at) VALUES ('u4', 't1', 'dee', '{}', ?1, ?1) RETURNING seq").bind(at).first('seq')).toBe(highest! + 1);
+  expect(await d1.prepare("SELECT count(*) AS n FROM sqlite_sequence WHERE name IN ('users', 'groups')").first('n')).toBe(0);
+  // The references came along: a deleted user and group take their rows with them, a dangling one is refused.
+  await d1.prepare("DELETE FROM users WHERE id = 'u1'").run();
+  for (const table of ['user_emails', 'group_members', 'signin_subjects']) expect(await d1.prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = 'u1'`).first('n'), table).toBe(0);
+  await d1.prepare("INSERT INTO group_members (tenant_id, group_id, user_id, created_at) VALUES ('t1', 'g2', 'u3', ?1)").bind(at).run();
+  await d1.prepare("DELETE FROM groups WHERE id = 'g2'").run();
+  expect(await d1.prepare("SELECT count(*) AS n FROM group_members WHERE group_id = 'g2'").first('n')).toBe(0);
+  await expect(d1.prepare("INSERT INTO user_emails (tenant_id, user_id, position, value) VALUES ('t1', 'nobody', 0, 'x@y')").run()).rejects.toThrow(/FOREIGN KEY/);
+}));
