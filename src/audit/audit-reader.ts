@@ -36,12 +36,16 @@ function kindCondition(kind: AuditKind): SQL | undefined {
  * The log as a query's source, naming the index of a rare filter: without statistics SQLite
  * prefers the table's key, which also holds the tenant and the order, and so walks the tenant's
  * whole log for a few rows. One user's rows beat failures; anything else walks the key. (drizzle
- * has no INDEXED BY, so these queries are SQL with drizzle's columns and conditions.)
+ * has no INDEXED BY, so these queries are SQL with drizzle's columns and conditions.) A query of
+ * one user's rows says `aboutAUser`, the condition of that index.
  */
 function auditSource(about: 'user' | 'failures' | 'any'): SQL {
   if (about === 'any') return sql`${auditLog}`;
-  return sql`${auditLog} INDEXED BY ${sql.identifier(about === 'user' ? 'audit_log_tenant_resource_at' : 'audit_log_tenant_failures_at')}`;
+  return sql`${auditLog} INDEXED BY ${sql.identifier(about === 'user' ? 'audit_log_tenant_user_at' : 'audit_log_tenant_failures_at')}`;
 }
+
+/** A literal, not a parameter: only then can SQLite use the partial index of rows about a user. */
+const aboutAUser = sql`${auditLog.resourceType} = 'User'`;
 
 /** Every column, named as an AuditEntry names it (none needs decoding: text and integers). */
 const ENTRY_COLUMNS = sql.join(
@@ -78,7 +82,7 @@ export async function auditPage(db: Database, tenantId: string, filter: AuditFil
     eq(auditLog.tenantId, tenantId),
     kindCondition(filter.kind),
     outcomeCondition(filter.outcome),
-    filter.userId ? eq(auditLog.resourceId, filter.userId) : undefined,
+    filter.userId ? and(aboutAUser, eq(auditLog.resourceId, filter.userId)) : undefined,
     filter.from ? gte(auditLog.at, filter.from) : undefined,
     filter.until ? lt(auditLog.at, filter.until) : undefined,
     after ? or(lt(auditLog.at, after[0]), and(eq(auditLog.at, after[0]), lt(auditLog.id, after[1]))) : undefined,
@@ -93,9 +97,9 @@ export async function auditPage(db: Database, tenantId: string, filter: AuditFil
 /** What the log says of each of `userIds`: who created them (SCIM token or sign-in) and when they last signed in. */
 export async function userHistory(db: Database, tenantId: string, userIds: readonly string[]): Promise<Map<string, { createdBy: string | null; lastSignIn: string | null }>> {
   if (userIds.length === 0) return new Map();
-  // One statement, both parts along the (tenant_id, resource_id, at) index; the ids as one JSON
+  // One statement, both parts along the index of rows about a user; the ids as one JSON
   // parameter each, so a page of users stays under D1's 100 parameters a statement.
-  const about = and(eq(auditLog.tenantId, tenantId), sql`${auditLog.resourceId} IN (SELECT "value" FROM json_each(${JSON.stringify(userIds)}))`);
+  const about = and(eq(auditLog.tenantId, tenantId), aboutAUser, sql`${auditLog.resourceId} IN (SELECT "value" FROM json_each(${JSON.stringify(userIds)}))`);
   const rows = await db.all<{ part: 'created' | 'signedIn'; userId: string; value: string }>(
     sql`SELECT 'created' AS "part", ${auditLog.resourceId} AS "userId", ${auditLog.actor} AS "value" FROM ${auditSource('user')}
         WHERE ${and(about, eq(auditLog.action, 'user.create'), eq(auditLog.outcome, 'success'))}

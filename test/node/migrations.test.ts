@@ -99,7 +99,7 @@ it('0022–0023 store audit_log WITHOUT ROWID in its key (tenant_id, at, id), ke
   expect(schema.map((s) => [s.type, s.name])).toEqual([
     ['table', 'audit_log'],
     ['index', 'audit_log_tenant_failures_at'],
-    ['index', 'audit_log_tenant_resource_at'],
+    ['index', 'audit_log_tenant_user_at'],
   ]);
   expect(schema[0]!.sql).toMatch(/PRIMARY KEY\(`tenant_id`, `at`, `id`\)\s*\) WITHOUT ROWID$/);
   // The key is unique: a second row of one tenant, instant and id is refused.
