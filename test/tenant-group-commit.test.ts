@@ -230,3 +230,36 @@ describe('group commit merges', () => {
     expect(rows).toEqual([{ name: 'solo' }, { name: 'x' }, { name: 'y' }]);
   });
 });
+
+describe("group commit and the serving copy's rows", () => {
+  it("hands the tail the rows of the statements tagged for the copy, in batch order, whether the writes go combined or, after a failure, alone behind their guards", async () => {
+    const table = await freshTable();
+    const { d1, calls } = countingD1();
+    const applied: { tail: unknown[]; returned: string[] }[] = [];
+    const gc = new GroupCommitD1(d1, () => undefined, {
+      tail: () => [d1.prepare(`SELECT 'tail' AS part`)],
+      applyTail: (results, returned) => applied.push({ tail: results.map((r) => r.results), returned: returned.map((r) => `${r.part}:${r.id}:${r.row}`) }),
+      invalidate: () => undefined,
+    });
+    const write = (name: string) => {
+      gc.guardNextBatch(passing(), `k-${name}`);
+      return gc.batch([
+        gc.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name),
+        gc.prepare(`SELECT 'users' AS part, ?1 AS id, json_object('name', ?1) AS row UNION ALL SELECT 'groups', ?1 || '-g', '{}'`).bind(name).tagged({ copyRows: true }),
+        gc.prepare(`SELECT ? AS said`).bind(name),
+      ]);
+    };
+    const results = await Promise.all(['a', 'b'].map(write));
+    expect(results.map((r) => (r[2]!.results[0] as { said: string }).said)).toEqual(['a', 'b']);
+    expect(applied).toEqual([{ tail: [[{ part: 'tail' }]], returned: ['users:a:{"name":"a"}', 'groups:a-g:{}', 'users:b:{"name":"b"}', 'groups:b-g:{}'] }]);
+    // A duplicate fails the combined batch; each write goes again alone, its guard first.
+    applied.length = 0;
+    const outcomes = await Promise.allSettled(['c', 'a', 'd'].map(write));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(calls.slice(-4)).toEqual([3 * 4 + 1, 4 + 1, 4 + 1, 4 + 1]);
+    expect(applied.map((a) => a.returned)).toEqual([
+      ['users:c:{"name":"c"}', 'groups:c-g:{}'],
+      ['users:d:{"name":"d"}', 'groups:d-g:{}'],
+    ]);
+  });
+});

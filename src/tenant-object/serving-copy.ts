@@ -265,7 +265,7 @@ export class ServingCopy {
    * Applies a committed batch's tail results, with the rows its statements returned for the copy
    * (in batch order); a copy that cannot take them is rebuilt before it serves again.
    */
-  applyTail(results: D1Result[], returned: readonly CopyRow[] = []): void {
+  applyTail(results: D1Result[], returned: readonly CopyRow[]): void {
     try {
       this.#apply(toChangedRows(results), returned);
     } catch (err) {
