@@ -27,3 +27,14 @@ export function observedD1(d1: D1Database, around: AroundCall): D1Database {
     batch: (statements: D1PreparedStatement[]) => around('batch', () => d1.batch(statements.map(unwrapped))),
   } as unknown as D1Database;
 }
+
+/** `d1` recording, for each statement it runs, D1's rows read and the rows it returned. */
+export function rowsReadPerStatement(d1: D1Database): { d1: D1Database; statements: { read: number; returned: number }[] } {
+  const statements: { read: number; returned: number }[] = [];
+  const counted = observedD1(d1, async (_kind, call) => {
+    const result = (await call()) as D1Result;
+    statements.push({ read: result.meta.rows_read, returned: result.results.length });
+    return result as never;
+  });
+  return { d1: counted, statements };
+}
