@@ -26,7 +26,7 @@ export async function pruneAudit(db: Database, cutoff: string): Promise<number> 
     (limit, from) =>
       sql`DELETE FROM ${A} WHERE (${A.tenantId}, ${A.at}, ${A.id}) IN (
         WITH RECURSIVE "tenant"("id") AS (
-          SELECT min(${A.tenantId}) FROM ${A} WHERE ${A.tenantId} >= ${from ?? ''}
+          SELECT min(${A.tenantId}) FROM ${A} WHERE ${A.tenantId} >= ${from}
           UNION ALL SELECT (SELECT min(${A.tenantId}) FROM ${A} WHERE ${A.tenantId} > "tenant"."id") FROM "tenant" WHERE "tenant"."id" IS NOT NULL)
         SELECT "old"."tenant_id", "old"."at", "old"."id" FROM "tenant" JOIN ${A} AS "old" ON "old"."tenant_id" = "tenant"."id" AND "old"."at" < ${cutoff}
         LIMIT ${limit})`,

@@ -19,18 +19,18 @@ export interface ChunkedDeletion {
  * Runs `chunk(limit, from)` — a DELETE of at most `limit` rows, without RETURNING — until one
  * deletes fewer than `limit` or `maxChunks` ran (the rest waits for the next run). With
  * `resumeBy` (an expression of the deleted rows, such as their tenant), `from` is the highest value
- * of it that the chunk before deleted, so a chunk can start where the one before stopped instead
+ * of it that the chunk before deleted (at first, and without `resumeBy`, the empty string), so a chunk can start where the one before stopped instead
  * of walking again past what is done; values are compared as strings (our ids are ASCII).
  */
-export async function deleteInChunks(db: Database, chunk: (limit: number, from: string | undefined) => SQL, maxChunks: number, resumeBy?: SQL): Promise<ChunkedDeletion> {
+export async function deleteInChunks(db: Database, chunk: (limit: number, from: string) => SQL, maxChunks: number, resumeBy?: SQL): Promise<ChunkedDeletion> {
   let deleted = 0;
-  let from: string | undefined;
+  let from = '';
   for (let chunks = 1; chunks <= maxChunks; chunks++) {
     // Counted by RETURNING, not D1's `changes`, which also counts the rows a foreign-key cascade deleted.
     const rows = await db.all<{ key: unknown }>(sql`${chunk(DELETE_CHUNK, from)} RETURNING ${resumeBy ?? sql`1`} AS "key"`);
     deleted += rows.length;
     if (rows.length < DELETE_CHUNK) return { deleted, chunks, finished: true };
-    if (resumeBy) from = rows.reduce((max, row) => (String(row.key) > max ? String(row.key) : max), from ?? '');
+    if (resumeBy) from = rows.reduce((max, row) => (String(row.key) > max ? String(row.key) : max), from);
   }
   return { deleted, chunks: Math.max(maxChunks, 0), finished: false };
 }

@@ -18,6 +18,8 @@ export interface CompiledStatement<Row> {
   /** The parameters in order, for these placeholder values. */
   bind(values: Record<string, unknown>): unknown[];
   decode(row: Record<string, unknown>): Row;
+  /** Set when its rows are `CopyRow`s (src/db/row-json.ts): the serving copy takes them once the batch commits. */
+  copyRows?: true;
 }
 
 /** One run of a compiled statement: the statement and its placeholders' values. */
@@ -26,8 +28,6 @@ export interface CompiledRun {
   values: Record<string, unknown>;
   /** Set on a side statement (counter, page bucket, audit row) that a combined batch may merge with other writes'. */
   merge?: MergeRule;
-  /** Set on a statement whose rows are `CopyRow`s (src/db/row-json.ts): the serving copy takes them once the batch commits. */
-  copyRows?: true;
 }
 
 /**
@@ -161,8 +161,9 @@ export async function batchCompiled(d1: D1Statements, runs: readonly CompiledRun
   const results = await d1.batch(
     runs.map((run) => {
       const prepared: TaggableStatement = prepareRun(d1, run);
-      if (!(run.merge || run.copyRows) || !prepared.tagged) return prepared;
-      return prepared.tagged({ ...(run.merge ? { merge: { rule: run.merge, values: run.values } } : {}), ...(run.copyRows ? { copyRows: true } : {}) });
+      const { copyRows } = run.statement;
+      if (!(run.merge || copyRows) || !prepared.tagged) return prepared;
+      return prepared.tagged({ ...(run.merge ? { merge: { rule: run.merge, values: run.values } } : {}), ...(copyRows ? { copyRows } : {}) });
     }),
   );
   return results.map((result, i) => ((result.results ?? []) as Record<string, unknown>[]).map((row) => runs[i]!.statement.decode(row)));

@@ -6,6 +6,7 @@
  */
 import { is, SQL, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
+import { compileStatement, type CompiledStatement } from './compiled-statement.ts';
 import { groupMembers, groups, userEmails, users } from './schema.ts';
 
 /** The column names of each row table the copy holds. */
@@ -32,11 +33,12 @@ export interface CopyRow {
 }
 
 /**
- * `update` (an UPDATE of `table`) returning each row it changed as a `CopyRow`: for the statements
- * that move users' or groups' versions with no event of those rows, which the copy's tail finds
- * its rows by.
+ * `update` (an UPDATE of `table`, placeholders allowed) compiled to return each row it changed as a
+ * `CopyRow`, and marked so: for the statements that move users' or groups' versions with no event
+ * naming those rows, by which the copy's tail would find them.
  */
-export function returningCopyRows(table: 'users' | 'groups', update: SQL | { getSQL(): SQL }): SQL {
+export function compileReturningCopyRows(table: 'users' | 'groups', update: SQL | { getSQL(): SQL }): CompiledStatement<CopyRow> {
   // The builder's own SQL: a builder put in a template whole is rendered as a parenthesised subquery.
-  return sql`${is(update, SQL) ? update : update.getSQL()} RETURNING ${sql.raw(`'${table}' AS "part", "${table}"."id" AS "id", ${rowJsonText(table, table)} AS "row"`)}`;
+  const query = sql`${is(update, SQL) ? update : update.getSQL()} RETURNING ${sql.raw(`'${table}' AS "part", "${table}"."id" AS "id", ${rowJsonText(table, table)} AS "row"`)}`;
+  return { ...compileStatement<CopyRow>(query), copyRows: true };
 }

@@ -35,7 +35,7 @@ export async function pruneEvents(db: Database, cutoff: string): Promise<number>
       return sql`DELETE FROM ${E} WHERE (${E.tenantId}, ${E.seq}) IN (
         SELECT "old"."tenant_id", "old"."seq" FROM (
           SELECT "t"."id" AS "tenant_id", coalesce(${firstKept}, min(${oldest} + ${limit}, ${newest})) AS "bound"
-            FROM ${tenants} AS "t" WHERE "t"."id" >= ${from ?? ''} ORDER BY "t"."id" LIMIT -1
+            FROM ${tenants} AS "t" WHERE "t"."id" >= ${from} ORDER BY "t"."id" LIMIT -1
         ) AS "bound" CROSS JOIN ${E} AS "old" ON "old"."tenant_id" = "bound"."tenant_id" AND "old"."seq" < "bound"."bound"
         LIMIT ${limit})`;
     },

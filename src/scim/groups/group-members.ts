@@ -8,8 +8,8 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { directoryEvents, groupMembers, users } from '../../db/schema.ts';
 import { tenantTermOfLookup } from '../../db/tenant-term.ts';
-import { compiledOnce, compileStatement, runOnce, type CompiledRun, type CompiledStatement } from '../../db/compiled-statement.ts';
-import { returningCopyRows } from '../../db/row-json.ts';
+import { compiledOnce, compileStatement, type CompiledRun, type CompiledStatement } from '../../db/compiled-statement.ts';
+import { compileReturningCopyRows } from '../../db/row-json.ts';
 import { eventsFromRows, eventsFromRowsValues, type EventOrigin, type EventType } from '../../events/event-log.ts';
 import { etag } from '../model/etag.ts';
 import { auditFromRow, auditRunFromRow, type AuditEvent } from '../../audit/audit-log.ts';
@@ -54,7 +54,7 @@ const P = sql.placeholder;
 /** Moves the version and `lastModified` of the tenant's users that `which` picks, returning them for the serving copy. */
 function touchUsersWhere(db: Database, tenantId: string, at: string, which: SQL): CompiledRun {
   const update = db.update(users).set({ version: sql`${users.version} + 1`, updatedAt: at }).where(and(tenantTermOfLookup(users.tenantId, tenantId), which));
-  return { ...runOnce(returningCopyRows('users', update)), copyRows: true };
+  return { statement: compileReturningCopyRows('users', update), values: {} };
 }
 
 /**
@@ -86,20 +86,18 @@ export function touchMembersAmong(db: Database, tenantId: string, groupId: strin
  * row has `created_at` = `at`): adds decided in the batch. One primary-key probe per id, whatever the group's size.
  */
 const touchAddedAt = compiledOnce((db) =>
-  compileStatement(
-    returningCopyRows(
-      'users',
-      db
-        .update(users)
-        .set({ version: sql`${users.version} + 1`, updatedAt: sql`${P('at')}` })
-        .where(
-          sql`${users.id} IN (SELECT value FROM json_each(${P('ids')})) AND EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.userId} = ${users.id} AND ${groupMembers.createdAt} = ${P('at')})`,
-        ),
-    ),
+  compileReturningCopyRows(
+    'users',
+    db
+      .update(users)
+      .set({ version: sql`${users.version} + 1`, updatedAt: sql`${P('at')}` })
+      .where(
+        sql`${users.id} IN (SELECT value FROM json_each(${P('ids')})) AND EXISTS (SELECT 1 FROM ${groupMembers} WHERE ${groupMembers.groupId} = ${P('groupId')} AND ${groupMembers.userId} = ${users.id} AND ${groupMembers.createdAt} = ${P('at')})`,
+      ),
   ),
 );
 export function touchAddedMembers(db: Database, groupId: string, ids: readonly string[], at: string): CompiledRun {
-  return { statement: touchAddedAt(db), values: { groupId, ids: JSON.stringify(ids), at }, copyRows: true };
+  return { statement: touchAddedAt(db), values: { groupId, ids: JSON.stringify(ids), at } };
 }
 
 /**

@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { now, type Database } from '../../db/client.ts';
 import { groupMembers, groups, userEmails, users } from '../../db/schema.ts';
 import { tenantTermOfLookup } from '../../db/tenant-term.ts';
-import { returningCopyRows } from '../../db/row-json.ts';
+import { compileReturningCopyRows } from '../../db/row-json.ts';
 import { ScimError } from '../../http/errors.ts';
 import { auditRun } from '../../audit/audit-log.ts';
 import { foldCase } from '../../common/fold-case.ts';
@@ -17,7 +17,7 @@ import { allowedRoles } from '../model/allowed-roles.ts';
 import { requireStorable } from '../model/stored-size.ts';
 import { normalizeResource, type ScimData } from '../model/normalize.ts';
 import { commitCompiled } from '../storage/commit.ts';
-import { batchCompiled, compiledOnce, compiledPerChange, compileStatement, placeholdersOf, runOnce, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
+import { batchCompiled, compiledOnce, compiledPerChange, compileStatement, placeholdersOf, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
 import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
@@ -106,7 +106,7 @@ function touchGroups(ctx: WriteContext, ids: string[], at: string): { runs: Comp
   const update = sql`UPDATE ${groups} SET ${sql.identifier(groups.version.name)} = ${groups.version} + 1, ${sql.identifier(groups.updatedAt.name)} = ${at}
     WHERE ${tenantTermOfLookup(groups.tenantId, ctx.tenantId)} AND ${groups.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
   return {
-    runs: [{ ...runOnce(returningCopyRows('groups', update)), copyRows: true }],
+    runs: [{ statement: compileReturningCopyRows('groups', update), values: {} }],
     mark: (pending) => ctx.groups?.forgetWhile(ids, pending),
   };
 }
