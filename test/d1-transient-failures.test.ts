@@ -30,14 +30,13 @@ async function writer(plan: Fault[]) {
   return { t, faulty, create, deactivate, remove };
 }
 
-/** The tenant's stored users, their email rows, and whether counters and page buckets agree with them. */
+/** The tenant's stored users, their email rows, and whether its page buckets (what it holds) agree with them. */
 async function consistency(tenantId: string) {
   const one = <T>(sql: string) => env.DB.prepare(sql).bind(tenantId).first<T>();
   const users = (await one<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE tenant_id = ?'))!.n;
   const emails = (await one<{ n: number }>('SELECT COUNT(*) AS n FROM user_emails WHERE tenant_id = ?'))!.n;
-  const counter = (await one<{ n: number }>('SELECT user_count AS n FROM tenants WHERE id = ?'))!.n;
   const buckets = (await one<{ n: number | null }>("SELECT SUM(count) AS n FROM page_buckets WHERE tenant_id = ? AND resource_type = 'User'"))!.n ?? 0;
-  return { users, emails, counterAgrees: counter === users, bucketsAgree: buckets === users };
+  return { users, emails, bucketsAgree: buckets === users };
 }
 
 describe('transient D1 failures under writes', () => {
@@ -45,7 +44,7 @@ describe('transient D1 failures under writes', () => {
     const { t, faulty, create } = await writer(['overloaded']);
     expect(await create('overload@acme.test')).toMatchObject({ ok: true });
     expect(faulty.calls()).toBe(2);
-    expect(await consistency(t.tenant.id)).toEqual({ users: 1, emails: 1, counterAgrees: true, bucketsAgree: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 1, emails: 1, bucketsAgree: true });
   });
 
   it('a combined batch that fails transiently is retried whole, not once per write', async () => {
@@ -53,7 +52,7 @@ describe('transient D1 failures under writes', () => {
     const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((n) => create(`${n}@acme.test`)));
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(faulty.calls()).toBe(2);
-    expect(await consistency(t.tenant.id)).toEqual({ users: 4, emails: 4, counterAgrees: true, bucketsAgree: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 4, emails: 4, bucketsAgree: true });
   });
 
   it('a create whose reply was lost after it committed is still the caller’s 201, not a 409', async () => {
@@ -63,14 +62,14 @@ describe('transient D1 failures under writes', () => {
     expect(faulty.calls()).toBe(2);
     const stored = await env.DB.prepare('SELECT id FROM users WHERE tenant_id = ?').bind(t.tenant.id).all<{ id: string }>();
     expect(stored.results.map((r) => r.id)).toEqual([outcome.ok ? outcome.value.id : '']);
-    expect(await consistency(t.tenant.id)).toEqual({ users: 1, emails: 1, counterAgrees: true, bucketsAgree: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 1, emails: 1, bucketsAgree: true });
   });
 
   it('a lost reply in a combined batch: every create of the group is still its caller’s', async () => {
     const { t, create } = await writer(['lost-after-commit']);
     const outcomes = await Promise.all(['p', 'q', 'r'].map((n) => create(`${n}@acme.test`)));
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
-    expect(await consistency(t.tenant.id)).toEqual({ users: 3, emails: 3, counterAgrees: true, bucketsAgree: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 3, emails: 3, bucketsAgree: true });
   });
 
   it('an update or a delete whose reply was lost after commit is still the caller’s success, not a 409', async () => {
@@ -81,7 +80,7 @@ describe('transient D1 failures under writes', () => {
     const row = await env.DB.prepare('SELECT active, version FROM users WHERE id = ?').bind(created.value.id).first();
     expect(row).toEqual({ active: 0, version: 2 });
     expect(await remove(created.value.id)).toMatchObject({ ok: true });
-    expect(await consistency(t.tenant.id)).toEqual({ users: 0, emails: 0, counterAgrees: true, bucketsAgree: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 0, emails: 0, bucketsAgree: true });
   });
 
   it('a database that stays unavailable: 503 with Retry-After, nothing written, no write fanned out', async () => {
@@ -89,6 +88,6 @@ describe('transient D1 failures under writes', () => {
     const outcomes = await Promise.all(['s', 'u'].map((n) => create(`${n}@acme.test`)));
     for (const outcome of outcomes) expect(outcome).toMatchObject({ ok: false, status: 503, headers: { 'retry-after': '5' } });
     expect(faulty.calls()).toBe(D1_ATTEMPTS);
-    expect(await consistency(t.tenant.id)).toEqual({ users: 0, emails: 0, counterAgrees: true, bucketsAgree: true });
+    expect(await consistency(t.tenant.id)).toEqual({ users: 0, emails: 0, bucketsAgree: true });
   });
 });

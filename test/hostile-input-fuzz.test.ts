@@ -39,7 +39,7 @@ async function directory(): Promise<string> {
     read('SELECT user_id, value, type, "primary" FROM user_emails WHERE tenant_id = ? ORDER BY user_id, value'),
     read('SELECT id, version, display_name, data FROM groups WHERE tenant_id = ? ORDER BY seq'),
     read('SELECT group_id, user_id FROM group_members WHERE tenant_id = ? ORDER BY group_id, user_id'),
-    read('SELECT user_count, group_count FROM tenants WHERE id = ?'),
+    read('SELECT resource_type, bucket, count FROM page_buckets WHERE tenant_id = ? ORDER BY resource_type, bucket'),
   ]);
   return JSON.stringify(parts.map((p) => p.results));
 }

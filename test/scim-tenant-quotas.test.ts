@@ -9,7 +9,7 @@ import { oktaNewGroup, oktaNewUser } from './support/okta-bodies.ts';
 import { db, tenantRow, tenantWithToken } from './support/tenants.ts';
 
 async function counts(tenantId: string) {
-  const row = await env.DB.prepare('SELECT user_count AS users, group_count AS groups, (SELECT COUNT(*) FROM users WHERE tenant_id = ?1) AS userRows FROM tenants WHERE id = ?1').bind(tenantId).first();
+  const row = await env.DB.prepare(`SELECT (SELECT COALESCE(SUM(count), 0) FROM page_buckets WHERE tenant_id = ?1 AND resource_type = 'User') AS users, (SELECT COALESCE(SUM(count), 0) FROM page_buckets WHERE tenant_id = ?1 AND resource_type = 'Group') AS groups, (SELECT COUNT(*) FROM users WHERE tenant_id = ?1) AS userRows`).bind(tenantId).first();
   return row;
 }
 

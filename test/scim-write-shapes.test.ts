@@ -54,7 +54,7 @@ describe('write statements reused across requests of one shape', () => {
       expect(await storedEmails(user.id)).toEqual(expected);
       expect(await auditOf(user.id)).toEqual([{ tenantId: plan.tenantId, action: 'user.create', status: 201, detail: null }]);
     }
-    const counts = await env.DB.prepare('SELECT id, user_count AS n FROM tenants WHERE id IN (?, ?) ORDER BY id').bind(a.tenant.id, b.tenant.id).all();
+    const counts = await env.DB.prepare(`SELECT tenant_id AS id, SUM(count) AS n FROM page_buckets WHERE tenant_id IN (?, ?) AND resource_type = 'User' GROUP BY 1`).bind(a.tenant.id, b.tenant.id).all();
     expect(Object.fromEntries(counts.results.map((r) => [r.id, r.n]))).toEqual({ [a.tenant.id]: 2, [b.tenant.id]: 2 });
   });
 
@@ -150,7 +150,7 @@ describe('write statements reused across requests of one shape', () => {
       { tenant: a.tenant, users: 3, groups: 1 },
       { tenant: b.tenant, users: 2, groups: 1 },
     ]) {
-      const counts = await env.DB.prepare('SELECT user_count AS users, group_count AS groups FROM tenants WHERE id = ?').bind(tenant.id).first();
+      const counts = await env.DB.prepare(`SELECT (SELECT COALESCE(SUM(count), 0) FROM page_buckets WHERE tenant_id = ?1 AND resource_type = 'User') AS users, (SELECT COALESCE(SUM(count), 0) FROM page_buckets WHERE tenant_id = ?1 AND resource_type = 'Group') AS groups`).bind(tenant.id).first();
       expect(counts).toEqual({ users, groups });
       const stored = await env.DB.prepare('SELECT resource_type AS type, bucket, count FROM page_buckets WHERE tenant_id = ? AND count > 0 ORDER BY 1, 2').bind(tenant.id).all();
       const recount = await env.DB.prepare(

@@ -1,8 +1,9 @@
 /**
  * A combined batch merges its writes' statements — the creates' user rows and their emails, one
- * `user_count + n` per tenant, one page-bucket upsert, one multi-row audit insert, one multi-row
- * event insert — and a failed one is retried write by write with each write's own statements:
- * either way rows, counts, page buckets and audit rows stay exact, and each create its own `seq`.
+ * page-bucket upsert (which holds the tenants' counts and checks their quotas), one multi-row
+ * audit insert, one multi-row event insert per tenant — and a failed one is retried write by write
+ * with each write's own statements: either way rows, page buckets and audit rows stay exact, and
+ * each create its own `seq`.
  */
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -27,10 +28,6 @@ async function twoTenants() {
   return { gc, calls, a: ctx(a.tenant.id), b: ctx(b.tenant.id) };
 }
 
-async function userCount(tenantId: string) {
-  return (await env.DB.prepare('SELECT user_count AS n FROM tenants WHERE id = ?').bind(tenantId).first<{ n: number }>())!.n;
-}
-
 /** The tenant's page_buckets rows for users, and what they must be: its users counted per bucket. */
 async function buckets(tenantId: string) {
   const stored = await env.DB.prepare(`SELECT bucket, count FROM page_buckets WHERE tenant_id = ? AND resource_type = 'User' ORDER BY bucket`).bind(tenantId).all();
@@ -43,12 +40,11 @@ async function audit(tenantId: string) {
   return results;
 }
 
-/** Checks a tenant's counters, buckets and audit rows against the users it holds. */
+/** Checks a tenant's buckets (what it holds) and audit rows against the users it holds. */
 async function expectExact(ctx: WriteContext, created: UserRow[]) {
   const { results: held } = await env.DB.prepare('SELECT id, seq, user_name AS userName, active, data, version FROM users WHERE tenant_id = ? ORDER BY seq').bind(ctx.tenantId).all();
   // Each create answered with the seq D1 gave its own row, and stored what it answered, whether its insert ran alone or merged.
   expect(held).toEqual(created.map((u) => ({ id: u.id, seq: u.seq, userName: u.userName, active: u.active ? 1 : 0, data: JSON.stringify(u.data), version: u.version })));
-  expect(await userCount(ctx.tenantId)).toBe(created.length);
   const { stored, recount } = await buckets(ctx.tenantId);
   expect(stored).toEqual(recount);
   // In the order the writes were handed in, each column in its place (`at`: stamped as the write built its row).
@@ -61,18 +57,18 @@ async function expectExact(ctx: WriteContext, created: UserRow[]) {
 }
 
 describe('side statements merged across a combined batch', () => {
-  it('merges the creates of two interleaved tenants into one counter per tenant, one bucket upsert and one audit insert', async () => {
+  it('merges the creates of two interleaved tenants into one bucket upsert and one audit insert', async () => {
     const { calls, a, b } = await twoTenants();
-    // One user each first, alone: the merged counters and bucket upserts then add to existing rows.
+    // One user each first, alone: the merged bucket upsert then adds to existing rows.
     const earlier = [await createUser(a, oktaNewUser(unique('a0'), { emails: [] })), await createUser(b, oktaNewUser(unique('b0'), { emails: [] }))];
     calls.length = 0;
     const plan = [a, b, a, a, b, a];
     const created = await Promise.all(plan.map((ctx, i) => createUser(ctx, oktaNewUser(unique(`u${i}`), { emails: i === 2 ? [{ value: `x${i}@merged.example` }] : [] }))));
-    // The six user rows in one insert, the email rows in one, then user_count of a and of b, page buckets, audit rows, the events of a and of b.
-    expect(calls).toEqual([1 + 1 + 4 + 2]);
+    // The six user rows in one insert, the email rows in one, then page buckets, audit rows, the events of a and of b.
+    expect(calls).toEqual([1 + 1 + 2 + 2]);
     const { results: emails } = await env.DB.prepare('SELECT tenant_id, user_id, value, type, "primary" FROM user_emails WHERE user_id IN (SELECT value FROM json_each(?))').bind(JSON.stringify(created.map((u) => u.id))).all();
     expect(emails).toEqual([{ tenant_id: a.tenantId, user_id: created[2]!.id, value: 'x2@merged.example', type: null, primary: 0 }]);
-    // Before merging: 5 statements a create (6 with emails).
+    // Before merging: 4 statements a create (5 with emails).
     expect(calls[0]! / plan.length).toBeLessThan(1.5);
     await expectExact(a, [earlier[0]!, ...created.filter((_, i) => plan[i] === a)]);
     await expectExact(b, [earlier[1]!, ...created.filter((_, i) => plan[i] === b)]);
@@ -96,8 +92,8 @@ describe('side statements merged across a combined batch', () => {
     const refused = (outcomes[2] as PromiseRejectedResult).reason;
     expect(refused).toBeInstanceOf(ScimError);
     expect((refused as ScimError).status).toBe(409);
-    // The combined batch (one insert of the 5 users + 2 counters + buckets + audit + 2 event inserts), then each create alone with its 5 statements.
-    expect(calls).toEqual([1 + 4 + 2, 5, 5, 5, 5, 5]);
+    // The combined batch (one insert of the 5 users + buckets + audit + 2 event inserts), then each create alone with its 4 statements.
+    expect(calls).toEqual([1 + 2 + 2, 4, 4, 4, 4, 4]);
     const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<UserRow>).value;
     await expectExact(a, [first, ok(1), ok(4)]);
     await expectExact(b, [ok(0), ok(3)]);
@@ -116,5 +112,27 @@ describe('side statements merged across a combined batch', () => {
     const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<UserRow>).value;
     await expectExact(a, [ok(0), ok(2)]);
     await expectExact(b, [ok(3)]);
+  });
+
+  it("checks each tenant's quota against that tenant's creates in the batch: one near its quota fails alone what fits, never the other's", async () => {
+    const { calls, a, b } = await twoTenants();
+    const quota = (ctx: WriteContext, maxUsers: number) => env.DB.prepare('UPDATE tenants SET max_users = ? WHERE id = ?').bind(maxUsers, ctx.tenantId).run();
+    const first = await createUser(a, oktaNewUser(unique('a0'), { emails: [] }));
+    await quota(a, 3);
+    await quota(b, 3);
+    calls.length = 0;
+    // a reaches its quota exactly and b holds 3: six creates, over either quota summed across both tenants.
+    const fitting = await Promise.all([a, b, b, a, b].map((ctx, i) => createUser(ctx, oktaNewUser(unique(`fit${i}`), { emails: [] }))));
+    expect(calls).toEqual([1 + 2 + 2]);
+    calls.length = 0;
+    await quota(b, 5);
+    // One more for a is past its quota: the combined batch fails, and alone only that create is refused.
+    const outcomes = await Promise.allSettled([b, a, b].map((ctx, i) => createUser(ctx, oktaNewUser(unique(`past${i}`), { emails: [] }))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((outcomes[1] as PromiseRejectedResult).reason as ScimError).status).toBe(507);
+    expect(calls).toEqual([1 + 2 + 2, 4, 4, 4]);
+    const ok = (i: number) => (outcomes[i] as PromiseFulfilledResult<UserRow>).value;
+    await expectExact(a, [first, fitting[0]!, fitting[3]!]);
+    await expectExact(b, [fitting[1]!, fitting[2]!, fitting[4]!, ok(0), ok(2)]);
   });
 });

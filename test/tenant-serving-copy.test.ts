@@ -224,6 +224,25 @@ describe('the serving copy across a restart', () => {
     await expectCopyEqualsD1(t, 'after the rebuild');
   });
 
+  it('rebuilds a copy its triggers did not make: one from before migrations/0027, with counters on its tenant row', async () => {
+    const t = await servedTenant();
+    await created(t.scim, '/Users', oktaNewUser('one@acme.test'));
+    await runInDurableObject(tenantObject(t.tenant.id), (_object, state) => {
+      const sql = state.storage.sql;
+      // Such a copy's fingerprint held D1's DDL alone, and its trigger kept a counter beside the bucket.
+      sql.exec(`UPDATE copy_meta SET value = substr(value, 1, instr(value, ';' || char(10) || 'CREATE TRIGGER') - 1) WHERE key = 'schema' AND instr(value, 'CREATE TRIGGER') > 0`);
+      sql.exec(`ALTER TABLE tenants ADD COLUMN user_count integer NOT NULL DEFAULT 0`);
+      sql.exec(`DROP TRIGGER copy_users_in`);
+      sql.exec(`CREATE TRIGGER copy_users_in AFTER INSERT ON users BEGIN UPDATE tenants SET user_count = user_count + 1; END`);
+    });
+    await evict(t.tenant.id);
+    await created(t.scim, '/Users', oktaNewUser('two@acme.test'));
+    expect((await (await t.scim.get('/Users')).json<{ totalResults: number }>()).totalResults).toBe(2);
+    await expectCopyEqualsD1(t, 'after the rebuild');
+    const tenantColumns = await runInDurableObject(tenantObject(t.tenant.id), (_object, state) => state.storage.sql.exec(`SELECT name FROM pragma_table_info('tenants')`).toArray());
+    expect(tenantColumns).toEqual([{ name: 'id' }]);
+  });
+
   it('a fresh object of a tenant with data builds its copy on the first read, and a deleted tenant lets go of it', async () => {
     const t = await tenantWithToken();
     const unapplied = unappliedWriter(t);
@@ -232,7 +251,7 @@ describe('the serving copy across a restart', () => {
     expect(listed.totalResults).toBe(3);
     await expectCopyEqualsD1(t, 'first build');
     await deleteTenant(db(), announce, await tenantRow(t.slug));
-    expect(await copyDirectory(t.tenant.id)).toEqual({ users: [], emails: [], groups: [], members: [], buckets: [], counters: [] });
+    expect(await copyDirectory(t.tenant.id)).toEqual({ users: [], emails: [], groups: [], members: [], buckets: [] });
     expect((await t.scim.get('/Users')).status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 /** Schemas the management API's operations share: path parameters, the tenant as answered, page sizes. */
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
+import { heldResources, NOTHING_HELD, type Held } from '../db/held-resources.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
 import { ssoRequired } from '../tenants/sso-requirement.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
@@ -36,9 +37,16 @@ export const tenantSchema = z
   })
   .meta({ id: 'Tenant' });
 
-/** `tenant` as the API answers it at `origin`; `requireSso` is read when not given. */
-export async function tenantAnswer(db: Database, origin: string, tenant: Tenant, requireSso?: boolean): Promise<z.input<typeof tenantSchema>> {
-  return { ...tenant, scimBaseUrl: tenantScimBase(origin, tenant.slug), requireSso: requireSso ?? (await ssoRequired(db, tenant.id)) };
+/** What a tenant's answer reads besides its row; a list reads it for all its tenants at once. */
+export interface TenantAnswerParts {
+  requireSso: boolean;
+  held: Held;
+}
+
+/** `tenant` as the API answers it at `origin`; `parts` are read when not given. */
+export async function tenantAnswer(db: Database, origin: string, tenant: Tenant, parts?: TenantAnswerParts): Promise<z.input<typeof tenantSchema>> {
+  const { requireSso, held } = parts ?? { requireSso: await ssoRequired(db, tenant.id), held: (await heldResources(db, [tenant.id])).get(tenant.id) ?? NOTHING_HELD };
+  return { ...tenant, scimBaseUrl: tenantScimBase(origin, tenant.slug), requireSso, userCount: held.users, groupCount: held.groups };
 }
 
 /** A SCIM resource as the directory reads show it (RFC 7643), without memberships. */

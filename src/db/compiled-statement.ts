@@ -2,7 +2,7 @@
  * Drizzle statements compiled to SQL text once per shape, then run many times with only their
  * values bound. Drizzle builds a query by walking every chunk with `is()` prototype checks; for a
  * list's batch (count, page, the page's groups) that was ~0.3 ms of a 1-row lookup's CPU, and for
- * a write's batch (row, emails, counters, audit row) ~0.5 ms, more than all of our own code. The
+ * a write's batch (row, emails, page bucket, audit row) ~0.5 ms, more than all of our own code. The
  * text is exactly what drizzle would send; values are encoded and rows decoded as drizzle does.
  */
 import { is, Param, Placeholder, SQL, sql, type DriverValueDecoder, type DriverValueEncoder } from 'drizzle-orm';
@@ -26,7 +26,7 @@ export interface CompiledStatement<Row> {
 export interface CompiledRun {
   statement: CompiledStatement<unknown>;
   values: Record<string, unknown>;
-  /** Set on a side statement (counter, page bucket, audit row) that a combined batch may merge with other writes'. */
+  /** Set on a side statement (page bucket, audit row) that a combined batch may merge with other writes'. */
   merge?: MergeRule;
 }
 
@@ -38,7 +38,7 @@ export interface CompiledRun {
  * keys were first met. A write sent alone runs its own statement.
  */
 export interface MergeRule {
-  /** Runs of one key merge into one: the rule and its target (e.g. one tenant's counter). */
+  /** Runs of one key merge into one: the rule and its target (e.g. one bucket's upsert). */
   key: string;
   /** The one run standing for these runs' values (in the order the writes were handed in). */
   merge(values: readonly Record<string, unknown>[]): CompiledRun;

@@ -32,10 +32,7 @@ export const tenants = sqliteTable('tenants', {
   configuringRole: text('configuring_role').notNull().default('admin'),
   sessionIdleSeconds: integer('session_idle_seconds').notNull().default(8 * 3600),
   sessionAbsoluteSeconds: integer('session_absolute_seconds').notNull().default(24 * 3600),
-  /** Kept by the tenant object in the same batch as each create/delete: unfiltered lists need no COUNT scan. */
-  userCount: integer('user_count').notNull().default(0),
-  groupCount: integer('group_count').notNull().default(0),
-  /** Quotas on the shared database: a create past them is refused (SCIM 507), checked in its own batch. */
+  /** Quotas on the shared database: a create past them is refused (SCIM 507), checked in its own batch against what the tenant holds (src/db/held-resources.ts). */
   maxUsers: integer('max_users').notNull().default(1_000_000),
   maxGroups: integer('max_groups').notNull().default(100_000),
   /**

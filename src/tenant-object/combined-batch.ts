@@ -2,7 +2,7 @@
  * The statements of one combined batch (src/tenant-object/group-commit.ts): each distinct token guard
  * once, then every write's own statements in the order the writes were handed in, then one run per
  * merge key standing for that statement of every write carrying it — the creates' user rows and
- * their emails, one `user_count + n` per tenant, one page-bucket upsert, one multi-row audit
+ * their emails, one page-bucket upsert (with the tenants' quota checks), one multi-row audit
  * insert — instead of one each per write.
  * Merged runs go last, so every write's own statements run in the order they would alone; the
  * batch is one transaction, so a merged run counts exactly the writes that commit with it.

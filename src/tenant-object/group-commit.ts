@@ -7,7 +7,7 @@
  * outcome and no write sees another's failure. A transient D1 failure (overload, lost connection,
  * storage reset: src/common/d1-failures.ts) instead retries the same batch whole, a few times with
  * backoff, never fanned out into its writes; past that every write of the group gets D1Unavailable. A combined batch merges the writes' side statements
- * (counters, page buckets, audit rows; src/tenant-object/combined-batch.ts); a write retried alone runs
+ * (page buckets, audit rows; src/tenant-object/combined-batch.ts); a write retried alone runs
  * its own. Reads wait until every batch handed in before them
  * is written (read-your-writes), so "read → decide → write" stays serial per tenant.
  */

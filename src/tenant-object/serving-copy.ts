@@ -146,25 +146,20 @@ interface BuildState {
 }
 
 /**
- * What the copy keeps beside the tables: the tenant's row (only the counters a list's total reads),
- * kept with the page buckets by triggers as the copy's rows come and go — D1's batches keep both
- * by statements of their own, which the copy does not replay.
+ * What the copy keeps beside the tables: its watermark and build state (here), the tenant's row
+ * (made with the tables, `#startRebuild`), and the page buckets kept by triggers as the copy's
+ * rows come and go — D1's batches keep them by statements of their own, which the copy does not replay.
  */
-const LOCAL_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS "copy_meta" ("key" text PRIMARY KEY NOT NULL, "value" text NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS "tenants" ("id" text PRIMARY KEY NOT NULL, "user_count" integer NOT NULL DEFAULT 0, "group_count" integer NOT NULL DEFAULT 0)`,
-];
-const counterTriggers = (table: 'users' | 'groups', resourceType: 'User' | 'Group', counter: string) => [
+const LOCAL_SCHEMA = [`CREATE TABLE IF NOT EXISTS "copy_meta" ("key" text PRIMARY KEY NOT NULL, "value" text NOT NULL)`];
+const bucketTriggers = (table: 'users' | 'groups', resourceType: 'User' | 'Group') => [
   `CREATE TRIGGER "copy_${table}_in" AFTER INSERT ON "${table}" BEGIN
-     UPDATE "tenants" SET "${counter}" = "${counter}" + 1 WHERE "id" = new."tenant_id";
      INSERT INTO "page_buckets" VALUES (new."tenant_id", '${resourceType}', new."seq" >> 10, 1) ON CONFLICT DO UPDATE SET "count" = "count" + 1;
    END`,
   `CREATE TRIGGER "copy_${table}_out" AFTER DELETE ON "${table}" BEGIN
-     UPDATE "tenants" SET "${counter}" = "${counter}" - 1 WHERE "id" = old."tenant_id";
      UPDATE "page_buckets" SET "count" = "count" - 1 WHERE "tenant_id" = old."tenant_id" AND "resource_type" = '${resourceType}' AND "bucket" = old."seq" >> 10;
    END`,
 ];
-const TRIGGERS = [...counterTriggers('users', 'User', 'user_count'), ...counterTriggers('groups', 'Group', 'group_count')];
+const TRIGGERS = [...bucketTriggers('users', 'User'), ...bucketTriggers('groups', 'Group')];
 
 /** A change-log event as the tail reads it. */
 interface ChangedEvent {
@@ -285,7 +280,8 @@ export class ServingCopy {
     const [schemaRows, logRows] = await this.#d1.batch([this.#d1.prepare(STANDING.schema), this.#d1.prepare(STANDING.log).bind(this.#tenantId, seq)]);
     const schema = (schemaRows!.results as { type: string; name: string; sql: string }[]).map((r) => r.sql);
     const { last, next } = logRows!.results[0] as { last: number; next: number | null };
-    const fingerprint = schema.join(';\n');
+    // The copy's own triggers are part of its shape: a copy built by other triggers is rebuilt.
+    const fingerprint = [...schema, ...TRIGGERS].join(';\n');
     const build = storedBuild(this.#storage);
     try {
       if ((build?.fingerprint ?? this.#readMeta('schema')) !== fingerprint || this.#readMeta('rebuild') !== undefined) throw new CopyOutOfReach('schema');
@@ -439,11 +435,13 @@ export class ServingCopy {
     const build: BuildState = { tenantId: this.#tenantId, fingerprint, stage: 'groups', after: [...BUILD_STAGES.groups.start] };
     this.#storage.transactionSync(() => {
       for (const table of [...COPIED_TABLES].reverse()) run(`DROP TABLE IF EXISTS "${table}"`);
-      run(`DELETE FROM "tenants"`);
+      // The tenant's row, which D1's DDL of the copied tables references (made anew: copies built before migrations/0027 kept counters in it).
+      run(`DROP TABLE IF EXISTS "tenants"`);
+      run(`CREATE TABLE "tenants" ("id" text PRIMARY KEY NOT NULL)`);
+      run(`INSERT INTO "tenants" ("id") VALUES (?)`, this.#tenantId);
       run(`DELETE FROM "copy_meta"`);
       for (const statement of schema) run(statement);
       for (const trigger of TRIGGERS) run(trigger);
-      run(`INSERT INTO "tenants" ("id") VALUES (?)`, this.#tenantId);
       this.#writeMeta('seq', String(lastSeq));
       this.#writeMeta('build', JSON.stringify(build));
     });

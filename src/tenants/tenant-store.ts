@@ -7,6 +7,7 @@ import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
 import { oidcConnections, scimTokens, tenants } from '../db/schema.ts';
+import { heldCount, heldResources, NOTHING_HELD } from '../db/held-resources.ts';
 import { StoreError } from '../http/errors.ts';
 import { DEFAULT_CONFIGURING_ROLE, DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
 import { generateScimToken, hashToken } from './tokens.ts';
@@ -70,8 +71,6 @@ export async function createTenant(db: Database, slug: string, naming: TenantNam
     configuringRole: DEFAULT_CONFIGURING_ROLE,
     sessionIdleSeconds: 8 * 3600,
     sessionAbsoluteSeconds: 24 * 3600,
-    userCount: 0,
-    groupCount: 0,
     maxUsers: DEFAULT_MAX_USERS,
     maxGroups: DEFAULT_MAX_GROUPS,
     deletingSince: null,
@@ -115,13 +114,13 @@ export async function setQuotas(db: Database, tenant: Tenant, quotas: { maxUsers
     db
       .update(tenants)
       .set({ ...next, updatedAt: now() })
-      .where(and(eq(tenants.id, tenant.id), lte(tenants.userCount, next.maxUsers), lte(tenants.groupCount, next.maxGroups)))
+      .where(and(eq(tenants.id, tenant.id), lte(heldCount(sql`${tenants.id}`, 'User'), next.maxUsers), lte(heldCount(sql`${tenants.id}`, 'Group'), next.maxGroups)))
       .returning(),
     auditInsertWhen(db, { tenantId: tenant.id, actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }, sql`changes() > 0`),
   ]);
   if (updated) return updated;
-  const held = await db.select({ users: tenants.userCount, groups: tenants.groupCount }).from(tenants).where(eq(tenants.id, tenant.id)).get();
-  if (!held) throw new StoreError(`unknown tenant "${tenant.slug}"`, 'not_found', 'list');
+  if (!(await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant.id)).get())) throw new StoreError(`unknown tenant "${tenant.slug}"`, 'not_found', 'list');
+  const held = (await heldResources(db, [tenant.id])).get(tenant.id) ?? NOTHING_HELD;
   const [name, count, quota] = held.users > next.maxUsers ? ['users', held.users, next.maxUsers] : ['groups', held.groups, next.maxGroups];
   throw new StoreError(`tenant "${tenant.slug}" already holds ${count} ${name}; a quota of ${quota} would be below that`, 'conflict');
 }

@@ -2,7 +2,7 @@
  * Seeds a tenant's directory straight in SQL, as an Okta push leaves it: each user with one email,
  * one group membership (groups of 100) and one change-log event. For benches that need a large
  * tenant in seconds rather than the hours `POST /Users` would take (no tenant object exists yet,
- * so nothing is written behind one's back). The tenant's counters and page buckets are set as the
+ * so nothing is written behind one's back). The tenant's page buckets are set as the
  * writes would have kept them.
  */
 const SEED_STEP = 50_000;
@@ -21,7 +21,6 @@ export async function seedDirectory(d1: D1Database, tenantId: string, count: num
     ]);
   }
   await d1.batch([
-    d1.prepare(`UPDATE tenants SET user_count = (SELECT count(*) FROM users WHERE tenant_id = ?1), group_count = (SELECT count(*) FROM groups WHERE tenant_id = ?1) WHERE id = ?1`).bind(tenantId),
     ...(['users', 'groups'] as const).map((table) =>
       d1
         .prepare(`INSERT INTO page_buckets (tenant_id, resource_type, bucket, count) SELECT tenant_id, ?2, seq >> 10, count(*) FROM ${table} WHERE tenant_id = ?1 GROUP BY seq >> 10 ON CONFLICT DO UPDATE SET count = excluded.count`)

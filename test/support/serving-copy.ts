@@ -1,6 +1,6 @@
 /**
  * The tenant object's serving copy next to D1, for tests that hold them equal: the tenant's users,
- * emails, groups, memberships, page buckets and counters, read from each the same way.
+ * emails, groups, memberships and page buckets, read from each the same way.
  */
 import { env, runInDurableObject } from 'cloudflare:test';
 
@@ -11,7 +11,6 @@ const QUERIES = {
   members: 'SELECT * FROM group_members WHERE tenant_id = ?1 ORDER BY group_id, user_id',
   // D1 keeps a bucket row at 0 once its rows are gone; a rebuilt copy never made one.
   buckets: 'SELECT * FROM page_buckets WHERE tenant_id = ?1 AND count > 0 ORDER BY resource_type, bucket',
-  counters: 'SELECT user_count, group_count FROM tenants WHERE id = ?1',
 } as const;
 
 export type DirectoryDump = Record<keyof typeof QUERIES, Record<string, unknown>[]>;

@@ -13,6 +13,8 @@ export interface GroupRow {
 
 export interface GroupsView {
   viewer: ConsoleViewer;
+  /** How many groups the tenant holds. */
+  provisioned: number;
   rows: GroupRow[];
   nextHref: string | null;
 }
@@ -23,7 +25,7 @@ export function groupsPage(view: GroupsView) {
     <Shell viewer={view.viewer} section="groups" title="Groups">
       <section class="card" aria-labelledby="groups-heading">
         <h2 id="groups-heading">
-          Groups <span class="hint">({view.viewer.tenant.groupCount} provisioned)</span>
+          Groups <span class="hint">({view.provisioned} provisioned)</span>
         </h2>
         <div class="table-wrap">
           <table>

@@ -18,6 +18,8 @@ export interface UserRow {
 
 export interface UsersView {
   viewer: ConsoleViewer;
+  /** How many users the tenant holds. */
+  provisioned: number;
   rows: UserRow[];
   query: { q: string; status: 'all' | 'active' | 'deactivated'; group: string; role: string };
   /** The link to the next page, when there is one. */
@@ -32,7 +34,7 @@ export function usersPage(view: UsersView) {
     <Shell viewer={viewer} section="users" title="Users" flash={{ problems: view.problem ? [view.problem] : undefined, problemsHeading: 'Not shown:' }}>
       <section class="card" aria-labelledby="users-heading">
         <h2 id="users-heading">
-          People <span class="hint">({viewer.tenant.userCount} provisioned)</span>
+          People <span class="hint">({view.provisioned} provisioned)</span>
         </h2>
         <form class="filters" method="get" action={`/admin/${slug}/users`} role="search">
           <div>

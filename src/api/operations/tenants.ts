@@ -9,6 +9,7 @@ import { deleteTenant } from '../../tenants/tenant-deletion.ts';
 import { accessAnnouncer } from '../../scim/port/tenant-reads.ts';
 import { operation } from '../operation.ts';
 import { slugParams, tenantAnswer, tenantSchema } from '../schemas.ts';
+import { heldResources, NOTHING_HELD } from '../../db/held-resources.ts';
 
 const externalId = z.string().min(1).max(255).meta({ description: "The host application's own id for this customer, unique across tenants." });
 const name = z.string().trim().min(1).max(200);
@@ -48,7 +49,8 @@ export const tenantOperations = [
       const found = query.externalId === undefined ? await listTenants(db) : [await findTenantByExternalId(db, query.externalId)].filter((t) => t !== undefined);
       const visible = found.filter((t) => key.tenantId === null || t.id === key.tenantId);
       const requiring = new Set((await db.select({ tenantId: oidcConnections.tenantId }).from(oidcConnections).where(eq(oidcConnections.requireSso, true)).all()).map((r) => r.tenantId));
-      return { data: await Promise.all(visible.map((t) => tenantAnswer(db, origin, t, requiring.has(t.id)))) };
+      const held = await heldResources(db, visible.map((t) => t.id));
+      return { data: await Promise.all(visible.map((t) => tenantAnswer(db, origin, t, { requireSso: requiring.has(t.id), held: held.get(t.id) ?? NOTHING_HELD }))) };
     },
   }),
   operation({
@@ -64,7 +66,7 @@ export const tenantOperations = [
     response: tenantSchema,
     idempotent: true,
     async handle({ db, origin, body, actor }) {
-      return tenantAnswer(db, origin, await createTenant(db, body.slug, { name: body.name, externalId: body.externalId }, actor), false);
+      return tenantAnswer(db, origin, await createTenant(db, body.slug, { name: body.name, externalId: body.externalId }, actor), { requireSso: false, held: NOTHING_HELD });
     },
   }),
   operation({

@@ -1,6 +1,6 @@
 /**
  * Group writes (RFC 7644 §3.3, §3.5, §3.6), run only inside the tenant object's write queue. Each
- * is one D1 batch — group row, membership changes, counter, audit row — so a request applies
+ * is one D1 batch — group row, membership changes, page bucket, audit row — so a request applies
  * whole or not at all (interop decision 5). Membership changes touch only the members changed;
  * the group itself gets one UPDATE (version, lastModified). The unique index on
  * (tenant, lower(displayName)) and the version guard are the backstops.
@@ -19,7 +19,6 @@ import { normalizeResource, type ScimData } from '../model/normalize.ts';
 import { commitCompiled } from '../storage/commit.ts';
 import { compiledOnce, compiledPerChange, compileStatement, placeholdersOf, runOnce, type CompiledRun } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
-import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import type { WriteContext } from '../storage/write-context.ts';
@@ -151,7 +150,6 @@ export async function createGroup(ctx: WriteContext, body: unknown): Promise<Wri
     runOnce(ctx.db.insert(groups).values(row).returning(), ROW_COLUMNS),
     createdEvent(ctx, GROUP_RESOURCE_TYPE, row),
     ...members.statements,
-    countResources(ctx.db, 'Group', ctx.tenantId, 1),
     countCreatedRun(ctx.db, 'Group', row.id),
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.create', resourceType: 'Group', resourceId: row.id, outcome: 'success', status: 201, detail: members.detail }),
     firstMembers(ctx.db, ctx.tenantId, row.id),
@@ -287,7 +285,6 @@ export async function deleteGroup(ctx: WriteContext, id: string, ifMatch: string
     touchMembersOf(ctx.db, ctx.tenantId, current.id, at),
     runOnce(ctx.db.delete(groups).where(sql`${groups.id} = ${current.id} AND ${groups.version} = ${current.version}`)),
     versionGuard,
-    countResources(ctx.db, 'Group', ctx.tenantId, -1),
     runOnce(countDeleted(ctx.db, ctx.tenantId, 'Group', bucketOf(current.seq))),
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'group.delete', resourceType: 'Group', resourceId: current.id, outcome: 'success', status: 204 }),
     deletedEvent(ctx, GROUP_RESOURCE_TYPE, current),

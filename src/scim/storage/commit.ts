@@ -4,7 +4,7 @@ import { ScimError } from '../../http/errors.ts';
 import { D1_RETRY_AFTER_SECONDS, D1Unavailable, mayHaveCommittedBefore } from '../../common/d1-failures.ts';
 import { isTokenRefused } from '../auth/token-guard.ts';
 import { batchCompiled, type CompiledRun } from '../../db/compiled-statement.ts';
-import { isQuotaRefused } from './tenant-counters.ts';
+import { isQuotaRefused } from './page-buckets.ts';
 import { isVersionConflict } from './version.ts';
 
 /** How a failed batch is explained: the resource's name, and its 409 `uniqueness` error. */

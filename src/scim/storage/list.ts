@@ -10,7 +10,7 @@ import { BoundedMap } from '../../common/bounded-map.ts';
 import { and, asc, count as countRows, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client.ts';
-import { groups, tenants, users } from '../../db/schema.ts';
+import { groups, users } from '../../db/schema.ts';
 import { parseFilter } from '../filter/parser.ts';
 import { filterTemplate, sortColumn } from '../filter/to-sql.ts';
 import { matchesAtMostOne } from '../filter/single-match.ts';
@@ -18,6 +18,7 @@ import type { ResourceTypeDefinition } from '../schema/types.ts';
 import { batchCompiled, compileStatement, renderFragment, type CompiledStatement } from '../../db/compiled-statement.ts';
 import type { ListQuery } from './list-query.ts';
 import { positionedPage } from './page-buckets.ts';
+import { heldCount } from '../../db/held-resources.ts';
 
 type ResourceTable = typeof users | typeof groups;
 
@@ -62,8 +63,7 @@ function compileShape(
 ): ListStatements {
   // A filter's condition holds its tenant term: written so that SQLite starts from a lookup's ids when it has one.
   const where = filter ?? eq(table.tenantId, P.tenantId);
-  const counter = table === users ? tenants.userCount : tenants.groupCount;
-  const count = filter ? db.select({ n: countRows() }).from(table).where(where) : db.select({ n: counter }).from(tenants).where(eq(tenants.id, P.tenantId));
+  const count = filter ? db.select({ n: countRows() }).from(table).where(where) : sql`SELECT ${heldCount(P.tenantId, table === users ? 'User' : 'Group')}`;
   const order: SQL[] = query.sortBy === undefined ? [asc(table.seq)] : [query.sortOrder === 'descending' ? desc(sortColumn(resourceType, query.sortBy)) : asc(sortColumn(resourceType, query.sortBy)), asc(table.seq)];
   const pageOf = <Q extends SQLiteSelect>(q: Q) => {
     // The whole answer, at most one row: nothing to order, limit or skip (a bound LIMIT alone doubled an Okta lookup's statement time in the object's SQLite).
@@ -73,12 +73,12 @@ function compileShape(
       : q.where(where).orderBy(...order).limit(P.count).offset(P.offset);
   };
   const page = pageOf(db.select().from(table as ResourceTable).$dynamic());
-  return { count: counted ? compileStatement(count, { n: filter ? COUNT_DECODER : counter }) : undefined, page: compileStatement(page, getTableColumns(table as ResourceTable)) };
+  return { count: counted ? compileStatement(count, { n: COUNT_DECODER }) : undefined, page: compileStatement(page, getTableColumns(table as ResourceTable)) };
 }
 
 /**
  * Rows `startIndex … startIndex+count-1` of the tenant's resources matching `query.filter`, in
- * `sortBy` order (then `seq`), and how many match in all (`tenants.*_count` when unfiltered; the
+ * `sortBy` order (then `seq`), and how many match in all (the sum of its page buckets when unfiltered; the
  * rows themselves for the first page of a filter at most one resource matches). The count and
  * the page go as one batch. The batch's SQL is compiled once per shape.
  */

@@ -3,10 +3,13 @@
  * groups per 1,024 seqs, kept exact in the same D1 batch as every create and delete. A page whose
  * start no isolate remembers finds its bucket by a running sum over those counts and skips fewer
  * than 1,024 rows inside it, so page 1,000 costs what page 1 costs (no OFFSET scan of the tenant).
+ * Their sum is what the tenant holds: the create's upsert checks it against the tenant's quota,
+ * so the count and the quota cost no row or statement of their own.
  */
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { groups, pageBuckets, users } from '../../db/schema.ts';
+import { groups, pageBuckets, tenants, users } from '../../db/schema.ts';
+import { heldCount, type HeldResource } from '../../db/held-resources.ts';
 import { compiledOnce, compileStatement, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
 
 /** log2 of the seqs per bucket. */
@@ -14,15 +17,34 @@ export const BUCKET_BITS = 10;
 
 type ResourceTable = typeof users | typeof groups;
 /** The `resource_type` of a bucket row. */
-export type BucketResource = 'User' | 'Group';
+export type BucketResource = HeldResource;
 
 const bits = sql.raw(String(BUCKET_BITS));
+/** In the error SQLite raises for the quota check's malformed JSON path; nothing else in our SQL produces it. */
+const QUOTA_MARKER = 'tenant quota reached';
+const quotaOf = { User: tenants.maxUsers, Group: tenants.maxGroups };
+
+/**
+ * `counted`, or an error (rolling the batch back) when `added` new rows take the tenant of the
+ * created row past its quota. SQLite runs the SELECT of an INSERT reading its own target to its
+ * end before it writes, so the sum is the one before this batch's upsert. In a combined batch the
+ * writes' sum fails it, so the creates are retried alone and exactly the quota passes.
+ */
+function withinQuota(table: ResourceTable, resourceType: BucketResource, counted: SQL, added: SQL): SQL {
+  const room = sql`(SELECT ${quotaOf[resourceType]} - ${heldCount(sql`${table.tenantId}`, resourceType)} FROM ${tenants} WHERE ${tenants.id} = ${table.tenantId})`;
+  return sql`CASE WHEN ${added} > ${room} THEN json_extract('{}', ${sql.raw(`'$${QUOTA_MARKER}'`)}) ELSE ${counted} END`;
+}
+
+/** Whether a D1 error is the quota check refusing a create. */
+export function isQuotaRefused(err: unknown): boolean {
+  return err instanceof Error && (err.message + String(err.cause ?? '')).includes(QUOTA_MARKER);
+}
 
 /** Counts the row `id` in its bucket; goes after the row's INSERT in the same batch (the insert assigns `seq`). */
 function countCreated(db: Database, table: ResourceTable, resourceType: BucketResource, id: string | Placeholder) {
   return db
     .insert(pageBuckets)
-    .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, 1 FROM ${table} WHERE ${table.id} = ${id}`)
+    .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, ${withinQuota(table, resourceType, sql`1`, sql`1`)} FROM ${table} WHERE ${table.id} = ${id}`)
     .onConflictDoUpdate({ target: [pageBuckets.tenantId, pageBuckets.resourceType, pageBuckets.bucket], set: { count: sql`${pageBuckets.count} + 1` } });
 }
 
@@ -31,8 +53,8 @@ function countManyCreated(db: Database, table: ResourceTable, resourceType: Buck
   return (
     db
       .insert(pageBuckets)
-      // GROUP BY the tenant and the bucket: one upserted row per bucket, adding its number of new rows.
-      .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, COUNT(*) FROM ${table} WHERE ${table.id} IN (SELECT "value" FROM json_each(${ids})) GROUP BY 1, 3`)
+      // GROUP BY the tenant and the bucket: one upserted row per bucket, adding its number of new rows; the quota is checked against the tenant's new rows in all its buckets.
+      .select(sql`SELECT ${table.tenantId}, ${resourceType}, ${table.seq} >> ${bits}, ${withinQuota(table, resourceType, sql`COUNT(*)`, sql`SUM(COUNT(*)) OVER (PARTITION BY ${table.tenantId})`)} FROM ${table} WHERE ${table.id} IN (SELECT "value" FROM json_each(${ids})) GROUP BY 1, 3`)
       .onConflictDoUpdate({ target: [pageBuckets.tenantId, pageBuckets.resourceType, pageBuckets.bucket], set: { count: sql`${pageBuckets.count} + excluded."count"` } })
   );
 }

@@ -1,6 +1,6 @@
 /**
  * User writes (RFC 7644 §3.3, §3.5, §3.6), run only inside the tenant object's write queue. Each
- * is one D1 batch — resource row, email rows, counter, audit row — so a request applies whole or
+ * is one D1 batch — resource row, email rows, page bucket, audit row — so a request applies whole or
  * not at all; the unique index on (tenant, lower(userName)) and the version guard are backstops.
  */
 import { eq, sql } from 'drizzle-orm';
@@ -19,7 +19,6 @@ import { normalizeResource, type ScimData } from '../model/normalize.ts';
 import { commitCompiled } from '../storage/commit.ts';
 import { batchCompiled, compiledOnce, compiledPerChange, compileStatement, placeholdersOf, type CompiledRun, type MergeRule } from '../../db/compiled-statement.ts';
 import { bucketOf, countCreatedRun, countDeleted } from '../storage/page-buckets.ts';
-import { countResources } from '../storage/tenant-counters.ts';
 import { currentRow, settledBeforeReuse, versionGuard } from '../storage/version.ts';
 import { USER_RESOURCE_TYPE } from '../schema/resource-types.ts';
 import { createdEvent, deletedEvent, optional, updatedEvent } from '../storage/resource-events.ts';
@@ -158,7 +157,6 @@ export async function createUser(ctx: WriteContext, body: unknown): Promise<User
     [
       { statement: insertUser(ctx.db), values: row, merge: mergeUserCreates(ctx.db) },
       ...emailInserts(ctx, row.id, data, true),
-      countResources(ctx.db, 'User', ctx.tenantId, 1),
       countCreatedRun(ctx.db, 'User', row.id),
       auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', resourceType: 'User', resourceId: row.id, outcome: 'success', status: 201 }),
       createdEvent(ctx, USER_RESOURCE_TYPE, row),
@@ -242,7 +240,6 @@ export async function deleteUser(ctx: WriteContext, id: string, ifMatch: string 
     ...groupsLeft.runs,
     { statement: deleteUserRow(ctx.db), values: { id: current.id, currentVersion: current.version } },
     versionGuard,
-    countResources(ctx.db, 'User', ctx.tenantId, -1),
     { statement: unbucketUser(ctx.db), values: { tenantId: ctx.tenantId, bucket: bucketOf(current.seq) } },
     auditRun(ctx.db, { tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.delete', resourceType: 'User', resourceId: current.id, outcome: 'success', status: 204 }),
     deletedEvent(ctx, USER_RESOURCE_TYPE, current),

@@ -1,0 +1,2 @@
+ALTER TABLE `tenants` DROP COLUMN `user_count`;--> statement-breakpoint
+ALTER TABLE `tenants` DROP COLUMN `group_count`;
