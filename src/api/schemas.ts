@@ -43,9 +43,14 @@ export interface TenantAnswerParts {
   held: Held;
 }
 
+async function readAnswerParts(db: Database, tenantId: string): Promise<TenantAnswerParts> {
+  const [requireSso, held] = await Promise.all([ssoRequired(db, tenantId), heldResources(db, [tenantId])]);
+  return { requireSso, held: held.get(tenantId) ?? NOTHING_HELD };
+}
+
 /** `tenant` as the API answers it at `origin`; `parts` are read when not given. */
 export async function tenantAnswer(db: Database, origin: string, tenant: Tenant, parts?: TenantAnswerParts): Promise<z.input<typeof tenantSchema>> {
-  const { requireSso, held } = parts ?? { requireSso: await ssoRequired(db, tenant.id), held: (await heldResources(db, [tenant.id])).get(tenant.id) ?? NOTHING_HELD };
+  const { requireSso, held } = parts ?? (await readAnswerParts(db, tenant.id));
   return { ...tenant, scimBaseUrl: tenantScimBase(origin, tenant.slug), requireSso, userCount: held.users, groupCount: held.groups };
 }
 
