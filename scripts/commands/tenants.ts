@@ -1,7 +1,7 @@
 /** `create`, `list`, `show`, `delete`, `scim enable|disable`: a tenant's life and its SCIM switch. */
 import { createTenant, listScimTokens, listTenants, setQuotas, setScimEnabled, type Tenant } from '../../src/tenants/tenant-store.ts';
 import { deleteTenant } from '../../src/tenants/tenant-deletion.ts';
-import { heldResources, NOTHING_HELD } from '../../src/db/held-resources.ts';
+import { heldBy } from '../../src/db/held-resources.ts';
 import { slugProblem } from '../../src/tenants/slug.ts';
 import { CliError, keyValues, positional, stringFlag, table, tenantArg, type CliContext, type Command } from '../lib/command.ts';
 
@@ -77,7 +77,7 @@ export const tenantCommands: Command[] = [
         return Number(text);
       };
       const tenant = await setQuotas(ctx.db, await tenantArg(ctx, args), { maxUsers: count('users'), maxGroups: count('groups') });
-      const held = (await heldResources(ctx.db, [tenant.id])).get(tenant.id) ?? NOTHING_HELD;
+      const held = await heldBy(ctx.db, tenant.id);
       const json = { slug: tenant.slug, maxUsers: tenant.maxUsers, maxGroups: tenant.maxGroups, userCount: held.users, groupCount: held.groups };
       return { json, text: keyValues(json) };
     },

@@ -38,7 +38,7 @@ import { authenticationPage, type ConnectionFormValues } from './pages/authentic
 import { provisioningPage } from './pages/provisioning.tsx';
 import { rolesPage } from './pages/roles.tsx';
 import { usersPage, type UserRow } from './pages/users.tsx';
-import { heldResources, NOTHING_HELD } from '../db/held-resources.ts';
+import { heldBy } from '../db/held-resources.ts';
 import { activityPage } from './pages/activity.tsx';
 import { webhooksPage } from './pages/webhooks.tsx';
 import { addEndpoint, enableEndpoint, listEndpoints, removeEndpoint, replayFrom, requestPing } from '../webhooks/endpoint-store.ts';
@@ -305,10 +305,10 @@ export const adminRoutes = new Hono<AdminEnv>()
     const base = tenantScimBase(origin(c), viewer.tenant.slug);
     // A group by its display name (an index lookup); a name no group has matches no one.
     const [held, group] = await Promise.all([
-      heldResources(db, [viewer.tenant.id]),
+      heldBy(db, viewer.tenant.id),
       query.group ? directoryPage(db, viewer.tenant, 'groups', base, { filter: `displayName eq ${JSON.stringify(query.group)}`, limit: 1 }).then((p) => p.data[0]) : undefined,
     ]);
-    const provisioned = (held.get(viewer.tenant.id) ?? NOTHING_HELD).users;
+    const provisioned = held.users;
     if (query.group && !group) return c.html(usersPage({ viewer, provisioned, rows: [], query, nextHref: null, problem: `There is no group "${query.group}".` }));
     const role = query.role ? viewer.tenant.roles.find((r) => r === query.role) : undefined;
     if (query.role && !role) return c.html(usersPage({ viewer, provisioned, rows: [], query, nextHref: null, problem: `"${query.role}" is not a role of this tenant.` }));
@@ -361,9 +361,9 @@ export const adminRoutes = new Hono<AdminEnv>()
       if (err instanceof DirectoryQueryError) throw new PageError(400, 'That page link is not valid any more; start from the first page.', err.message, 'Not found');
       throw err;
     }
-    const [counts, mappings, held] = await Promise.all([memberCounts(db, viewer.tenant, page.data.map((g) => String(g.id))), listRoleMappings(db, viewer.tenant), heldResources(db, [viewer.tenant.id])]);
+    const [counts, mappings, held] = await Promise.all([memberCounts(db, viewer.tenant, page.data.map((g) => String(g.id))), listRoleMappings(db, viewer.tenant), heldBy(db, viewer.tenant.id)]);
     const rows = page.data.map((g) => groupRow(viewer, g, counts.get(String(g.id)) ?? 0, mappings));
-    return c.html(groupsPage({ viewer, provisioned: (held.get(viewer.tenant.id) ?? NOTHING_HELD).groups, rows, nextHref: page.next ? `${consolePath(viewer.tenant.slug, 'groups')}?cursor=${encodeURIComponent(page.next)}` : null }));
+    return c.html(groupsPage({ viewer, provisioned: held.groups, rows, nextHref: page.next ? `${consolePath(viewer.tenant.slug, 'groups')}?cursor=${encodeURIComponent(page.next)}` : null }));
   })
   .get('/:slug/groups/:groupId', zValidator('query', z.object({ after: z.string().max(100).default('') }), formHook), async (c) => {
     const viewer = c.get('viewer');

@@ -1,7 +1,7 @@
 /** Schemas the management API's operations share: path parameters, the tenant as answered, page sizes. */
 import { z } from 'zod';
 import type { Database } from '../db/client.ts';
-import { heldResources, NOTHING_HELD, type Held } from '../db/held-resources.ts';
+import { heldBy, type Held } from '../db/held-resources.ts';
 import { tenantScimBase } from '../scim/wire/respond.ts';
 import { ssoRequired } from '../tenants/sso-requirement.ts';
 import type { Tenant } from '../tenants/tenant-store.ts';
@@ -44,8 +44,8 @@ export interface TenantAnswerParts {
 }
 
 async function readAnswerParts(db: Database, tenantId: string): Promise<TenantAnswerParts> {
-  const [requireSso, held] = await Promise.all([ssoRequired(db, tenantId), heldResources(db, [tenantId])]);
-  return { requireSso, held: held.get(tenantId) ?? NOTHING_HELD };
+  const [requireSso, held] = await Promise.all([ssoRequired(db, tenantId), heldBy(db, tenantId)]);
+  return { requireSso, held };
 }
 
 /** `tenant` as the API answers it at `origin`; `parts` are read when not given. */

@@ -7,7 +7,7 @@ import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import { now, type Database } from '../db/client.ts';
 import { auditInsert, auditInsertWhen, type AuditActor } from '../audit/audit-log.ts';
 import { oidcConnections, scimTokens, tenants } from '../db/schema.ts';
-import { heldCount, heldResources, NOTHING_HELD } from '../db/held-resources.ts';
+import { heldBy, heldCount } from '../db/held-resources.ts';
 import { StoreError } from '../http/errors.ts';
 import { DEFAULT_CONFIGURING_ROLE, DEFAULT_ROLE, DEFAULT_ROLES } from './roles.ts';
 import { generateScimToken, hashToken } from './tokens.ts';
@@ -114,13 +114,13 @@ export async function setQuotas(db: Database, tenant: Tenant, quotas: { maxUsers
     db
       .update(tenants)
       .set({ ...next, updatedAt: now() })
-      .where(and(eq(tenants.id, tenant.id), lte(heldCount(sql`${tenants.id}`, 'User'), next.maxUsers), lte(heldCount(sql`${tenants.id}`, 'Group'), next.maxGroups)))
+      .where(and(eq(tenants.id, tenant.id), lte(heldCount(tenants.id, 'User'), next.maxUsers), lte(heldCount(tenants.id, 'Group'), next.maxGroups)))
       .returning(),
     auditInsertWhen(db, { tenantId: tenant.id, actor, action: 'tenant.quota', resourceType: 'Tenant', resourceId: tenant.id, outcome: 'success', detail: `users ${next.maxUsers}, groups ${next.maxGroups}` }, sql`changes() > 0`),
   ]);
   if (updated) return updated;
   if (!(await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant.id)).get())) throw new StoreError(`unknown tenant "${tenant.slug}"`, 'not_found', 'list');
-  const held = (await heldResources(db, [tenant.id])).get(tenant.id) ?? NOTHING_HELD;
+  const held = await heldBy(db, tenant.id);
   const [name, count, quota] = held.users > next.maxUsers ? ['users', held.users, next.maxUsers] : ['groups', held.groups, next.maxGroups];
   throw new StoreError(`tenant "${tenant.slug}" already holds ${count} ${name}; a quota of ${quota} would be below that`, 'conflict');
 }

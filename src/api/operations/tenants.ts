@@ -50,7 +50,7 @@ export const tenantOperations = [
       const visible = found.filter((t) => key.tenantId === null || t.id === key.tenantId);
       const requiring = new Set((await db.select({ tenantId: oidcConnections.tenantId }).from(oidcConnections).where(eq(oidcConnections.requireSso, true)).all()).map((r) => r.tenantId));
       const held = await heldResources(db, visible.map((t) => t.id));
-      return { data: await Promise.all(visible.map((t) => tenantAnswer(db, origin, t, { requireSso: requiring.has(t.id), held: held.get(t.id) ?? NOTHING_HELD }))) };
+      return { data: await Promise.all(visible.map((t) => tenantAnswer(db, origin, t, { requireSso: requiring.has(t.id), held: held(t.id) }))) };
     },
   }),
   operation({

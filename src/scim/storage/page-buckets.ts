@@ -31,7 +31,7 @@ const quotaOf = { User: tenants.maxUsers, Group: tenants.maxGroups };
  * writes' sum fails it, so the creates are retried alone and exactly the quota passes.
  */
 function withinQuota(table: ResourceTable, resourceType: BucketResource, counted: SQL, added: SQL): SQL {
-  const room = sql`(SELECT ${quotaOf[resourceType]} - ${heldCount(sql`${table.tenantId}`, resourceType)} FROM ${tenants} WHERE ${tenants.id} = ${table.tenantId})`;
+  const room = sql`(SELECT ${quotaOf[resourceType]} - ${heldCount(table.tenantId, resourceType)} FROM ${tenants} WHERE ${tenants.id} = ${table.tenantId})`;
   return sql`CASE WHEN ${added} > ${room} THEN json_extract('{}', ${sql.raw(`'$${QUOTA_MARKER}'`)}) ELSE ${counted} END`;
 }
 
